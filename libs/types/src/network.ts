@@ -1,0 +1,41 @@
+import type { Result } from './result';
+
+/** `aa:bb:cc:dd:ee:ff`, lower case. */
+export type MacAddress = string;
+/** Dotted quad, e.g. `10.0.0.2`. */
+export type Ipv4Address = string;
+
+export type NetError =
+  | { readonly kind: 'disconnected'; readonly message: string }
+  | { readonly kind: 'io'; readonly message: string }
+  | { readonly kind: 'in-use'; readonly message: string }
+  | { readonly kind: 'refused'; readonly message: string }
+  | { readonly kind: 'unreachable'; readonly message: string }
+  | { readonly kind: 'timeout'; readonly message: string }
+  | { readonly kind: 'closed'; readonly message: string }
+  | { readonly kind: 'too-big'; readonly message: string };
+
+export interface NetworkStats {
+  readonly rxFrames: number;
+  readonly rxBytes: number;
+  readonly txFrames: number;
+  readonly txBytes: number;
+  /** Frames the interface could not deliver or send (queue full, malformed, oversized). */
+  readonly dropped: number;
+}
+
+/** A network interface that moves whole Ethernet frames (MirageOS V1.NETWORK). */
+export interface Network {
+  readonly mac: MacAddress;
+  /** Largest Ethernet payload, in bytes (1500 on a usual link). */
+  readonly mtu: number;
+  /** Sends one frame (destination MAC first, no FCS). */
+  write(frame: Uint8Array): Promise<Result<void, NetError>>;
+  /**
+   * Delivers every received frame to `onFrame` until disconnect, then resolves.
+   * The frame's bytes may be reused after `onFrame` returns: copy what you keep.
+   */
+  listen(onFrame: (frame: Uint8Array) => void): Promise<Result<void, NetError>>;
+  stats(): NetworkStats;
+  disconnect(): Promise<void>;
+}

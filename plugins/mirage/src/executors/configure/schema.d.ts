@@ -1,0 +1,2 @@
+/** Key flags of the unikernel (`--net=direct`); the target comes from `--target`. */
+export type ConfigureExecutorOptions = Record<string, unknown>;

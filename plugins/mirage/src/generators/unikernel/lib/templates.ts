@@ -1,0 +1,14 @@
+/**
+ * The example unikernels the generator can scaffold: one folder of
+ * templates each under files/. `registerName` is what the example registers
+ * in the seed (block registers block_test); an app scaffolded from it under
+ * another name registers its own name.
+ */
+export interface ExampleTemplate {
+  readonly registerName: string;
+  readonly description: string;
+}
+
+export const TEMPLATES: Readonly<Record<string, ExampleTemplate>> = {
+  console: { registerName: 'console', description: 'prints hello/world four times over a console' },
+};

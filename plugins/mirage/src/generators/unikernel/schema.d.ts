@@ -1,0 +1,5 @@
+export interface UnikernelGeneratorSchema {
+  name: string;
+  template?: string;
+  directory?: string;
+}

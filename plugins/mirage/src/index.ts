@@ -1,0 +1,28 @@
+/**
+ * @mirage-ts/nx-plugin: infers unikernel projects from config.ts files and
+ * carries `--target` from the command line to their tasks.
+ */
+import { createNodesFromFiles, type CreateNodesV2 } from '@nx/devkit';
+import { unikernelProject, CONFIG_GLOB, type MiragePluginOptions } from './plugin/create-nodes';
+import { TARGET_ENV, unikernelTargetFromArgv } from './plugin/target-flag';
+import { unparkAll } from './pipeline/parking';
+
+export const createNodesV2: CreateNodesV2<MiragePluginOptions> = [
+  CONFIG_GLOB,
+  (configFiles, options, context) =>
+    createNodesFromFiles((file, opts, ctx) => unikernelProject(file, opts ?? {}, ctx), configFiles, options ?? {}, context),
+];
+
+export function preTasksExecution(_options: unknown, context: { argv: readonly string[]; workspaceRoot: string }): void {
+  // Folders parked by an interrupted run go back before anything reads them.
+  unparkAll(context.workspaceRoot);
+  // Always set: with the daemon on, this runs in the daemon, whose environment
+  // would otherwise still hold the target of an earlier command.
+  process.env[TARGET_ENV] = unikernelTargetFromArgv(context.argv) ?? 'unix';
+}
+
+export function postTasksExecution(_options: unknown, context: { workspaceRoot: string }): void {
+  unparkAll(context.workspaceRoot);
+}
+
+export type { MiragePluginOptions } from './plugin/create-nodes';

@@ -1,0 +1,44 @@
+import * as path from 'node:path';
+import { bundleMain } from '../bundle/bundle-main';
+import type { ResolvedGraph } from '../configure/resolved-graph';
+import type { Logger, UnikernelTarget } from '../targets/target';
+import { configureUnikernel, type UnikernelProject } from './configure-step';
+import { parkOtherTargets } from './parking';
+import { artifactDir, MAIN_JS, MAIN_TS } from './paths';
+import { replaceDirWhenDone } from './staging';
+
+export interface BuildRequest extends UnikernelProject {
+  readonly target: UnikernelTarget;
+  readonly keyOptions: Readonly<Record<string, unknown>>;
+  readonly targetOptions: Readonly<Record<string, unknown>>;
+  readonly logger: Logger;
+}
+
+/** configure, bundle, then the target's own packaging; all or nothing. */
+export async function buildUnikernel(req: BuildRequest): Promise<ResolvedGraph> {
+  const outDir = artifactDir(req.workspaceRoot, req.project, req.target.name);
+  const graph = await replaceDirWhenDone(outDir, async (stagingDir) => {
+    const graph = await configureUnikernel({ ...req, outDir, writeDir: stagingDir });
+    const bundleFile = path.join(stagingDir, MAIN_JS);
+    await bundleMain({
+      workspaceRoot: req.workspaceRoot,
+      entry: path.join(stagingDir, MAIN_TS),
+      outfile: bundleFile,
+      target: req.target,
+      graph,
+    });
+    await req.target.package({
+      workspaceRoot: req.workspaceRoot,
+      projectRoot: req.projectRoot,
+      outDir,
+      stagingDir,
+      bundleFile,
+      graph,
+      options: req.targetOptions,
+      logger: req.logger,
+    });
+    return graph;
+  });
+  parkOtherTargets(path.dirname(outDir), req.target.name);
+  return graph;
+}
