@@ -14,3 +14,5 @@ export { RAW_GRAPH_FORMAT } from './graph';
 
 export * from './devices/console';
 export * from './devices/time';
+export * from './devices/block';
+export * from './devices/network';

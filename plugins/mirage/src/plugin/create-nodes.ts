@@ -2,6 +2,7 @@ import { TARGETS } from '@mirage-ts/mirage';
 import type { CreateNodesContext, CreateNodesResult, TargetConfiguration } from '@nx/devkit';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { contributedTargets } from './contributed-targets';
 import { TARGET_ENV } from './target-flag';
 
 export interface MiragePluginOptions {
@@ -21,9 +22,9 @@ const EXECUTORS = '@mirage-ts/nx-plugin';
  */
 export function unikernelProject(configFile: string, options: MiragePluginOptions, context: CreateNodesContext): CreateNodesResult {
   const root = path.dirname(configFile);
-  if (!fs.existsSync(path.join(context.workspaceRoot, root, 'unikernel.ts')) && !declaresForeign(context.workspaceRoot, configFile)) {
-    return {};
-  }
+  const configSource = fs.readFileSync(path.join(context.workspaceRoot, configFile), 'utf8');
+  // A config.ts that declares no foreign entry is some other tool's config file.
+  if (!/\bforeign\s*\(/.test(configSource)) return {};
   const name = path.basename(root);
   const names = {
     configure: options.configureTargetName ?? 'configure',
@@ -71,14 +72,10 @@ export function unikernelProject(configFile: string, options: MiragePluginOption
         root,
         projectType: 'application',
         tags: ['type:unikernel'],
-        targets,
+        targets: { ...targets, ...contributedTargets({ name, root, configSource }) },
       },
     },
   };
-}
-
-function declaresForeign(workspaceRoot: string, configFile: string): boolean {
-  return /\bforeign\s*\(/.test(fs.readFileSync(path.join(workspaceRoot, configFile), 'utf8'));
 }
 
 /**

@@ -1,0 +1,22 @@
+import type { TargetConfiguration } from '@nx/devkit';
+
+export interface UnikernelSource {
+  readonly name: string;
+  /** Workspace-relative folder. */
+  readonly root: string;
+  /** The text of config.ts (read, never executed, while Nx builds its graph). */
+  readonly configSource: string;
+}
+
+/**
+ * Targets some unikernels get beyond configure/build/run, decided from what
+ * their config.ts names (a `blockOfFile` gets a disk-image target...). Each
+ * device family adds its contribution to the list below, in its own module.
+ */
+export type TargetContribution = (unikernel: UnikernelSource) => Record<string, TargetConfiguration>;
+
+const contributions: readonly TargetContribution[] = [];
+
+export function contributedTargets(unikernel: UnikernelSource): Record<string, TargetConfiguration> {
+  return Object.assign({}, ...contributions.map((c) => c(unikernel)));
+}
