@@ -7,6 +7,8 @@ import { unikernelProject, CONFIG_GLOB, type MiragePluginOptions } from './plugi
 import { TARGET_ENV, unikernelTargetFromArgv } from './plugin/target-flag';
 import { unparkAll } from './pipeline/parking';
 
+export { createDependencies } from './plugin/create-dependencies';
+
 export const createNodesV2: CreateNodesV2<MiragePluginOptions> = [
   CONFIG_GLOB,
   (configFiles, options, context) =>

@@ -1,0 +1,31 @@
+import { ts } from 'ts-morph';
+import type { CheckProgram } from './program';
+
+export const SIGNATURES_MODULE = '@mirage-ts/types';
+
+/**
+ * The device signatures of @mirage-ts/types, as the workspace resolves it
+ * from config.ts (source here, the installed package elsewhere).
+ */
+export class Signatures {
+  private readonly file: string | undefined;
+  private readonly cache = new Map<string, ts.Type | undefined>();
+
+  constructor(private readonly program: CheckProgram, fromFile: string) {
+    this.file = program.resolveModule(SIGNATURES_MODULE, fromFile);
+  }
+
+  /** The interface named `name` (`Console`, `Block`...), or undefined when @mirage-ts/types has none. */
+  type(name: string): ts.Type | undefined {
+    if (this.cache.has(name)) return this.cache.get(name);
+    let found: ts.Type | undefined;
+    if (this.file) {
+      const symbol = this.program.exportedSymbol(this.program.sourceFile(this.file), name);
+      if (symbol && symbol.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias | ts.SymbolFlags.Class)) {
+        found = this.program.checker.getDeclaredTypeOfSymbol(symbol);
+      }
+    }
+    this.cache.set(name, found);
+    return found;
+  }
+}

@@ -1,0 +1,377 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ModuleResolver } from './module-resolver';
+import { isIdent, isNode, objectProperties, parseTs, propertyKey, propertyValue, stringValue, unwrap, walk, type AstNode, type Ident } from './swc-ast';
+
+/**
+ * What a declaration of the DSL (or of config.ts) means for the build, read
+ * from its source: the implementation modules it can plug in and the data it
+ * names. `blockOfFile(file)` yields `@mirage-ts/block/raw` and
+ * `@mirage-ts/block/file`, and its parameter 0 names a data file.
+ */
+export interface DeviceFacts {
+  /** `module` fields of the impl specs it builds, directly or through what it uses. */
+  readonly modules: readonly string[];
+  /** Positions of the parameters whose argument is a path in the unikernel's folder. */
+  readonly dataParams: readonly number[];
+  /** Paths in the unikernel's folder that it names itself (`blockOfFile('disk.img')`). */
+  readonly dataPaths: readonly string[];
+}
+
+/** Facts shipped inside a packaged library, where only compiled JavaScript is left to read. */
+export interface PackageManifest {
+  readonly format: typeof MANIFEST_FORMAT;
+  /** Subpath (`''` for the package itself, `devices/block`...) -> export name -> facts. */
+  readonly modules: Readonly<Record<string, Readonly<Record<string, DeviceFacts>>>>;
+}
+export const MANIFEST_FORMAT = 'mirage-ts/manifest@1';
+export const MANIFEST_FILE = 'mirage-manifest.json';
+
+/** Resource kinds whose field names a file or folder of the unikernel. */
+const DATA_RESOURCES: Readonly<Record<string, string>> = { block: 'file', 'data-dir': 'dir' };
+/** Options of an impl's `build` step that name data in the unikernel's folder (crunch's dir, FAT's dir). */
+const DATA_BUILD_OPTIONS = new Set(['dir', 'file', 'path']);
+
+type Binding = { readonly kind: 'import'; readonly spec: string; readonly imported: string } | { readonly kind: 'namespace'; readonly spec: string };
+
+interface Decl {
+  readonly module: ParsedModule;
+  readonly name: string;
+  /** Binding keys (`name#ctxt`) of the parameters, by position. */
+  readonly params: readonly (string | undefined)[];
+  readonly body: unknown;
+}
+
+interface ParsedModule {
+  readonly file: string;
+  readonly decls: Map<string, Decl>;
+  readonly bindings: Map<string, Binding>;
+  /** Exported name -> local binding key, or re-export from another module. */
+  readonly exports: Map<string, { readonly local: string } | { readonly spec: string; readonly name: string }>;
+  readonly stars: readonly string[];
+  /** Top-level `const x = 'text'`, so `crunch(dir)` is read as well as `crunch('t')`. */
+  readonly constStrings: Map<string, string>;
+  readonly whole: Decl;
+}
+
+type Ref = { readonly kind: 'decl'; readonly decl: Decl } | { readonly kind: 'known'; readonly facts: DeviceFacts };
+type ArgInfo = { readonly param: number } | { readonly literal: string } | null;
+
+interface LocalFacts {
+  readonly modules: Set<string>;
+  readonly dataPaths: Set<string>;
+  readonly dataParams: Set<number>;
+  readonly refs: Ref[];
+  readonly calls: { readonly callee: Ref; readonly args: readonly ArgInfo[] }[];
+}
+
+const NO_FACTS: DeviceFacts = { modules: [], dataParams: [], dataPaths: [] };
+
+/**
+ * Reads modules (parse only, never run) and answers what their declarations
+ * plug in and name. One index per process: parsed files are kept while
+ * their size and mtime stay the same.
+ */
+export class FactsIndex {
+  private readonly parsed = new Map<string, { stamp: string; module: ParsedModule }>();
+  private readonly manifests = new Map<string, PackageManifest | null>();
+
+  constructor(private readonly resolver: ModuleResolver) {}
+
+  /** Facts of a whole file (config.ts and whatever it uses). */
+  fileFacts(file: string): DeviceFacts {
+    return this.solve(this.module(file).whole);
+  }
+
+  /** Facts of one export of a module, following re-exports. */
+  exportFacts(file: string, name: string): DeviceFacts {
+    const ref = this.exported(file, name, new Set());
+    if (!ref) return NO_FACTS;
+    return ref.kind === 'known' ? ref.facts : this.solve(ref.decl);
+  }
+
+  /** Every name a module exports, through `export *` too. */
+  exportNames(file: string, seen = new Set<string>()): string[] {
+    if (seen.has(file)) return [];
+    seen.add(file);
+    const m = this.module(file);
+    const names = new Set([...m.exports.keys()]);
+    for (const spec of m.stars) {
+      const target = this.resolver.resolve(spec, file);
+      if (target) for (const n of this.exportNames(target, seen)) if (n !== 'default') names.add(n);
+    }
+    return [...names];
+  }
+
+  private module(file: string): ParsedModule {
+    const stat = fs.statSync(file);
+    const stamp = `${stat.size}:${stat.mtimeMs}`;
+    const cached = this.parsed.get(file);
+    if (cached?.stamp === stamp) return cached.module;
+    const module = readModule(file, fs.readFileSync(file, 'utf8'));
+    this.parsed.set(file, { stamp, module });
+    return module;
+  }
+
+  /** What an export resolves to: a declaration in the workspace, or facts from a package manifest. */
+  private exported(file: string, name: string, seen: Set<string>): Ref | undefined {
+    const key = `${file}#${name}`;
+    if (seen.has(key)) return undefined;
+    seen.add(key);
+    const m = this.module(file);
+    const e = m.exports.get(name);
+    if (e && 'local' in e) return this.binding(m, e.local, undefined);
+    if (e) return this.imported(e.spec, e.name, file, seen);
+    for (const spec of m.stars) {
+      const found = this.imported(spec, name, file, seen);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  private imported(spec: string, name: string, fromFile: string, seen = new Set<string>()): Ref | undefined {
+    const target = this.resolver.resolve(spec, fromFile);
+    if (target) return /\.(ts|tsx)$/.test(target) && !target.endsWith('.d.ts') ? this.exported(target, name, seen) : undefined;
+    const facts = this.manifestFacts(spec, fromFile, name);
+    return facts ? { kind: 'known', facts } : undefined;
+  }
+
+  private binding(m: ParsedModule, key: string, member: string | undefined): Ref | undefined {
+    const decl = m.decls.get(key);
+    if (decl) return member === undefined ? { kind: 'decl', decl } : undefined;
+    const b = m.bindings.get(key);
+    if (!b) return undefined;
+    if (b.kind === 'namespace') return member === undefined ? undefined : this.imported(b.spec, member, m.file);
+    return member === undefined ? this.imported(b.spec, b.imported, m.file) : undefined;
+  }
+
+  /** A package's manifest, found in node_modules above the importing file. */
+  private manifestFacts(spec: string, fromFile: string, name: string): DeviceFacts | undefined {
+    const parts = spec.split('/');
+    const pkg = spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+    const subpath = parts.slice(spec.startsWith('@') ? 2 : 1).join('/').replace(/\.(js|ts)$/, '');
+    for (let dir = path.dirname(fromFile); ; dir = path.dirname(dir)) {
+      const file = path.join(dir, 'node_modules', pkg, MANIFEST_FILE);
+      if (!this.manifests.has(file)) {
+        this.manifests.set(file, fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as PackageManifest) : null);
+      }
+      const manifest = this.manifests.get(file);
+      if (manifest) return manifest.modules[subpath]?.[name] ?? manifest.modules[`${subpath ? `${subpath}/` : ''}index`]?.[name];
+      if (path.dirname(dir) === dir) return undefined;
+    }
+  }
+
+  /** Facts of `root` and of everything it reaches, to a fixed point (declarations may use each other). */
+  private solve(root: Decl): DeviceFacts {
+    const locals = new Map<Decl, LocalFacts>();
+    const pending = [root];
+    while (pending.length > 0) {
+      const d = pending.pop() as Decl;
+      if (locals.has(d)) continue;
+      const local = this.localFacts(d);
+      locals.set(d, local);
+      for (const r of local.refs) if (r.kind === 'decl' && !locals.has(r.decl)) pending.push(r.decl);
+    }
+    const facts = new Map<Decl, { modules: Set<string>; dataPaths: Set<string>; dataParams: Set<number> }>();
+    for (const [d, l] of locals) facts.set(d, { modules: new Set(l.modules), dataPaths: new Set(l.dataPaths), dataParams: new Set(l.dataParams) });
+    const of = (r: Ref) => (r.kind === 'known' ? r.facts : (facts.get(r.decl) as { modules: Set<string>; dataPaths: Set<string>; dataParams: Set<number> }));
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const [d, l] of locals) {
+        const f = facts.get(d) as { modules: Set<string>; dataPaths: Set<string>; dataParams: Set<number> };
+        const before = f.modules.size + f.dataPaths.size + f.dataParams.size;
+        for (const r of l.refs) {
+          const g = of(r);
+          for (const m of g.modules) f.modules.add(m);
+          for (const p of g.dataPaths) f.dataPaths.add(p);
+        }
+        for (const call of l.calls) {
+          const g = of(call.callee);
+          for (const j of g.dataParams) {
+            const a = call.args[j];
+            if (a && 'literal' in a) f.dataPaths.add(a.literal);
+            else if (a) f.dataParams.add(a.param);
+          }
+        }
+        if (f.modules.size + f.dataPaths.size + f.dataParams.size !== before) changed = true;
+      }
+    }
+    const f = facts.get(root) as { modules: Set<string>; dataPaths: Set<string>; dataParams: Set<number> };
+    return { modules: [...f.modules].sort(), dataParams: [...f.dataParams].sort((a, b) => a - b), dataPaths: [...f.dataPaths].sort() };
+  }
+
+  private localFacts(d: Decl): LocalFacts {
+    const m = d.module;
+    const out: LocalFacts = { modules: new Set(), dataPaths: new Set(), dataParams: new Set(), refs: [], calls: [] };
+    const key = (id: Ident) => `${id.value}#${id.ctxt}`;
+    const argInfo = (node: unknown): ArgInfo => {
+      if (!isNode(node)) return null;
+      const n = unwrap(node);
+      const text = stringValue(n);
+      if (text !== undefined) return { literal: text };
+      if (!isIdent(n)) return null;
+      const param = d.params.indexOf(key(n));
+      if (param >= 0) return { param };
+      const constant = m.constStrings.get(key(n));
+      return constant === undefined ? null : { literal: constant };
+    };
+    const sink = (node: unknown) => {
+      const a = argInfo(node);
+      if (a && 'literal' in a) out.dataPaths.add(a.literal);
+      else if (a) out.dataParams.add(a.param);
+    };
+    const refOf = (callee: AstNode): Ref | undefined => {
+      const c = unwrap(callee);
+      if (isIdent(c)) return this.binding(m, key(c), undefined);
+      if (c.type === 'MemberExpression' && isIdent(c.object) && isIdent(c.property)) {
+        return this.binding(m, key(c.object), (c.property as Ident).value);
+      }
+      return undefined;
+    };
+    walk(d.body, (node) => {
+      switch (node.type) {
+        case 'ImportDeclaration':
+        case 'ExportNamedDeclaration':
+        case 'ExportAllDeclaration':
+          return false; // naming a binding is not using it
+        case 'Identifier': {
+          const r = this.binding(m, key(node as Ident), undefined);
+          if (r && !(r.kind === 'decl' && r.decl === d)) out.refs.push(r);
+          return;
+        }
+        case 'MemberExpression': {
+          const r = refOf(node);
+          if (r) out.refs.push(r);
+          return;
+        }
+        case 'CallExpression': {
+          const r = refOf(node.callee as AstNode);
+          if (r) {
+            const args = (node.arguments as { spread: unknown; expression: unknown }[]);
+            const spread = args.findIndex((a) => a.spread);
+            out.calls.push({ callee: r, args: (spread < 0 ? args : args.slice(0, spread)).map((a) => argInfo(a.expression)) });
+          }
+          return;
+        }
+        case 'ObjectExpression': {
+          const props = new Map<string, AstNode>();
+          for (const p of objectProperties(node)) {
+            const k = propertyKey(p);
+            const v = propertyValue(p);
+            if (k !== undefined && v) props.set(k, v);
+          }
+          const moduleName = stringValue(props.get('module'));
+          if (moduleName !== undefined) out.modules.add(moduleName);
+          const kind = stringValue(props.get('kind'));
+          const field = kind === undefined ? undefined : DATA_RESOURCES[kind];
+          if (field && props.has(field)) sink(props.get(field));
+          const build = props.get('build');
+          if (build && unwrap(build).type === 'ObjectExpression') {
+            for (const p of objectProperties(unwrap(build))) {
+              if (propertyKey(p) !== 'options') continue;
+              const options = propertyValue(p);
+              if (!options || unwrap(options).type !== 'ObjectExpression') continue;
+              for (const o of objectProperties(unwrap(options))) {
+                const k = propertyKey(o);
+                if (k !== undefined && DATA_BUILD_OPTIONS.has(k)) sink(propertyValue(o));
+              }
+            }
+          }
+          return;
+        }
+      }
+    });
+    return out;
+  }
+}
+
+function paramKeys(params: unknown): (string | undefined)[] {
+  return (Array.isArray(params) ? params : []).map((p: AstNode) => {
+    let pat = p.type === 'Parameter' || p.type === 'Param' ? (p.pat as AstNode) : p;
+    if (pat?.type === 'AssignmentPattern') pat = pat.left as AstNode;
+    if (pat?.type === 'TsParameterProperty') pat = pat.param as AstNode;
+    return isIdent(pat) ? `${pat.value}#${pat.ctxt}` : undefined;
+  });
+}
+
+function readModule(file: string, source: string): ParsedModule {
+  const body = parseTs(source, file);
+  const decls = new Map<string, Decl>();
+  const bindings = new Map<string, Binding>();
+  const exports: ParsedModule['exports'] = new Map();
+  const stars: string[] = [];
+  const constStrings = new Map<string, string>();
+  const module = { file, decls, bindings, exports, stars, constStrings } as unknown as ParsedModule & { whole: Decl };
+  const key = (id: Ident) => `${id.value}#${id.ctxt}`;
+
+  const declare = (node: AstNode, exported: boolean): void => {
+    switch (node.type) {
+      case 'FunctionDeclaration':
+      case 'ClassDeclaration': {
+        const id = node.identifier as Ident;
+        decls.set(key(id), { module, name: id.value, params: paramKeys(node.params), body: node });
+        if (exported) exports.set(id.value, { local: key(id) });
+        return;
+      }
+      case 'VariableDeclaration':
+        for (const v of node.declarations as AstNode[]) {
+          if (!isIdent(v.id)) continue;
+          const init = v.init as AstNode | null;
+          const fn = init && ['ArrowFunctionExpression', 'FunctionExpression'].includes(unwrap(init).type) ? unwrap(init) : undefined;
+          decls.set(key(v.id), { module, name: v.id.value, params: fn ? paramKeys(fn.params) : [], body: init });
+          const text = init ? stringValue(init) : undefined;
+          if (text !== undefined) constStrings.set(key(v.id), text);
+          if (exported) exports.set(v.id.value, { local: key(v.id) });
+        }
+        return;
+    }
+  };
+
+  for (const stmt of body) {
+    switch (stmt.type) {
+      case 'ImportDeclaration': {
+        if (stmt.typeOnly) break;
+        const spec = (stmt.source as AstNode).value as string;
+        for (const s of stmt.specifiers as AstNode[]) {
+          if (s.isTypeOnly) continue;
+          const local = s.local as Ident;
+          if (s.type === 'ImportNamespaceSpecifier') bindings.set(key(local), { kind: 'namespace', spec });
+          else if (s.type === 'ImportDefaultSpecifier') bindings.set(key(local), { kind: 'import', spec, imported: 'default' });
+          else bindings.set(key(local), { kind: 'import', spec, imported: s.imported ? ((s.imported as AstNode).value as string) : local.value });
+        }
+        break;
+      }
+      case 'ExportDeclaration':
+        declare(stmt.declaration as AstNode, true);
+        break;
+      case 'ExportDefaultDeclaration': {
+        const d = stmt.decl as AstNode;
+        decls.set('default#export', { module, name: 'default', params: paramKeys(d.params), body: d });
+        exports.set('default', { local: 'default#export' });
+        break;
+      }
+      case 'ExportDefaultExpression':
+        decls.set('default#export', { module, name: 'default', params: [], body: stmt.expression });
+        exports.set('default', { local: 'default#export' });
+        break;
+      case 'ExportAllDeclaration':
+        if (!stmt.typeOnly) stars.push((stmt.source as AstNode).value as string);
+        break;
+      case 'ExportNamedDeclaration': {
+        if (stmt.typeOnly) break;
+        const source = stmt.source ? ((stmt.source as AstNode).value as string) : undefined;
+        for (const s of stmt.specifiers as AstNode[]) {
+          if (s.isTypeOnly || s.type !== 'ExportSpecifier') continue;
+          const orig = s.orig as Ident;
+          const exportedName = s.exported ? ((s.exported as AstNode).value as string) : orig.value;
+          exports.set(exportedName, source ? { spec: source, name: orig.value } : { local: key(orig) });
+        }
+        break;
+      }
+      default:
+        declare(stmt, false);
+    }
+  }
+  module.whole = { module, name: '*', params: [], body };
+  return module;
+}
