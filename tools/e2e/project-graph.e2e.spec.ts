@@ -31,6 +31,8 @@ export default register('${name}', [main(defaultConsole, scratchDir('${dir}'))])
 `;
 
 describe('project graph: nx affected follows config.ts', () => {
+  // Several nx runs per test on a shared 2-core machine; a bound that still ends a hang.
+  jest.setTimeout(600_000);
   let ws: ReturnType<typeof gitWorkspace>;
 
   beforeAll(() => {

@@ -13,6 +13,8 @@ import { RIGHT_APPS, WRONG_APPS, type CatalogueApp } from './catalogue-apps';
  * build. The apps are built the way the build executor builds them.
  */
 describe('analysis catalogue', () => {
+  // Several nx runs per test on a shared 2-core machine; a bound that still ends a hang.
+  jest.setTimeout(600_000);
   let ws: { root: string; dispose(): void };
   const siblings = [{ project: 'console', root: 'apps/console' }];
 

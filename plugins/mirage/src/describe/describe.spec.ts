@@ -22,6 +22,8 @@ export default register('served', [main(defaultConsole, stack)]);
 `;
 
 describe('describe', () => {
+  // Several nx runs per test on a shared 2-core machine; a bound that still ends a hang.
+  jest.setTimeout(600_000);
   let ws: { root: string; dispose(): void };
   beforeAll(() => {
     ws = copyWorkspace('mirage-describe-');
