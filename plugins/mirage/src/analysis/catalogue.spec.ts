@@ -5,7 +5,7 @@ import { buildUnikernel } from '../pipeline/build-step';
 import { targetNamed } from '../targets';
 import { addScratchDevices, writeApp } from '../../../../tools/testing/scratch-devices';
 import { copyWorkspace, nx } from '../../../../tools/testing/workspace';
-import { RIGHT_APPS, WRONG_APPS, type CatalogueApp } from './catalogue-apps';
+import { RIGHT_APPS, WRONG_APPS, type CatalogueApp } from '../../../../tools/testing/analysis-catalogue';
 
 /**
  * Every mistake of the catalogue is caught before bundling, reported at the

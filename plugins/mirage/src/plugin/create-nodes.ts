@@ -38,9 +38,11 @@ export function unikernelProject(configFile: string, options: MiragePluginOption
   };
   const targetFlag = `--target=${TARGETS.join('|')}`;
   const outputs = TARGETS.map((t) => `{workspaceRoot}/dist/apps/{projectName}/${t}`);
+  // `production` when the workspace defines it; Nx always defines `default`.
+  const sources = context.nxJsonConfiguration?.namedInputs?.production ? 'production' : 'default';
   const inputs = [
-    'production',
-    '^production',
+    sources,
+    `^${sources}`,
     ...dataInputs(context.workspaceRoot, root),
     { env: TARGET_ENV },
     ...pluginInputs(context.workspaceRoot),
