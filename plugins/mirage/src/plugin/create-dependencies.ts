@@ -1,6 +1,6 @@
 import { DependencyType, type CreateDependencies, type ProjectConfiguration, type RawProjectGraphDependency } from '@nx/devkit';
 import * as path from 'node:path';
-import { staticIndex, unikernelFacts } from '../analysis/static/unikernel-facts';
+import { beginReading, staticIndex, unikernelFacts } from '../analysis/static/unikernel-facts';
 import type { MiragePluginOptions } from './create-nodes';
 import { PLUGIN_PACKAGE, pluginSourceRoot } from './plugin-location';
 
@@ -24,6 +24,7 @@ export const createDependencies: CreateDependencies<MiragePluginOptions> = (_opt
   const ownerOf = (workspaceRelative: string): string | undefined =>
     roots.find((p) => workspaceRelative === p.config.root || workspaceRelative.startsWith(`${p.config.root}/`))?.name;
 
+  beginReading(context.workspaceRoot);
   const { resolver } = staticIndex(context.workspaceRoot);
   const projectOfModule = (specifier: string, fromFile: string): string | undefined => {
     const file = resolver.resolve(specifier, fromFile);

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { ResolvedGraph } from '../../configure/resolved-graph';
 import type { SourceLocation } from '../../configure/user-error';
-import { unikernelFacts } from '../static/unikernel-facts';
+import { beginReading, unikernelFacts } from '../static/unikernel-facts';
 import { ConfigSource } from './config-source';
 import { findStart } from './entry';
 import { checkImplementations } from './implementations';
@@ -61,6 +61,7 @@ export function checkUnikernel(req: CheckRequest): void {
 
 function staticImplementationModules(workspaceRoot: string, projectRoot: string): readonly string[] {
   try {
+    beginReading(workspaceRoot);
     return unikernelFacts(workspaceRoot, projectRoot).implementationModules;
   } catch {
     return [];

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { WORKSPACE_ROOT } from '../../../../../tools/testing/workspace';
 import { FactsIndex, MANIFEST_FILE, MANIFEST_FORMAT } from './module-facts';
 import { ModuleResolver } from './module-resolver';
-import { unikernelFacts } from './unikernel-facts';
+import { beginReading, unikernelFacts } from './unikernel-facts';
 
 describe('facts read from the DSL source of this workspace', () => {
   const resolver = new ModuleResolver(WORKSPACE_ROOT);
@@ -38,6 +38,7 @@ describe('facts of config.ts files', () => {
   };
   const factsOf = (config: string) => {
     write('apps/x/config.ts', config);
+    beginReading(root);
     return unikernelFacts(root, 'apps/x');
   };
 
@@ -128,6 +129,9 @@ function blockFile(file: string) {
     const file = path.join(root, 'apps/x/config.ts');
     fs.writeFileSync(file, "import { crunch } from '@dsl';\nexport default main(crunch('b'));\n");
     fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    // Within one reading a file is read once; the next reading sees the edit.
+    expect(unikernelFacts(root, 'apps/x').dataPaths).toEqual(['apps/x/a']);
+    beginReading(root);
     expect(unikernelFacts(root, 'apps/x').dataPaths).toEqual(['apps/x/b']);
   });
 });

@@ -75,8 +75,28 @@ const NO_FACTS: DeviceFacts = { modules: [], dataParams: [], dataPaths: [] };
 export class FactsIndex {
   private readonly parsed = new Map<string, { stamp: string; module: ParsedModule }>();
   private readonly manifests = new Map<string, PackageManifest | null>();
+  private locals = new Map<Decl, LocalFacts>();
+  /** Within one reading (one project-graph computation) files are stat'ed once and each declaration solved once. */
+  private checked = new Set<string>();
+  private solved = new Map<Decl, DeviceFacts>();
+  private resolved = new Map<string, string | undefined>();
 
   constructor(private readonly resolver: ModuleResolver) {}
+
+  /** Starts a new reading: files may have changed since the last one. */
+  beginReading(): void {
+    this.checked = new Set();
+    this.locals = new Map();
+    this.solved = new Map();
+    this.resolved = new Map();
+    this.manifests.clear();
+  }
+
+  private resolve(spec: string, fromFile: string): string | undefined {
+    const key = `${spec}\0${path.dirname(fromFile)}`;
+    if (!this.resolved.has(key)) this.resolved.set(key, this.resolver.resolve(spec, fromFile));
+    return this.resolved.get(key);
+  }
 
   /** Facts of a whole file (config.ts and whatever it uses). */
   fileFacts(file: string): DeviceFacts {
@@ -97,16 +117,18 @@ export class FactsIndex {
     const m = this.module(file);
     const names = new Set([...m.exports.keys()]);
     for (const spec of m.stars) {
-      const target = this.resolver.resolve(spec, file);
+      const target = this.resolve(spec, file);
       if (target) for (const n of this.exportNames(target, seen)) if (n !== 'default') names.add(n);
     }
     return [...names];
   }
 
   private module(file: string): ParsedModule {
+    const cached = this.parsed.get(file);
+    if (cached && this.checked.has(file)) return cached.module;
     const stat = fs.statSync(file);
     const stamp = `${stat.size}:${stat.mtimeMs}`;
-    const cached = this.parsed.get(file);
+    this.checked.add(file);
     if (cached?.stamp === stamp) return cached.module;
     const module = readModule(file, fs.readFileSync(file, 'utf8'));
     this.parsed.set(file, { stamp, module });
@@ -130,7 +152,7 @@ export class FactsIndex {
   }
 
   private imported(spec: string, name: string, fromFile: string, seen = new Set<string>()): Ref | undefined {
-    const target = this.resolver.resolve(spec, fromFile);
+    const target = this.resolve(spec, fromFile);
     if (target) return /\.(ts|tsx)$/.test(target) && !target.endsWith('.d.ts') ? this.exported(target, name, seen) : undefined;
     const facts = this.manifestFacts(spec, fromFile, name);
     return facts ? { kind: 'known', facts } : undefined;
@@ -163,18 +185,21 @@ export class FactsIndex {
 
   /** Facts of `root` and of everything it reaches, to a fixed point (declarations may use each other). */
   private solve(root: Decl): DeviceFacts {
+    const done = this.solved.get(root);
+    if (done) return done;
     const locals = new Map<Decl, LocalFacts>();
     const pending = [root];
     while (pending.length > 0) {
       const d = pending.pop() as Decl;
       if (locals.has(d)) continue;
-      const local = this.localFacts(d);
+      const local = this.localFactsOf(d);
       locals.set(d, local);
-      for (const r of local.refs) if (r.kind === 'decl' && !locals.has(r.decl)) pending.push(r.decl);
+      for (const r of local.refs) if (r.kind === 'decl' && !locals.has(r.decl) && !this.solved.has(r.decl)) pending.push(r.decl);
     }
     const facts = new Map<Decl, { modules: Set<string>; dataPaths: Set<string>; dataParams: Set<number> }>();
     for (const [d, l] of locals) facts.set(d, { modules: new Set(l.modules), dataPaths: new Set(l.dataPaths), dataParams: new Set(l.dataParams) });
-    const of = (r: Ref) => (r.kind === 'known' ? r.facts : (facts.get(r.decl) as { modules: Set<string>; dataPaths: Set<string>; dataParams: Set<number> }));
+    const of = (r: Ref): { modules: Iterable<string>; dataPaths: Iterable<string>; dataParams: Iterable<number> } =>
+      r.kind === 'known' ? r.facts : (this.solved.get(r.decl) ?? (facts.get(r.decl) as { modules: Set<string>; dataPaths: Set<string>; dataParams: Set<number> }));
     for (let changed = true; changed; ) {
       changed = false;
       for (const [d, l] of locals) {
@@ -196,8 +221,20 @@ export class FactsIndex {
         if (f.modules.size + f.dataPaths.size + f.dataParams.size !== before) changed = true;
       }
     }
-    const f = facts.get(root) as { modules: Set<string>; dataPaths: Set<string>; dataParams: Set<number> };
-    return { modules: [...f.modules].sort(), dataParams: [...f.dataParams].sort((a, b) => a - b), dataPaths: [...f.dataPaths].sort() };
+    // The closure is complete, so every declaration in it is solved for this reading.
+    for (const [d, f] of facts) {
+      this.solved.set(d, { modules: [...f.modules].sort(), dataParams: [...f.dataParams].sort((a, b) => a - b), dataPaths: [...f.dataPaths].sort() });
+    }
+    return this.solved.get(root) as DeviceFacts;
+  }
+
+  private localFactsOf(d: Decl): LocalFacts {
+    let local = this.locals.get(d);
+    if (!local) {
+      local = this.localFacts(d);
+      this.locals.set(d, local);
+    }
+    return local;
   }
 
   private localFacts(d: Decl): LocalFacts {

@@ -13,6 +13,14 @@ export interface UnikernelFacts {
 
 const indexes = new Map<string, { stamp: string; resolver: ModuleResolver; facts: FactsIndex }>();
 
+/**
+ * Starts a new reading of the workspace (each project-graph computation):
+ * files are stat'ed again, parses of unchanged files are kept.
+ */
+export function beginReading(workspaceRoot: string): void {
+  staticIndex(workspaceRoot).facts.beginReading();
+}
+
 /** One resolver and parse cache per workspace, renewed when its tsconfig changes. */
 export function staticIndex(workspaceRoot: string): { resolver: ModuleResolver; facts: FactsIndex } {
   const stamp = ['tsconfig.base.json', 'tsconfig.json']
