@@ -71,9 +71,10 @@ export async function connect<T>(label: string, connecting: () => Promise<T>): P
  * instances have `start`, a class or object with a static `start`, or a
  * function that is the start itself.
  */
-export async function start(entryName: string, entry: unknown, devices: readonly unknown[]): Promise<void> {
+export async function start(entryName: string, entry: unknown, devices: readonly unknown[], keys: RuntimeKeys = {}): Promise<void> {
   const run = startFunction(entryName, entry);
-  await run(...devices);
+  // After its devices, start receives the run-time key values (MirageOS's Key_gen), e.g. `keys.count`.
+  await run(...devices, Object.freeze({ ...keys }));
 }
 
 function startFunction(entryName: string, entry: unknown): (...devices: unknown[]) => unknown {

@@ -62,7 +62,7 @@ export function generateMainTs({ graph, entryImports, resourceExpression }: Main
     const [, exportName] = job.entry.split('.');
     const ns = modules.get(entryImports.get(job.entry) as string);
     const devices = job.args.map((i) => graph.devices[i].variable).join(', ');
-    return `    Runtime.start(${JSON.stringify(job.entry)}, ${ns}.${exportName}, [${devices}]),`;
+    return `    Runtime.start(${JSON.stringify(job.entry)}, ${ns}.${exportName}, [${devices}], keys),`;
   });
 
   const runtimeDefaults = Object.fromEntries(graph.runtimeKeys.map((k) => [k.name, k.default]));
@@ -78,7 +78,6 @@ export function generateMainTs({ graph, entryImports, resourceExpression }: Main
     '',
     'async function wiring(): Promise<void> {',
     '  const keys = Runtime.readRuntimeKeys(PROGRAM, RUNTIME_KEYS, KEY_DEFAULTS, process.argv.slice(2));',
-    '  void keys;',
     '  const connected: { disconnect?: () => Promise<void> }[] = [];',
     ...body,
     '  await Promise.all([',
