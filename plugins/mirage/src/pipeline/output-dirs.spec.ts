@@ -33,6 +33,15 @@ describe('replaceDirWhenDone', () => {
     expect(list('out')).toEqual(['old.txt']);
     expect(list('.')).toEqual(['out']);
   });
+
+  it('removes the folders it created when the first build fails', async () => {
+    await expect(
+      replaceDirWhenDone(path.join(root, 'dist/apps/x/unix'), async () => {
+        throw new Error('config.ts threw');
+      }),
+    ).rejects.toThrow('config.ts threw');
+    expect(list('.')).toEqual([]);
+  });
 });
 
 describe('parking other targets while Nx snapshots outputs', () => {
