@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { makeUnwritable } from '../../libs/block/src/testing/unwritable';
+import { makeUnwritable } from '@mirage-ts/block/testing/unwritable';
 import { copyWorkspace, nx } from '../../tools/testing/workspace';
 
 const SECTOR = 512;

@@ -6,13 +6,37 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FileBlock } from '../../libs/block/src/file';
-import { medianMs, ratio, type BenchRow } from './table';
+import { FileBlock } from '@mirage-ts/block/file';
+import { ratio, type BenchRow } from './table';
 
 const MiB = 1024 * 1024;
 const FILE_BYTES = 64 * MiB;
 const RANDOM_OPS = 4000;
-const RUNS = 5;
+const RUNS = 9;
+
+/**
+ * Median times of `a` and `b`, run alternately (a b, b a, ...), so that a
+ * busy machine slows both sides alike instead of whichever ran second.
+ */
+async function pairedMediansMs(runs: number, a: () => Promise<void>, b: () => Promise<void>): Promise<[number, number]> {
+  const times: [number[], number[]] = [[], []];
+  const time = async (fn: () => Promise<void>, into: number[]) => {
+    const start = process.hrtime.bigint();
+    await fn();
+    into.push(Number(process.hrtime.bigint() - start) / 1e6);
+  };
+  for (let i = 0; i < runs; i++) {
+    if (i % 2 === 0) {
+      await time(a, times[0]);
+      await time(b, times[1]);
+    } else {
+      await time(b, times[1]);
+      await time(a, times[0]);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  return [median(times[0]), median(times[1])];
+}
 
 function mbPerS(bytes: number, ms: number): string {
   return `${(bytes / 1e6 / (ms / 1000)).toFixed(0)} MB/s`;
@@ -42,45 +66,57 @@ export async function rows(): Promise<BenchRow[]> {
   try {
     const chunk = Buffer.alloc(MiB, 0xa5);
     const sectorsPerMiB = MiB / 512;
-    const seqDeviceRead = await medianMs(RUNS, async () => {
-      for (let s = 0; s < FILE_BYTES / 512; s += sectorsPerMiB) {
-        const r = await device.read(BigInt(s), [chunk]);
-        if (!r.ok) throw new Error(r.error.message);
-      }
-    });
-    const seqFsRead = await medianMs(RUNS, async () => {
-      for (let p = 0; p < FILE_BYTES; p += MiB) await fh.read(chunk, 0, MiB, p);
-    });
-    const seqDeviceWrite = await medianMs(RUNS, async () => {
-      for (let s = 0; s < FILE_BYTES / 512; s += sectorsPerMiB) {
-        const r = await device.write(BigInt(s), [chunk]);
-        if (!r.ok) throw new Error(r.error.message);
-      }
-    });
-    const seqFsWrite = await medianMs(RUNS, async () => {
-      for (let p = 0; p < FILE_BYTES; p += MiB) await fh.write(chunk, 0, MiB, p);
-    });
+    const [seqDeviceRead, seqFsRead] = await pairedMediansMs(
+      RUNS,
+      async () => {
+        for (let s = 0; s < FILE_BYTES / 512; s += sectorsPerMiB) {
+          const r = await device.read(BigInt(s), [chunk]);
+          if (!r.ok) throw new Error(r.error.message);
+        }
+      },
+      async () => {
+        for (let p = 0; p < FILE_BYTES; p += MiB) await fh.read(chunk, 0, MiB, p);
+      },
+    );
+    const [seqDeviceWrite, seqFsWrite] = await pairedMediansMs(
+      RUNS,
+      async () => {
+        for (let s = 0; s < FILE_BYTES / 512; s += sectorsPerMiB) {
+          const r = await device.write(BigInt(s), [chunk]);
+          if (!r.ok) throw new Error(r.error.message);
+        }
+      },
+      async () => {
+        for (let p = 0; p < FILE_BYTES; p += MiB) await fh.write(chunk, 0, MiB, p);
+      },
+    );
 
     const page = Buffer.alloc(4096);
     const targets = randomSectors(RANDOM_OPS, FILE_BYTES / 512, 8);
-    const randDeviceRead = await medianMs(RUNS, async () => {
-      for (const s of targets) {
-        const r = await device.read(BigInt(s), [page]);
-        if (!r.ok) throw new Error(r.error.message);
-      }
-    });
-    const randFsRead = await medianMs(RUNS, async () => {
-      for (const s of targets) await fh.read(page, 0, 4096, s * 512);
-    });
-    const randDeviceWrite = await medianMs(RUNS, async () => {
-      for (const s of targets) {
-        const r = await device.write(BigInt(s), [page]);
-        if (!r.ok) throw new Error(r.error.message);
-      }
-    });
-    const randFsWrite = await medianMs(RUNS, async () => {
-      for (const s of targets) await fh.write(page, 0, 4096, s * 512);
-    });
+    const [randDeviceRead, randFsRead] = await pairedMediansMs(
+      RUNS,
+      async () => {
+        for (const s of targets) {
+          const r = await device.read(BigInt(s), [page]);
+          if (!r.ok) throw new Error(r.error.message);
+        }
+      },
+      async () => {
+        for (const s of targets) await fh.read(page, 0, 4096, s * 512);
+      },
+    );
+    const [randDeviceWrite, randFsWrite] = await pairedMediansMs(
+      RUNS,
+      async () => {
+        for (const s of targets) {
+          const r = await device.write(BigInt(s), [page]);
+          if (!r.ok) throw new Error(r.error.message);
+        }
+      },
+      async () => {
+        for (const s of targets) await fh.write(page, 0, 4096, s * 512);
+      },
+    );
 
     return [
       {
