@@ -60,7 +60,7 @@ export async function openDevice(path: string, options: FdBlockOptions, what: st
     sectorSize = checkSectorSize(sectorSize ?? DEFAULT_SECTOR_SIZE, path);
     const sizeSectors = bytes / BigInt(sectorSize);
     checkDeviceBytes(sizeSectors, sectorSize, path);
-    return { handle, path, regularFile: st.isFile(), info: { readWrite, sectorSize, sizeSectors } };
+    return { handle, path, regularFile: st.isFile(), info: Object.freeze({ readWrite, sectorSize, sizeSectors }) };
   } catch (e) {
     await handle.close().catch(() => undefined);
     throw e;

@@ -22,7 +22,9 @@ export class MemoryBlock implements Block {
   private readonly chunks = new Map<number, Uint8Array>();
   private connected = true;
 
-  private constructor(private readonly info: BlockInfo) {}
+  private constructor(private readonly info: BlockInfo) {
+    Object.freeze(info);
+  }
 
   static async connect(options: MemoryBlockOptions): Promise<MemoryBlock> {
     const sectorSize = checkSectorSize(options.sectorSize ?? DEFAULT_SECTOR_SIZE, 'memory block');
