@@ -2,6 +2,8 @@ import type { Resource } from '@mirage-ts/mirage';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ensureImages } from '../disk-image/disk-images';
+import { imageSize } from '../disk-image/image-size';
 import type { PackageContext, RunContext, TargetPaths, UnikernelTarget } from './target';
 
 /**
@@ -40,6 +42,8 @@ export const unixTarget: UnikernelTarget = {
   },
 
   run(ctx: RunContext): Promise<number> {
+    // Like the seed's generate_disk_img.sh, but nobody has to remember it.
+    ensureImages({ ...ctx, project: ctx.graph.project }, imageSize({}));
     const launcher = path.join(ctx.outDir, `mir-${ctx.graph.name}`);
     return new Promise((resolve, reject) => {
       const child = spawn(launcher, [...ctx.args], { stdio: 'inherit' });
