@@ -169,3 +169,19 @@ export class FrameLog {
     }
   }
 }
+
+/**
+ * Listens on `netif` and answers, as a host at `ip` would, ARP requests for
+ * `ip` and ICMP echo requests to it; everything received stays in the log.
+ */
+export function pingResponder(netif: Network, ip: string): FrameLog {
+  return new FrameLog(netif, (frame) => {
+    const arp = parseArp(frame);
+    if (arp && arp.op === 1 && arp.targetIp === ip) {
+      void netif.write(arpReply(netif.mac, ip, arp));
+      return;
+    }
+    const echo = parseIcmpEcho(frame);
+    if (echo && echo.type === 8 && echo.dstIp === ip && dstMac(frame) === netif.mac) void netif.write(echoReply(frame, netif.mac));
+  });
+}
