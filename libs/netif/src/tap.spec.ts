@@ -1,13 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { TapNetif } from './tap';
+import { interfaceFds } from './testing/fds';
 import { ETHERTYPE_ARP, FrameLog, ethernet, parseArp, parseIcmpEcho, pingResponder } from './testing/frames';
 import { Netns, canManageNetwork, run, uniqueName } from './testing/netns';
+import { startResponder } from './testing/responder';
 
 const HOST_IP = '10.0.0.1';
 const UNIKERNEL_IP = '10.0.0.2';
-const WORKSPACE = path.resolve(__dirname, '../../..');
 
 const namespaces: Netns[] = [];
 const netifs: TapNetif[] = [];
@@ -31,7 +30,6 @@ function plugIntoNamespace(tap: string, ns: Netns): void {
   ns.ip('link', 'set', tap, 'up');
 }
 
-const openFds = () => fs.readdirSync('/proc/self/fd').length;
 const linkExists = (name: string) => spawnSync('ip', ['link', 'show', 'dev', name]).status === 0;
 
 beforeAll(() => {
@@ -145,16 +143,16 @@ describe('TapNetif devices', () => {
   });
 
   it('creates a missing tap, which goes away on disconnect with every fd it used', async () => {
-    const before = openFds();
+    const before = interfaceFds();
     const name = uniqueName('mtap');
     const netif = await connect(name);
     expect(linkExists(name)).toBe(true);
     const listening = netif.listen(() => undefined);
-    expect(openFds()).toBeGreaterThan(before);
+    expect(interfaceFds()).toBe(before + 1);
     await netif.disconnect();
     expect(await listening).toEqual({ ok: true, value: undefined });
     expect(linkExists(name)).toBe(false);
-    expect(openFds()).toBe(before);
+    expect(interfaceFds()).toBe(before);
   });
 
   it('says why it cannot connect: not a tap, in use, or not a name', async () => {
@@ -171,21 +169,14 @@ describe('TapNetif devices', () => {
     ns.ip('tuntap', 'add', 'name', 'tap0', 'mode', 'tap');
     ns.ip('addr', 'add', `${HOST_IP}/24`, 'dev', 'tap0');
     ns.ip('link', 'set', 'tap0', 'up');
-    const child = path.join(__dirname, 'testing', 'tap0-child.ts');
-    let ready: () => void = () => undefined;
-    const connected = new Promise<void>((resolve) => (ready = resolve));
-    const running = ns.execAsync([process.execPath, '-r', '@swc-node/register', child, 'tap0', UNIKERNEL_IP], {
-      cwd: WORKSPACE,
-      timeoutMs: 60_000,
-      onStdout: (out) => out.includes('listening') && ready(),
-    });
-    await Promise.race([connected, running]);
+    const responder = startResponder(ns, 'tap', 'tap0', UNIKERNEL_IP, 2, 0);
+    await responder.listening;
     const ping = await ns.execAsync(['ping', '-c', '2', '-i', '0.2', '-W', '5', UNIKERNEL_IP]);
-    const ran = await running;
+    const ran = await responder.finished;
     expect(ran.stderr).toBe('');
     const lines = ran.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^Netif: plugging into tap0 with mac [0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
-    expect(lines.slice(1)).toEqual(['Netif: connect tap0', 'listening', 'answered 2 pings', 'fds after disconnect: as before']);
+    expect(lines.slice(1)).toEqual(['Netif: connect tap0', 'listening', 'answered 2 pings', 'interface fds: 1 while connected, 0 after disconnect']);
     expect(ran.status).toBe(0);
     expect(ping.stdout).toContain('2 received');
   });

@@ -185,3 +185,36 @@ export function pingResponder(netif: Network, ip: string): FrameLog {
     if (echo && echo.type === 8 && echo.dstIp === ip && dstMac(frame) === netif.mac) void netif.write(echoReply(frame, netif.mac));
   });
 }
+
+export interface UdpDatagram {
+  readonly srcIp: string;
+  readonly dstIp: string;
+  readonly srcPort: number;
+  readonly dstPort: number;
+  readonly data: Uint8Array;
+  /** Whether the UDP checksum (over the pseudo-header) holds; a zero checksum means none was sent. */
+  readonly checksumOk: boolean;
+}
+
+export function parseUdp(frame: Uint8Array): UdpDatagram | undefined {
+  if (etherType(frame) !== ETHERTYPE_IPV4 || frame.length < 14 + 20 + 8 || frame[23] !== 17) return undefined;
+  const ihl = (frame[14] & 0x0f) * 4;
+  const at = 14 + ihl;
+  const length = (frame[at + 4] << 8) | frame[at + 5];
+  if (at + length > frame.length || length < 8) return undefined;
+  const pseudo = new Uint8Array(12 + length);
+  pseudo.set(frame.subarray(26, 34), 0);
+  pseudo[9] = 17;
+  pseudo[10] = length >> 8;
+  pseudo[11] = length & 0xff;
+  pseudo.set(frame.subarray(at, at + length), 12);
+  const sent = (frame[at + 6] << 8) | frame[at + 7];
+  return {
+    srcIp: ipText(frame, 26),
+    dstIp: ipText(frame, 30),
+    srcPort: (frame[at] << 8) | frame[at + 1],
+    dstPort: (frame[at + 2] << 8) | frame[at + 3],
+    data: frame.slice(at + 8, at + length),
+    checksumOk: sent !== 0 && checksum(pseudo, 0, pseudo.length) === 0,
+  };
+}
