@@ -71,6 +71,12 @@ describe('MemorySwitch forwarding', () => {
     await lb.waitForCount(1, 'frame');
     expect(seqOf(lb.frames[0])).toBe(9);
     expect(srcMac(lb.frames[0])).toBe(a.mac);
+    // A Buffer too: its slice() would be a view, so the switch must really copy.
+    const buffer = Buffer.from(ethernet(b.mac, a.mac, ETHERTYPE_IPV4, payload(10)));
+    await a.write(buffer);
+    buffer.fill(0);
+    await lb.waitForCount(2, 'frame from a Buffer');
+    expect(seqOf(lb.frames[1])).toBe(10);
   });
 
   it('keeps frames for a port until it listens, and forgets a port that leaves', async () => {

@@ -1,4 +1,5 @@
 import { err, ok, type MacAddress, type NetError, type Network, type NetworkStats, type Result } from '@mirage-ts/types';
+import { FramePool } from './frame-pool';
 import { applyFaults, checkFaults, type FaultDraws, type LinkFaults } from './link-faults';
 import { ETHERNET_HEADER, isGroupMac, isMacAddress, localMac, macKey, parseMac } from './mac';
 import { PcapWriter } from './pcap';
@@ -65,6 +66,8 @@ export class MemorySwitch {
   private readonly macs: Prng;
   private readonly ports: MemoryNetif[] = [];
   private readonly table = new Map<number, MemoryNetif>();
+  /** @internal Where ports copy the frames they are given. */
+  readonly pool = new FramePool();
   private readonly pcap: PcapWriter | undefined;
   private readonly counts: Mutable<SwitchStats> = {
     unicast: 0,
@@ -171,7 +174,7 @@ export class MemorySwitch {
     if (this.closed) return;
     const due = this.faults?.delayMs ? performance.now() + this.faults.delayMs : 0;
     this.queue.push({ frame, from, due });
-    if (twice) this.queue.push({ frame: Uint8Array.from(frame), from, due });
+    if (twice) this.queue.push({ frame: this.pool.copy(frame), from, due });
     this.schedule();
   }
 
@@ -219,7 +222,7 @@ export class MemorySwitch {
       for (const port of this.ports) {
         if (port === from) continue;
         // Each receiver gets its own bytes: one may rewrite a frame in place.
-        port.receive(first ? frame : Uint8Array.from(frame));
+        port.receive(first ? frame : this.pool.copy(frame));
         first = false;
       }
     }
@@ -277,7 +280,7 @@ export class MemoryNetif implements Network {
       return Promise.resolve(err({ kind: 'io', message: `frame of ${frame.length} bytes is shorter than an Ethernet header (14 bytes)` }));
     }
     // The caller may reuse its buffer as soon as write returns.
-    const sent = this.fabric.accept(this, Uint8Array.from(frame));
+    const sent = this.fabric.accept(this, this.fabric.pool.copy(frame));
     if (!sent.ok) {
       this.dropped++;
       return Promise.resolve(sent);
