@@ -14,12 +14,14 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #ifndef PACKET_IGNORE_OUTGOING
@@ -31,6 +33,8 @@
 
 typedef struct {
   int fd;
+  /* A packet socket with PACKET_VNET_HDR: every frame comes and goes after a virtio_net_hdr. */
+  int vnet_hdr;
   int reading;
   int closed;
   napi_env env;
@@ -135,6 +139,45 @@ static void call_js(port_t *p, int32_t count) {
   napi_close_handle_scope(env, scope);
 }
 
+/*
+ * A frame the kernel hands over before its checksum was filled in (a veth
+ * or virtio peer offloading it: CHECKSUM_PARTIAL) holds only the
+ * pseudo-header sum at csum_start + csum_offset; finish it as the NIC
+ * would have (skb_checksum_help), so the stack above sees a valid frame.
+ */
+static void complete_checksum(const struct virtio_net_hdr *h, uint8_t *frame, size_t len) {
+  if (!(h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)) return;
+  size_t start = h->csum_start, at = start + h->csum_offset;
+  if (at + 2 > len || start >= len) return;
+  uint32_t sum = 0;
+  size_t i = start;
+  for (; i + 1 < len; i += 2) sum += (uint32_t)(frame[i] << 8 | frame[i + 1]);
+  if (i < len) sum += (uint32_t)frame[i] << 8;
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  uint16_t folded = (uint16_t)~sum;
+  if (folded == 0) folded = 0xffff;
+  frame[at] = (uint8_t)(folded >> 8);
+  frame[at + 1] = (uint8_t)folded;
+}
+
+/* One frame into `into` (room for MAX_FRAME bytes): its length, 0 if it was
+ * dropped (too long), or -errno. */
+static ssize_t read_frame(port_t *p, uint8_t *into) {
+  if (!p->vnet_hdr) return read(p->fd, into, MAX_FRAME);
+  struct virtio_net_hdr h;
+  struct iovec iov[2] = {{&h, sizeof h}, {into, MAX_FRAME}};
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_iov = iov;
+  msg.msg_iovlen = 2;
+  ssize_t got = recvmsg(p->fd, &msg, 0);
+  if (got < 0) return got;
+  if ((msg.msg_flags & MSG_TRUNC) || got < (ssize_t)sizeof h) return 0;
+  got -= (ssize_t)sizeof h;
+  complete_checksum(&h, into, (size_t)got);
+  return got;
+}
+
 static void on_readable(uv_poll_t *handle, int status, int events) {
   (void)events;
   port_t *p = (port_t *)handle->data;
@@ -147,13 +190,14 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   size_t offset = 0, count = 0;
   int error = 0;
   while (count < p->max_frames && p->buffer_len - offset >= MAX_FRAME) {
-    ssize_t got = read(p->fd, p->buffer + offset, MAX_FRAME);
+    ssize_t got = read_frame(p, p->buffer + offset);
     if (got < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) error = -errno;
       break;
     }
     if (got == 0) {
+      if (p->vnet_hdr) continue; /* a frame too long for the buffer, dropped */
       error = -EIO;
       break;
     }
@@ -233,12 +277,15 @@ static napi_value open_packet(napi_env env, napi_callback_info info) {
   /* Our own transmissions are not input (Linux 4.20+; older kernels echo them). */
   int one = 1;
   setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+  /* Offload metadata with each frame, so partial checksums can be completed. */
+  int vnet_hdr = setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) == 0;
   port_t *p = calloc(1, sizeof *p);
   if (!p) {
     close(fd);
     return throw_errno(env, ENOMEM, "cannot open a packet socket for", name);
   }
   p->fd = fd;
+  p->vnet_hdr = vnet_hdr;
   p->env = env;
   napi_value port;
   CHECK(env, napi_create_external(env, p, finalize_port, NULL, &port));
@@ -352,9 +399,14 @@ static napi_value write_frame(napi_env env, napi_callback_info info) {
   ssize_t written;
   if (p->closed) written = -EBADF;
   else {
-    do written = write(p->fd, data, length);
+    /* With PACKET_VNET_HDR a frame goes after an all-zero header: no offloads asked. */
+    struct virtio_net_hdr none;
+    memset(&none, 0, sizeof none);
+    struct iovec iov[2] = {{&none, sizeof none}, {data, length}};
+    do written = p->vnet_hdr ? writev(p->fd, iov, 2) : write(p->fd, data, length);
     while (written < 0 && errno == EINTR);
     if (written < 0) written = -errno;
+    else if (p->vnet_hdr) written -= (ssize_t)sizeof none;
   }
   napi_value result;
   CHECK(env, napi_create_int64(env, (int64_t)written, &result));

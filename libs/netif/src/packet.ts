@@ -13,8 +13,11 @@ export interface PacketOptions {
  * left unconfigured. The unikernel uses the NIC's own MAC, the one the
  * hypervisor gave it.
  *
- * On a veth, the peer must send whole frames with full checksums
- * (`ethtool -K <peer> tx off tso off gso off`); taps and virtual NICs do.
+ * A peer that offloads checksums (a veth, or the host behind virtio-net)
+ * hands over frames whose TCP/UDP checksum is only partly computed; the
+ * addon asks for the offload metadata (PACKET_VNET_HDR) and completes it,
+ * so the stack sees what a real NIC would deliver. Frames merged by GRO can
+ * be longer than the MTU; they arrive whole, with valid checksums.
  */
 export class PacketNetif extends FdNetif {
   static async connect(interfaceName: string, options: PacketOptions = {}): Promise<PacketNetif> {
