@@ -14,7 +14,9 @@ export const unixTarget: UnikernelTarget = {
   name: 'unix',
   description: 'a program for this machine, run with ./mir-NAME',
   options: [],
-  bundle: { platform: 'node', target: 'node20' },
+  // Native addons (the tap device's) are copied next to main.js, and the
+  // bundle's require points there, so the program runs from anywhere.
+  bundle: { platform: 'node', target: 'node20', loader: { '.node': 'copy' } },
 
   resourceExpression(resource: Resource, paths: TargetPaths): string {
     // Host files are named relative to the unikernel's folder, found from the
