@@ -1,10 +1,11 @@
+import { FileBlock } from '@mirage-ts/block/file';
+import { MemoryBlock } from '@mirage-ts/block/memory';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildFatImage } from './builder/build-image';
 import { FatFs } from './fs';
-import { BufferBlock } from './test-helpers/buffer-block';
 import { kvTree } from './test-helpers/kv-tree';
 import { digests, readTree, writeTestTree } from './test-helpers/tree';
 
@@ -72,9 +73,14 @@ describe('FAT images and the Linux tools', () => {
       fs.rmSync(out, { recursive: true });
     });
 
-    it('reads back whole through FatFs', async () => {
-      const kv = await FatFs.connect(new BufferBlock(fs.readFileSync(image)));
-      expect(digests(await kvTree(kv))).toEqual(expected);
+    it('reads back whole through FatFs on a FileBlock', async () => {
+      const device = await FileBlock.connect(image);
+      try {
+        const kv = await FatFs.connect(device);
+        expect(digests(await kvTree(kv))).toEqual(expected);
+      } finally {
+        await device.disconnect();
+      }
     });
 
     it('is the same bytes when built twice from the same folder', () => {
@@ -100,7 +106,7 @@ describe('FAT images and the Linux tools', () => {
       const copy = tool('mcopy', ['-s', '-m', '-i', image, ...names, '::/']);
       expect(copy.out).toBe('');
       expect(copy.status).toBe(0);
-      const kv = await FatFs.connect(new BufferBlock(fs.readFileSync(image), deviceSector));
+      const kv = await FatFs.connect(await MemoryBlock.fromBytes(fs.readFileSync(image), { sectorSize: deviceSector, readOnly: true }));
       expect(digests(await kvTree(kv))).toEqual(expected);
       // mcopy -m keeps modification times; FAT stores them to the even second.
       const mtime = fs.statSync(path.join(source, 'a')).mtimeMs;

@@ -1,3 +1,4 @@
+import { MemoryBlock } from '@mirage-ts/block/memory';
 import type { KvError, KvRo, Result } from '@mirage-ts/types';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -7,7 +8,6 @@ import { buildFatImage } from './builder/build-image';
 import { parseDirectory } from './directory-entry';
 import { FatDeviceError, FatFormatError } from './errors';
 import { FatFs } from './fs';
-import { BufferBlock } from './test-helpers/buffer-block';
 import { pseudoRandomBytes } from './test-helpers/tree';
 
 /**
@@ -36,7 +36,7 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 const copy = (t: FatType) => Buffer.from(images.get(t) as Buffer);
 const geometryOf = (img: Buffer): Geometry => parseBootSector(img.subarray(0, 512), img.length);
-const connect = (img: Uint8Array, sector = 512) => FatFs.connect(new BufferBlock(img, sector));
+const connect = async (img: Uint8Array, sector = 512) => FatFs.connect(await MemoryBlock.fromBytes(img, { sectorSize: sector, readOnly: true }));
 
 function setFat(img: Buffer, g: Geometry, cluster: number, value: number): void {
   for (let f = 0; f < g.numFats; f++) {
@@ -231,6 +231,15 @@ describe.each([
       [g.dataOffset, 16 * g.clusterBytes],
     ];
     const outcomes = { refused: 0, connected: 0, ioErrors: 0 };
+    // One device for the whole run: each round damages a few bytes through Block writes and puts them back after.
+    const device = await MemoryBlock.fromBytes(img);
+    const poke = async (at: number, byte: number) => {
+      const sector = new Uint8Array(512);
+      const where = BigInt(Math.floor(at / 512));
+      expect((await device.read(where, [sector])).ok).toBe(true);
+      sector[at % 512] = byte;
+      expect((await device.write(where, [sector])).ok).toBe(true);
+    };
     for (let round = 0; round < rounds; round++) {
       const seed = (t << 16) + round + 1;
       const random = rng(seed);
@@ -242,12 +251,13 @@ describe.each([
         saved.push([at, img[at]]);
         const how = random();
         img[at] = how < 0.4 ? Math.floor(random() * 256) : how < 0.7 ? img[at] ^ (1 << Math.floor(random() * 8)) : how < 0.85 ? 0xff : 0x00;
+        await poke(at, img[at]);
       }
       const started = Date.now();
       try {
         let kv: FatFs;
         try {
-          kv = await connect(img);
+          kv = await FatFs.connect(device);
         } catch (e) {
           if (!(e instanceof FatFormatError || e instanceof FatDeviceError) || !e.message) throw new Error(`connect threw ${String(e)}`);
           outcomes.refused++;
@@ -261,7 +271,10 @@ describe.each([
       } catch (e) {
         throw new Error(`fuzz seed ${seed} (FAT${t}, round ${round}): ${e instanceof Error ? e.stack : String(e)}`);
       } finally {
-        for (const [at, byte] of saved.reverse()) img[at] = byte;
+        for (const [at, byte] of saved.reverse()) {
+          img[at] = byte;
+          await poke(at, byte);
+        }
       }
       // A generous bound, to catch a loop, not to measure.
       expect(Date.now() - started).toBeLessThan(20_000);
