@@ -12,4 +12,6 @@ export interface ExampleTemplate {
 export const TEMPLATES: Readonly<Record<string, ExampleTemplate>> = {
   console: { registerName: 'console', description: 'prints hello/world four times over a console' },
   block: { registerName: 'block_test', description: 'writes and reads back patterns at both ends of a block device (disk.img on unix)' },
+  kv_ro_crunch: { registerName: 'kv_ro', description: 'compares a key read from two crunched (built-in) copies of t/' },
+  kv_ro: { registerName: 'kv_ro', description: 'compares a key read twice from one store of t/: crunched, a FAT image or the host directory (--kv_ro)' },
 };
