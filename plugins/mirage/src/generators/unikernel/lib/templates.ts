@@ -11,4 +11,5 @@ export interface ExampleTemplate {
 
 export const TEMPLATES: Readonly<Record<string, ExampleTemplate>> = {
   console: { registerName: 'console', description: 'prints hello/world four times over a console' },
+  stackv4: { registerName: 'stackv4', description: 'listens on UDP 53 and TCP 8080 and prints what arrives, over the socket or the direct stack' },
 };
