@@ -167,6 +167,17 @@ describe('mir-stackv4 with --net=socket', () => {
     }
   });
 
+  it('says that port 53 needs privileges when started as an ordinary user', async () => {
+    // The namespace keeps the usual limit: ports below 1024 are privileged.
+    expect(inNs('sysctl -n net.ipv4.ip_unprivileged_port_start').stdout.trim()).toBe('1024');
+    fs.chmodSync(ws.root, 0o755); // mkdtemp made it private to root
+    const r = startInNs('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', bin]);
+    expect(await r.exited).toBe(1);
+    expect(r.output()).toContain(
+      'mir-stackv4: Error: bind UDP port 53 on 0.0.0.0: permission denied; ports below 1024 need root (sudo) or CAP_NET_BIND_SERVICE (--udp-port=N)',
+    );
+  });
+
   it('keeps serving after a client resets the connection in the middle of sending', async () => {
     const r = await startStackv4();
     try {

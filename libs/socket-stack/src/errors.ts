@@ -23,7 +23,7 @@ export function netErrorOf(e: unknown, attempt: Attempt): NetError {
     case 'EPERM':
       return {
         kind: 'denied',
-        message: `${attempt.op} ${attempt.what}: permission denied (ports below 1024 need root, e.g. sudo, or CAP_NET_BIND_SERVICE)`,
+        message: `${attempt.op} ${attempt.what}: permission denied; ports below 1024 need root (sudo) or CAP_NET_BIND_SERVICE`,
       };
     case 'EADDRNOTAVAIL':
       return { kind: 'io', message: `${attempt.op} ${attempt.what}: the address is not one of this host's` };
