@@ -37,13 +37,17 @@ export class SocketFlow implements Flow, Closable {
   private failure: NetError | undefined;
   private closing: Promise<void> | undefined;
 
+  /** Names the connection in messages: `TCP 127.0.0.1.50997`. */
+  private readonly name: string;
+
   constructor(
     private readonly socket: Socket,
-    /** Names the connection in messages: `TCP 127.0.0.1.50997`. */
-    private readonly name: string,
+    name?: string,
   ) {
+    // A connection reset before it was accepted has no addresses left to read.
     this.local = { address: socket.localAddress ?? '0.0.0.0', port: socket.localPort ?? 0 };
     this.remote = { address: socket.remoteAddress ?? '0.0.0.0', port: socket.remotePort ?? 0 };
+    this.name = name ?? `TCP ${this.remote.address}.${this.remote.port}`;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.received(chunk));
     socket.on('end', () => {

@@ -19,7 +19,7 @@ export async function listenTcp(
   // allowHalfOpen: a peer that shuts down its sending side (nc -N) can still
   // be answered; the flow is closed when the unikernel closes it.
   const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-    const flow = new SocketFlow(socket, `TCP ${socket.remoteAddress}.${socket.remotePort}`);
+    const flow = new SocketFlow(socket);
     resources.track(flow);
     if (resources.disconnected) return;
     resources.run(() => callback(flow), `TCP callback on port ${port}`, () => flow.close());
