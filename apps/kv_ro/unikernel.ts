@@ -1,3 +1,4 @@
+import { KeyGen } from '@mirage-ts/mirage/key-gen';
 import { sleep } from '@mirage-ts/time';
 import type { Console, KvRo } from '@mirage-ts/types';
 
@@ -5,11 +6,11 @@ const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every(
 
 /**
  * Reads the key `a` from both stores and prints YES! when the values are
- * equal, NO! otherwise, once a second, `--count` times.
+ * equal, NO! otherwise, once a second, `--count` times (10 by default).
  */
 export class Main {
-  async start(c: Console, x: KvRo, y: KvRo, keys: { readonly count?: number } = {}): Promise<void> {
-    const count = keys.count ?? 10;
+  async start(c: Console, x: KvRo, y: KvRo): Promise<void> {
+    const count = KeyGen.int('count');
     for (let i = 0; i < count; i++) {
       if (i > 0) await sleep(1000);
       const [vx, vy] = await Promise.all([x.get('a'), y.get('a')]);

@@ -71,10 +71,9 @@ export async function connect<T>(label: string, connecting: () => Promise<T>): P
  * instances have `start`, a class or object with a static `start`, or a
  * function that is the start itself.
  */
-export async function start(entryName: string, entry: unknown, devices: readonly unknown[], keys: RuntimeKeys = {}): Promise<void> {
+export async function start(entryName: string, entry: unknown, devices: readonly unknown[]): Promise<void> {
   const run = startFunction(entryName, entry);
-  // After its devices, start receives the run-time key values (MirageOS's Key_gen), e.g. `keys.count`.
-  await run(...devices, Object.freeze({ ...keys }));
+  await run(...devices);
 }
 
 function startFunction(entryName: string, entry: unknown): (...devices: unknown[]) => unknown {
