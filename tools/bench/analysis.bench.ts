@@ -19,11 +19,11 @@ function generate(root: string): string[] {
     const name = `gen${String(i).padStart(3, '0')}`;
     const dir = path.join(root, 'apps', name);
     fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
-    // Every third one names a data file, so the reader follows blockOfFile to its parameter.
-    const disk = i % 3 === 0;
+    // Every third one crunches a data folder, so the reader follows crunch to its build option.
+    const crunched = i % 3 === 0;
     fs.writeFileSync(
       path.join(dir, 'config.ts'),
-      `import { ${disk ? 'block, blockOfFile, ' : ''}console, defaultConsole, foreign, register } from '@mirage-ts/mirage';\n\nconst main = foreign('Unikernel.Main', [console${disk ? ', block' : ''}]);\n\nexport default register('${name}', [main(defaultConsole${disk ? ", blockOfFile('data/disk.raw')" : ''})]);\n`,
+      `import { ${crunched ? 'crunch, kv_ro, ' : ''}console, defaultConsole, foreign, register } from '@mirage-ts/mirage';\n\nconst main = foreign('Unikernel.Main', [console${crunched ? ', kv_ro' : ''}]);\n\nexport default register('${name}', [main(defaultConsole${crunched ? ", crunch('data')" : ''})]);\n`,
     );
     fs.writeFileSync(path.join(dir, 'unikernel.ts'), "import type { Console } from '@mirage-ts/types';\n\nexport class Main {\n  async start(c: Console): Promise<void> {\n    await c.log('hello');\n  }\n}\n");
     roots.push(path.join('apps', name));

@@ -157,7 +157,7 @@ export default register('no_module', [main(defaultConsole)]);
     what: 'an implementation module that does not exist',
     config: withImpl('unknown_impl', `{ label: 'fancy console', module: '@mirage-ts/fancy/console', symbol: 'FancyConsole' }`),
     unikernel: consoleUnikernel,
-    error: "apps/unknown_impl/config.ts:4:16 - error: module '@mirage-ts/fancy/console' of fancy console cannot be found\n  fix: check the module name given to impl(...), or install the package that provides it",
+    error: "apps/unknown_impl/config.ts:4:16 - error: fancy console is not available: its module '@mirage-ts/fancy/console' is not in this workspace\n  fix: build with another implementation, or add the library that provides it",
   },
   {
     name: 'unknown_symbol',
@@ -246,29 +246,36 @@ export default register('runtime_choice', [main(matchImpl(mode, { slow: defaultC
   {
     name: 'host_dir_on_xen',
     what: 'a device not available for the target (a host folder on xen)',
-    config: `import { foreign, register, scratchDir, scratchKv } from '@mirage-ts/mirage';
+    config: `import { console, defaultConsole, directKvRo, foreign, kv_ro, register } from '@mirage-ts/mirage';
 
-const main = foreign('Unikernel.Main', [scratchKv]);
+const main = foreign('Unikernel.Main', [console, kv_ro]);
 
-export default register('host_dir_on_xen', [main(scratchDir('files'))]);
+export default register('host_dir_on_xen', [main(defaultConsole, directKvRo('files'))]);
 `,
-    unikernel: `import type { KvRo } from '@mirage-ts/types';
+    unikernel: `import type { Console, KvRo } from '@mirage-ts/types';
 
 export class Main {
-  async start(kv: KvRo): Promise<void> {
+  async start(c: Console, kv: KvRo): Promise<void> {
     await kv.get('a');
+    await c.log('read');
   }
 }
 `,
     target: 'xen',
-    error: "apps/host_dir_on_xen/config.ts:5:50 - error: host directory files is not available for target xen (it works on unix)\n  fix: choose another scratch_kv implementation for xen, e.g. with ifImpl(Key.isXen, ..., host directory files)",
+    error: "apps/host_dir_on_xen/config.ts:5:66 - error: host directory files is not available for target xen (it works on unix)\n  fix: choose another kv_ro implementation for xen, e.g. with ifImpl(Key.isXen, ..., host directory files)",
   },
   {
-    name: 'duplicate_name',
-    what: 'a register name another unikernel of the workspace uses',
-    config: consoleConfig('console'),
+    name: 'two_registrations',
+    what: 'a config.ts that registers twice',
+    config: `import { console, defaultConsole, foreign, register } from '@mirage-ts/mirage';
+
+const main = foreign('Unikernel.Main', [console]);
+
+export const other = register('other', [main(defaultConsole)]);
+export default register('two_registrations', [main(defaultConsole)]);
+`,
     unikernel: consoleUnikernel,
-    error: "apps/duplicate_name/config.ts:5:25 - error: register name 'console' is already used by apps/console/config.ts:6 (project console)\n  fix: give this unikernel a name of its own, e.g. register('duplicate_name', ...); it names the program mir-NAME and the VM",
+    error: "apps/two_registrations/config.ts:6:16 - error: register('two_registrations'): config.ts already registers 'other' at apps/two_registrations/config.ts:5:22, and only its default export is built\n  fix: register one unikernel per config.ts: give both jobs to one register(name, [job1, job2]), or move this one to its own app folder",
   },
   {
     name: 'imports_impl',

@@ -16,3 +16,5 @@ export * from './devices/console';
 export * from './devices/time';
 export * from './devices/block';
 export * from './devices/network';
+export * from './devices/stackv4';
+export * from './devices/kv';

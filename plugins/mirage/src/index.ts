@@ -2,7 +2,7 @@
  * @mirage-ts/nx-plugin: infers unikernel projects from config.ts files and
  * carries `--target` from the command line to their tasks.
  */
-import { createNodesFromFiles, type CreateNodesV2 } from '@nx/devkit';
+import { createNodesFromFiles, type CreateNodes } from '@nx/devkit';
 import { beginReading } from './analysis/static/unikernel-facts';
 import { unikernelProject, CONFIG_GLOB, type MiragePluginOptions } from './plugin/create-nodes';
 import { TARGET_ENV, unikernelTargetFromArgv } from './plugin/target-flag';
@@ -10,7 +10,7 @@ import { unparkAll } from './pipeline/parking';
 
 export { createDependencies } from './plugin/create-dependencies';
 
-export const createNodesV2: CreateNodesV2<MiragePluginOptions> = [
+export const createNodes: CreateNodes<MiragePluginOptions> = [
   CONFIG_GLOB,
   (configFiles, options, context) => {
     beginReading(context.workspaceRoot);

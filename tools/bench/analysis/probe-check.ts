@@ -18,9 +18,10 @@ async function main(): Promise<void> {
   const { checkUnikernel } = await import('../../../plugins/mirage/src/analysis/check');
   const t3 = now();
   const entryFiles = new Map(graph.jobs.map((j) => [j.entry, path.join(workspaceRoot, projectRoot, 'unikernel.ts')]));
-  checkUnikernel({ workspaceRoot, projectRoot, graph, entryFiles });
+  const mainFile = path.join(workspaceRoot, 'dist', 'apps', project, 'unix', 'main.ts');
+  checkUnikernel({ workspaceRoot, projectRoot, graph, entryFiles, mainFile });
   const t4 = now();
-  checkUnikernel({ workspaceRoot, projectRoot, graph, entryFiles });
+  checkUnikernel({ workspaceRoot, projectRoot, graph, entryFiles, mainFile });
   const t5 = now();
   process.stdout.write(JSON.stringify({ loadPipeline: t1 - t0, evaluateResolve: t2 - t1, loadTsMorph: t3 - t2, checkCold: t4 - t3, checkWarm: t5 - t4 }));
 }

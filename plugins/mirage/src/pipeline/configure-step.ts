@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkUnikernel, type SiblingUnikernel } from '../analysis/check';
 import { keyLocator } from '../analysis/key-locator';
 import { generateMainTs } from '../codegen/main-ts';
 import { evaluateConfig } from '../configure/evaluate';
@@ -9,6 +8,7 @@ import type { ResolvedGraph } from '../configure/resolved-graph';
 import { UserError } from '../configure/user-error';
 import type { UnikernelTarget } from '../targets/target';
 import { runBuildSteps } from './build-steps';
+import './device-build-steps';
 import { GRAPH_FILE, MAIN_TS } from './paths';
 
 export interface UnikernelProject {
@@ -16,8 +16,6 @@ export interface UnikernelProject {
   /** Workspace-relative, e.g. apps/console. */
   readonly projectRoot: string;
   readonly project: string;
-  /** The workspace's other unikernels (register names must differ). */
-  readonly siblings?: readonly SiblingUnikernel[];
 }
 
 export interface ConfigureRequest extends UnikernelProject {
@@ -47,7 +45,6 @@ export async function configureUnikernel(req: ConfigureRequest): Promise<Resolve
     locateKey: keyLocator(req.workspaceRoot, evaluated.configFile),
   });
   const entries = entryFiles(graph, req);
-  checkUnikernel({ workspaceRoot: req.workspaceRoot, projectRoot: req.projectRoot, graph, entryFiles: entries, siblings: req.siblings });
   await runBuildSteps(graph, { ...req, stagingDir: req.writeDir });
   const paths = { workspaceRoot: req.workspaceRoot, projectRoot: req.projectRoot, outDir: req.outDir };
   const mainTs = generateMainTs({
@@ -62,7 +59,7 @@ export async function configureUnikernel(req: ConfigureRequest): Promise<Resolve
 }
 
 /** `Unikernel.Main` lives in unikernel.ts beside config.ts, as `Unikernel.Main` lives in unikernel.ml. */
-function entryFiles(graph: ResolvedGraph, req: ConfigureRequest): Map<string, string> {
+export function entryFiles(graph: ResolvedGraph, req: UnikernelProject): Map<string, string> {
   const files = new Map<string, string>();
   for (const job of graph.jobs) {
     const [moduleName] = job.entry.split('.');

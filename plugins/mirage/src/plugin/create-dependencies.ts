@@ -2,6 +2,9 @@ import { DependencyType, type CreateDependencies, type ProjectConfiguration, typ
 import * as path from 'node:path';
 import { beginReading, staticIndex, unikernelFacts } from '../analysis/static/unikernel-facts';
 import type { MiragePluginOptions } from './create-nodes';
+import { buildStepImports } from '../pipeline/build-steps';
+// The build steps declare what their generated code imports.
+import '../pipeline/device-build-steps';
 import { PLUGIN_PACKAGE, pluginSourceRoot } from './plugin-location';
 
 export const UNIKERNEL_TAG = 'type:unikernel';
@@ -11,7 +14,8 @@ export const UNIKERNEL_TAG = 'type:unikernel';
  * implementations it runs on are named by the DSL calls in its config.ts
  * (`blockOfFile` names `@mirage-ts/block/file`), so each unikernel gets an
  * edge to the library of every implementation its config.ts can choose (for
- * any target and keys), to the owner of data it names outside its folder,
+ * any target and keys) and of what its build steps generate code against
+ * (a crunched store's module imports @mirage-ts/kv/crunch), to the owner of data it names outside its folder,
  * and to the plugin that builds it. `nx affected` then follows a change in
  * a device library to exactly the unikernels that can use it.
  */
@@ -51,7 +55,7 @@ export const createDependencies: CreateDependencies<MiragePluginOptions> = (_opt
       continue;
     }
     const targets = new Set<string>();
-    for (const m of facts.implementationModules) {
+    for (const m of [...facts.implementationModules, ...facts.buildSteps.flatMap(buildStepImports)]) {
       const target = projectOfModule(m, configPath);
       if (target) targets.add(target);
     }

@@ -3,6 +3,7 @@ import type { CreateNodesContext, CreateNodesResult, TargetConfiguration } from 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { unikernelFacts } from '../analysis/static/unikernel-facts';
+import { diskImageInputExclusions } from '../disk-image/input-exclusions';
 import { contributedTargets } from './contributed-targets';
 import { UNIKERNEL_TAG } from './create-dependencies';
 import { PLUGIN_PACKAGE, pluginSourceRoot } from './plugin-location';
@@ -42,6 +43,7 @@ export function unikernelProject(configFile: string, options: MiragePluginOption
   const sources = context.nxJsonConfiguration?.namedInputs?.production ? 'production' : 'default';
   const inputs = [
     sources,
+    ...diskImageInputExclusions(configSource),
     `^${sources}`,
     ...dataInputs(context.workspaceRoot, root),
     { env: TARGET_ENV },

@@ -65,10 +65,34 @@ export class ConfigSource {
     return call ? this.location(call) : undefined;
   }
 
-  /** The name literal of `register('<name>', ...)`. */
-  registerName(): { name: string; at: SourceLocation } | undefined {
-    const call = this.findCall((c) => calleeName(c) === 'register' && stringArg(c, 0) !== undefined);
-    return call ? { name: stringArg(call, 0) as string, at: this.location(call.arguments[0]) } : undefined;
+  /**
+   * Every call of the DSL's `register` (imported under any name, or through
+   * a namespace import), with its name when it is a literal.
+   */
+  registerCalls(): { name: string | undefined; at: SourceLocation }[] {
+    const direct = new Set<string>();
+    const namespaces = new Set<string>();
+    for (const stmt of this.sf.statements) {
+      if (!ts.isImportDeclaration(stmt) || !stmt.importClause || stmt.importClause.isTypeOnly) continue;
+      const bindings = stmt.importClause.namedBindings;
+      if (bindings && ts.isNamespaceImport(bindings)) namespaces.add(bindings.name.text);
+      if (bindings && ts.isNamedImports(bindings)) {
+        for (const e of bindings.elements) if ((e.propertyName ?? e.name).text === 'register' && !e.isTypeOnly) direct.add(e.name.text);
+      }
+    }
+    const calls: { name: string | undefined; at: SourceLocation }[] = [];
+    const visit = (n: ts.Node): void => {
+      if (ts.isCallExpression(n)) {
+        const c = n.expression;
+        const isRegister =
+          (ts.isIdentifier(c) && direct.has(c.text)) ||
+          (ts.isPropertyAccessExpression(c) && ts.isIdentifier(c.expression) && namespaces.has(c.expression.text) && c.name.text === 'register');
+        if (isRegister) calls.push({ name: stringArg(n, 0), at: this.location(n) });
+      }
+      n.forEachChild(visit);
+    };
+    visit(this.sf);
+    return calls;
   }
 
   /** The name literal of `Key.create('<name>', ...)` (or Key.bool, Key.int...). */

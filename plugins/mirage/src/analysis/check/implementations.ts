@@ -6,8 +6,8 @@ import type { CheckProgram } from './program';
 import type { Signatures } from './signatures';
 
 /**
- * Every implementation the resolved graph chose for this target: its module
- * exists, exports the class, the class has a static `connect` that takes
+ * Every implementation the resolved graph chose for this target (whose
+ * module resolved): it exports the class, the class has a static `connect` that takes
  * the arguments config.ts gives it (devices of the signatures it expects),
  * and what `connect` resolves to satisfies the signature the device is
  * plugged in as.
@@ -16,22 +16,17 @@ export function checkImplementations(
   program: CheckProgram,
   signatures: Signatures,
   graph: ResolvedGraph,
-  configPath: string,
+  /** Where each device's module resolved to (by device id), and from where it was looked up. */
+  moduleFiles: ReadonlyMap<number, { readonly from: string; readonly file: string | undefined }>,
   /** Where config.ts mentions each device, when it was not created there (defaultConsole passed to main). */
   writtenAt: ReadonlyMap<number, SourceLocation>,
 ): void {
   const checker = program.checker;
   for (const device of graph.devices) {
     const at = device.at ?? writtenAt.get(device.id) ?? { file: graph.configFile };
-    const file = program.resolveModule(device.module, configPath);
-    if (!file) {
-      // Plain JavaScript without types is loadable but cannot be checked.
-      if (program.loadableWithoutTypes(device.module, configPath)) continue;
-      throw new UserError(`module '${device.module}' of ${device.label} cannot be found`, {
-        at,
-        fix: 'check the module name given to impl(...), or install the package that provides it',
-      });
-    }
+    const { file } = moduleFiles.get(device.id) as { from: string; file: string | undefined };
+    // Missing modules were reported before these checks; plain JavaScript without types cannot be checked.
+    if (!file) continue;
     const symbol = program.exportedSymbol(program.sourceFile(file), device.symbol);
     if (!symbol) {
       throw new UserError(`${device.module} does not export ${device.symbol}, which ${device.label} names`, {

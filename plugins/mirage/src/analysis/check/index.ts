@@ -1,4 +1,6 @@
 import * as path from 'node:path';
+import { missingDevicesError } from '../../bundle/bundle-main';
+import { buildStepImports } from '../../pipeline/build-steps';
 import type { ResolvedGraph } from '../../configure/resolved-graph';
 import type { SourceLocation } from '../../configure/user-error';
 import { beginReading, unikernelFacts } from '../static/unikernel-facts';
@@ -6,12 +8,10 @@ import { ConfigSource } from './config-source';
 import { findStart } from './entry';
 import { checkImplementations } from './implementations';
 import { CheckProgram } from './program';
-import { checkRegisterName, type SiblingUnikernel } from './register-names';
-import { Signatures } from './signatures';
+import { checkSingleRegistration } from './registration';
+import { Signatures, SIGNATURES_MODULE } from './signatures';
 import { checkStartParameters } from './start-parameters';
 import { checkUnikernelImports } from './unikernel-imports';
-
-export type { SiblingUnikernel } from './register-names';
 
 export interface CheckRequest {
   readonly workspaceRoot: string;
@@ -20,8 +20,8 @@ export interface CheckRequest {
   readonly graph: ResolvedGraph;
   /** Absolute file of each job's entry module (`Unikernel.Main` -> .../unikernel.ts). */
   readonly entryFiles: ReadonlyMap<string, string>;
-  /** The workspace's other unikernels, for register-name clashes. */
-  readonly siblings?: readonly SiblingUnikernel[];
+  /** Where main.ts is being written: modules named relative to it (`./static1`) are generated beside it. */
+  readonly mainFile: string;
 }
 
 /**
@@ -33,10 +33,29 @@ export function checkUnikernel(req: CheckRequest): void {
   const { graph } = req;
   const configPath = path.join(req.workspaceRoot, graph.configFile);
   const config = new ConfigSource(req.workspaceRoot, graph.configFile);
-  checkRegisterName(config, graph.name, req.projectRoot, req.siblings ?? []);
+  checkSingleRegistration(config);
 
   const program = new CheckProgram(req.workspaceRoot);
-  const signatures = new Signatures(program, configPath);
+  const typesFile = program.resolveModule(SIGNATURES_MODULE, configPath);
+  // A relative module is generated beside main.ts by a build step; the others resolve as from config.ts.
+  const moduleFiles = new Map(
+    graph.devices.map((d) => {
+      const from = d.module.startsWith('.') ? req.mainFile : configPath;
+      return [d.id, { from, file: program.resolveModule(d.module, from) }] as const;
+    }),
+  );
+  // Missing modules first, worded as the bundler words them (with the keys that chose them).
+  const missing = new Set(graph.devices.filter((d) => {
+    const m = moduleFiles.get(d.id);
+    return !m?.file && !program.loadableWithoutTypes(d.module, m?.from ?? configPath);
+  }).map((d) => d.module));
+  const missingError = missingDevicesError(graph, missing);
+  if (missingError) throw missingError;
+
+  program.load([...req.entryFiles.values(), ...(typesFile ? [typesFile] : []), ...[...moduleFiles.values()].flatMap((m) => (m.file ? [m.file] : []))]);
+  // A syntax error is the bundler's to report, at its line; types of a file that does not parse mean little.
+  if ([...req.entryFiles.values()].some((f) => program.hasSyntaxErrors(f))) return;
+  const signatures = new Signatures(program, typesFile);
   const implementationModules = new Set([
     ...graph.devices.map((d) => d.module),
     ...staticImplementationModules(req.workspaceRoot, req.projectRoot),
@@ -56,13 +75,14 @@ export function checkUnikernel(req: CheckRequest): void {
       if (i < job.args.length && !writtenAt.has(job.args[i])) writtenAt.set(job.args[i], w.at);
     });
   }
-  checkImplementations(program, signatures, graph, configPath, writtenAt);
+  checkImplementations(program, signatures, graph, moduleFiles, writtenAt);
 }
 
 function staticImplementationModules(workspaceRoot: string, projectRoot: string): readonly string[] {
   try {
     beginReading(workspaceRoot);
-    return unikernelFacts(workspaceRoot, projectRoot).implementationModules;
+    const facts = unikernelFacts(workspaceRoot, projectRoot);
+    return [...facts.implementationModules, ...facts.buildSteps.flatMap(buildStepImports)];
   } catch {
     return [];
   }

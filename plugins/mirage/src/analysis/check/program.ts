@@ -24,12 +24,34 @@ export class CheckProgram {
     this.host = this.project.getModuleResolutionHost();
   }
 
+  private loaded = false;
+
+  /**
+   * Adds the files to check, all at once: adding a file later would build a
+   * new TypeScript program, and types from the old one cannot be compared
+   * with types from the new.
+   */
+  load(files: readonly string[]): void {
+    if (this.loaded) throw new Error('CheckProgram.load may be called once');
+    for (const f of new Set(files)) this.project.addSourceFileAtPath(f);
+    this.loaded = true;
+  }
+
   get checker(): ts.TypeChecker {
     return this.project.getTypeChecker().compilerObject;
   }
 
+  hasSyntaxErrors(file: string): boolean {
+    return this.project.getProgram().compilerObject.getSyntacticDiagnostics(this.sourceFile(file).compilerNode).length > 0;
+  }
+
+  /** A file given to load(), or one the program reached through imports. */
   sourceFile(absolutePath: string): SourceFile {
-    return this.project.getSourceFile(absolutePath) ?? this.project.addSourceFileAtPath(absolutePath);
+    const file = this.project.getSourceFile(absolutePath);
+    if (file) return file;
+    const reached = this.project.getProgram().compilerObject.getSourceFile(absolutePath);
+    if (!reached) throw new Error(`${absolutePath} was not loaded for checking`);
+    return this.project.getSourceFileOrThrow(absolutePath);
   }
 
   /** The file `specifier` names from `fromFile`, as TypeScript resolves it (paths, node_modules, .d.ts). */

@@ -8,12 +8,13 @@ export const SIGNATURES_MODULE = '@mirage-ts/types';
  * from config.ts (source here, the installed package elsewhere).
  */
 export class Signatures {
-  private readonly file: string | undefined;
   private readonly cache = new Map<string, ts.Type | undefined>();
 
-  constructor(private readonly program: CheckProgram, fromFile: string) {
-    this.file = program.resolveModule(SIGNATURES_MODULE, fromFile);
-  }
+  /** `file`: where @mirage-ts/types resolved to (see CheckProgram.load), if it did. */
+  constructor(
+    private readonly program: CheckProgram,
+    private readonly file: string | undefined,
+  ) {}
 
   /** The interface named `name` (`Console`, `Block`...), or undefined when @mirage-ts/types has none. */
   type(name: string): ts.Type | undefined {

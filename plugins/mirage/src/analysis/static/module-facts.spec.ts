@@ -16,17 +16,34 @@ describe('facts read from the DSL source of this workspace', () => {
   });
 
   it('knows which modules a default device plugs in', () => {
-    expect(facts.exportFacts(dsl, 'defaultConsole')).toEqual({ modules: ['@mirage-ts/console/stdio'], dataParams: [], dataPaths: [] });
+    expect(facts.exportFacts(dsl, 'defaultConsole')).toEqual({ modules: ['@mirage-ts/console/stdio'], buildSteps: [], dataParams: [], dataPaths: [] });
   });
 
-  it('follows ifImpl branches and resources to their parameters', () => {
-    expect(facts.exportFacts(dsl, 'blockOfFile')).toEqual({ modules: ['@mirage-ts/block/file', '@mirage-ts/block/raw'], dataParams: [0], dataPaths: [] });
+  it('follows ifImpl/matchImpl branches, build steps and resources to their parameters', () => {
+    // A disk image is state the unikernel writes, not data of the build.
+    expect(facts.exportFacts(dsl, 'blockOfFile')).toEqual({ modules: ['@mirage-ts/block/file', '@mirage-ts/block/raw'], buildSteps: [], dataParams: [], dataPaths: [] });
+    // crunch's build option, fatOfFiles' build option and directKvRo's data-dir resource all take parameter 0.
+    expect(facts.exportFacts(dsl, 'genericKvRo')).toEqual({
+      modules: ['@mirage-ts/block/file', '@mirage-ts/block/raw', '@mirage-ts/fat/fs', '@mirage-ts/fat/kv', '@mirage-ts/kv/direct'],
+      buildSteps: ['crunch', 'fat-image'],
+      dataParams: [0],
+      dataPaths: [],
+    });
     // tap0 = netif('tap0'): a network name is not data.
-    expect(facts.exportFacts(dsl, 'tap0')).toEqual({ modules: ['@mirage-ts/netif/packet', '@mirage-ts/netif/tap'], dataParams: [], dataPaths: [] });
+    expect(facts.exportFacts(dsl, 'tap0')).toEqual({ modules: ['@mirage-ts/netif/packet', '@mirage-ts/netif/tap'], buildSteps: [], dataParams: [], dataPaths: [] });
   });
 
   it('reads the console example: it can only use the stdio console', () => {
-    expect(unikernelFacts(WORKSPACE_ROOT, 'apps/console')).toEqual({ implementationModules: ['@mirage-ts/console/stdio'], dataPaths: [] });
+    beginReading(WORKSPACE_ROOT);
+    expect(unikernelFacts(WORKSPACE_ROOT, 'apps/console')).toEqual({ implementationModules: ['@mirage-ts/console/stdio'], buildSteps: [], dataPaths: [] });
+  });
+
+  it('reads the kv_ro example: every store --kv_ro can choose, and its data folder', () => {
+    expect(unikernelFacts(WORKSPACE_ROOT, 'apps/kv_ro')).toEqual({
+      implementationModules: ['@mirage-ts/block/file', '@mirage-ts/block/raw', '@mirage-ts/console/stdio', '@mirage-ts/fat/fs', '@mirage-ts/fat/kv', '@mirage-ts/kv/direct'],
+      buildSteps: ['crunch', 'fat-image'],
+      dataPaths: ['apps/kv_ro/t'],
+    });
   });
 });
 
@@ -63,10 +80,9 @@ export function genericKv(dir: string, key: unknown) {
 export function shadow(crunch: (d: string) => unknown) {
   return crunch('not-data');
 }
-export const defaultDisk = blockFile('disk.img');
-function blockFile(file: string) {
-  return impl(block, { module: '@x/block/file', symbol: 'F', args: [resource({ kind: 'block', file })] });
-}
+// A folder of the app read from the host when asked.
+export const hostDir = (dir: string) => impl(kv, { module: '@x/kv/dir', symbol: 'D', args: [resource({ kind: 'data-dir', dir })] });
+export const defaultData = hostDir('www');
 `,
     );
     write('dsl/net.ts', "export const net = (name: string) => impl(network, { module: '@x/net/tap', symbol: 'Tap', args: [resource({ kind: 'network', name })] });\n");
@@ -74,30 +90,32 @@ function blockFile(file: string) {
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
   it('reads crunch(literal) as data and its module as an implementation', () => {
-    expect(factsOf("import { crunch } from '@dsl';\nexport default main(crunch('t'));\n")).toEqual({ implementationModules: ['@x/kv/crunch'], dataPaths: ['apps/x/t'] });
+    expect(factsOf("import { crunch } from '@dsl';\nexport default main(crunch('t'));\n")).toEqual({ implementationModules: ['@x/kv/crunch'], buildSteps: ['crunch'], dataPaths: ['apps/x/t'] });
   });
 
   it('follows data through DSL functions that pass it on, and names every implementation a key can choose', () => {
     expect(factsOf("import { genericKv } from '@dsl';\nexport default main(genericKv('htdocs', k));\n")).toEqual({
       implementationModules: ['@x/block/file', '@x/fat/fs', '@x/kv/crunch'],
-      dataPaths: ['apps/x/fat.img', 'apps/x/htdocs'],
+      buildSteps: ['crunch', 'fat'],
+      // fat.img is a block file: run-time state, not data of the build.
+      dataPaths: ['apps/x/htdocs'],
     });
   });
 
   it('reads a top-level constant passed as data, and a namespace import', () => {
-    expect(factsOf("import * as M from '@dsl';\nconst data = 'www';\nexport default main(M.crunch(data));\n")).toEqual({ implementationModules: ['@x/kv/crunch'], dataPaths: ['apps/x/www'] });
+    expect(factsOf("import * as M from '@dsl';\nconst data = 'www';\nexport default main(M.crunch(data));\n")).toEqual({ implementationModules: ['@x/kv/crunch'], buildSteps: ['crunch'], dataPaths: ['apps/x/www'] });
   });
 
-  it('takes data named inside the DSL itself (blockFile("disk.img"))', () => {
-    expect(factsOf("import { defaultDisk } from '@dsl';\nexport default main(defaultDisk);\n")).toEqual({ implementationModules: ['@x/block/file'], dataPaths: ['apps/x/disk.img'] });
+  it("takes data named inside the DSL itself (defaultData = hostDir('www'))", () => {
+    expect(factsOf("import { defaultData } from '@dsl';\nexport default main(defaultData);\n")).toEqual({ implementationModules: ['@x/kv/dir'], buildSteps: [], dataPaths: ['apps/x/www'] });
   });
 
   it('follows renamed re-exports, and does not take a network name for data', () => {
-    expect(factsOf("import { network } from '@dsl';\nexport default main(network('tap0'));\n")).toEqual({ implementationModules: ['@x/net/tap'], dataPaths: [] });
+    expect(factsOf("import { network } from '@dsl';\nexport default main(network('tap0'));\n")).toEqual({ implementationModules: ['@x/net/tap'], buildSteps: [], dataPaths: [] });
   });
 
   it('ignores imports that config.ts does not use, and shadowed names', () => {
-    expect(factsOf("import { crunch, shadow } from '@dsl';\nexport default main(shadow((d) => d));\n")).toEqual({ implementationModules: [], dataPaths: [] });
+    expect(factsOf("import { crunch, shadow } from '@dsl';\nexport default main(shadow((d) => d));\n")).toEqual({ implementationModules: [], buildSteps: [], dataPaths: [] });
   });
 
   it('reads impl(...) written in config.ts, resources included; a computed path is left to the folder input', () => {
@@ -105,7 +123,7 @@ function blockFile(file: string) {
       factsOf(
         "import { impl, resource } from '@dsl';\nconst d = impl(kv, { module: '@y/kv/dir', symbol: 'D', args: [resource({ kind: 'data-dir', dir: '../shared/files' })] });\nconst e = crunchy(`t/${n}`);\nexport default main(d);\n",
       ),
-    ).toEqual({ implementationModules: ['@y/kv/dir'], dataPaths: ['apps/shared/files'] });
+    ).toEqual({ implementationModules: ['@y/kv/dir'], buildSteps: [], dataPaths: ['apps/shared/files'] });
   });
 
   it('drops data outside the workspace, which Nx cannot hash', () => {
@@ -115,11 +133,12 @@ function blockFile(file: string) {
   it('reads the manifest of an installed package, where only JavaScript is left', () => {
     write(
       `node_modules/@pkg/dsl/${MANIFEST_FILE}`,
-      JSON.stringify({ format: MANIFEST_FORMAT, modules: { '': { crunch: { modules: ['@pkg/kv/crunch'], dataParams: [0], dataPaths: [] } }, 'devices/block': { disk: { modules: ['@pkg/block/file'], dataParams: [], dataPaths: ['disk.img'] } } } }),
+      JSON.stringify({ format: MANIFEST_FORMAT, modules: { '': { crunch: { modules: ['@pkg/kv/crunch'], dataParams: [0], dataPaths: [] } }, 'devices/kv': { www: { modules: ['@pkg/kv/dir'], dataParams: [], dataPaths: ['www'] } } } }),
     );
-    expect(factsOf("import { crunch } from '@pkg/dsl';\nimport { disk } from '@pkg/dsl/devices/block';\nexport default main(crunch('t'), disk);\n")).toEqual({
-      implementationModules: ['@pkg/block/file', '@pkg/kv/crunch'],
-      dataPaths: ['apps/x/disk.img', 'apps/x/t'],
+    expect(factsOf("import { crunch } from '@pkg/dsl';\nimport { www } from '@pkg/dsl/devices/kv';\nexport default main(crunch('t'), www);\n")).toEqual({
+      implementationModules: ['@pkg/kv/crunch', '@pkg/kv/dir'],
+      buildSteps: [],
+      dataPaths: ['apps/x/t', 'apps/x/www'],
     });
   });
 

@@ -6,16 +6,18 @@ import { isIdent, isNode, objectProperties, parseTs, propertyKey, propertyValue,
 /**
  * What a declaration of the DSL (or of config.ts) means for the build, read
  * from its source: the implementation modules it can plug in and the data it
- * names. `blockOfFile(file)` yields `@mirage-ts/block/raw` and
- * `@mirage-ts/block/file`, and its parameter 0 names a data file.
+ * names. `genericKvRo(dir)` yields `@mirage-ts/kv/direct`,
+ * `@mirage-ts/fat/fs`... and its parameter 0 names a data folder.
  */
 export interface DeviceFacts {
   /** `module` fields of the impl specs it builds, directly or through what it uses. */
   readonly modules: readonly string[];
   /** Positions of the parameters whose argument is a path in the unikernel's folder. */
   readonly dataParams: readonly number[];
-  /** Paths in the unikernel's folder that it names itself (`blockOfFile('disk.img')`). */
+  /** Paths in the unikernel's folder that it names itself (`crunch('t')` inside a helper). */
   readonly dataPaths: readonly string[];
+  /** Build steps its impls ask for (`crunch`, `fat-image`): the code they generate has imports of its own. */
+  readonly buildSteps?: readonly string[];
 }
 
 /** Facts shipped inside a packaged library, where only compiled JavaScript is left to read. */
@@ -27,8 +29,13 @@ export interface PackageManifest {
 export const MANIFEST_FORMAT = 'mirage-ts/manifest@1';
 export const MANIFEST_FILE = 'mirage-manifest.json';
 
-/** Resource kinds whose field names a file or folder of the unikernel. */
-const DATA_RESOURCES: Readonly<Record<string, string>> = { block: 'file', 'data-dir': 'dir' };
+/**
+ * Resource kinds whose field names data of the unikernel. A block file is
+ * not among them: the unikernel writes its disk image at run time, so it is
+ * state, not a source of the build (disk-image/input-exclusions.ts keeps
+ * images out of the inputs).
+ */
+const DATA_RESOURCES: Readonly<Record<string, string>> = { 'data-dir': 'dir' };
 /** Options of an impl's `build` step that name data in the unikernel's folder (crunch's dir, FAT's dir). */
 const DATA_BUILD_OPTIONS = new Set(['dir', 'file', 'path']);
 
@@ -59,13 +66,14 @@ type ArgInfo = { readonly param: number } | { readonly literal: string } | null;
 
 interface LocalFacts {
   readonly modules: Set<string>;
+  readonly buildSteps: Set<string>;
   readonly dataPaths: Set<string>;
   readonly dataParams: Set<number>;
   readonly refs: Ref[];
   readonly calls: { readonly callee: Ref; readonly args: readonly ArgInfo[] }[];
 }
 
-const NO_FACTS: DeviceFacts = { modules: [], dataParams: [], dataPaths: [] };
+const NO_FACTS: DeviceFacts = { modules: [], buildSteps: [], dataParams: [], dataPaths: [] };
 
 /**
  * Reads modules (parse only, never run) and answers what their declarations
@@ -196,18 +204,20 @@ export class FactsIndex {
       locals.set(d, local);
       for (const r of local.refs) if (r.kind === 'decl' && !locals.has(r.decl) && !this.solved.has(r.decl)) pending.push(r.decl);
     }
-    const facts = new Map<Decl, { modules: Set<string>; dataPaths: Set<string>; dataParams: Set<number> }>();
-    for (const [d, l] of locals) facts.set(d, { modules: new Set(l.modules), dataPaths: new Set(l.dataPaths), dataParams: new Set(l.dataParams) });
-    const of = (r: Ref): { modules: Iterable<string>; dataPaths: Iterable<string>; dataParams: Iterable<number> } =>
-      r.kind === 'known' ? r.facts : (this.solved.get(r.decl) ?? (facts.get(r.decl) as { modules: Set<string>; dataPaths: Set<string>; dataParams: Set<number> }));
+    type Growing = { modules: Set<string>; buildSteps: Set<string>; dataPaths: Set<string>; dataParams: Set<number> };
+    const facts = new Map<Decl, Growing>();
+    for (const [d, l] of locals) facts.set(d, { modules: new Set(l.modules), buildSteps: new Set(l.buildSteps), dataPaths: new Set(l.dataPaths), dataParams: new Set(l.dataParams) });
+    const of = (r: Ref): { modules: Iterable<string>; buildSteps?: Iterable<string>; dataPaths: Iterable<string>; dataParams: Iterable<number> } =>
+      r.kind === 'known' ? r.facts : (this.solved.get(r.decl) ?? (facts.get(r.decl) as Growing));
     for (let changed = true; changed; ) {
       changed = false;
       for (const [d, l] of locals) {
-        const f = facts.get(d) as { modules: Set<string>; dataPaths: Set<string>; dataParams: Set<number> };
-        const before = f.modules.size + f.dataPaths.size + f.dataParams.size;
+        const f = facts.get(d) as Growing;
+        const before = f.modules.size + f.buildSteps.size + f.dataPaths.size + f.dataParams.size;
         for (const r of l.refs) {
           const g = of(r);
           for (const m of g.modules) f.modules.add(m);
+          for (const b of g.buildSteps ?? []) f.buildSteps.add(b);
           for (const p of g.dataPaths) f.dataPaths.add(p);
         }
         for (const call of l.calls) {
@@ -218,12 +228,12 @@ export class FactsIndex {
             else if (a) f.dataParams.add(a.param);
           }
         }
-        if (f.modules.size + f.dataPaths.size + f.dataParams.size !== before) changed = true;
+        if (f.modules.size + f.buildSteps.size + f.dataPaths.size + f.dataParams.size !== before) changed = true;
       }
     }
     // The closure is complete, so every declaration in it is solved for this reading.
     for (const [d, f] of facts) {
-      this.solved.set(d, { modules: [...f.modules].sort(), dataParams: [...f.dataParams].sort((a, b) => a - b), dataPaths: [...f.dataPaths].sort() });
+      this.solved.set(d, { modules: [...f.modules].sort(), buildSteps: [...f.buildSteps].sort(), dataParams: [...f.dataParams].sort((a, b) => a - b), dataPaths: [...f.dataPaths].sort() });
     }
     return this.solved.get(root) as DeviceFacts;
   }
@@ -239,7 +249,7 @@ export class FactsIndex {
 
   private localFacts(d: Decl): LocalFacts {
     const m = d.module;
-    const out: LocalFacts = { modules: new Set(), dataPaths: new Set(), dataParams: new Set(), refs: [], calls: [] };
+    const out: LocalFacts = { modules: new Set(), buildSteps: new Set(), dataPaths: new Set(), dataParams: new Set(), refs: [], calls: [] };
     const key = (id: Ident) => `${id.value}#${id.ctxt}`;
     const argInfo = (node: unknown): ArgInfo => {
       if (!isNode(node)) return null;
@@ -305,6 +315,8 @@ export class FactsIndex {
           const build = props.get('build');
           if (build && unwrap(build).type === 'ObjectExpression') {
             for (const p of objectProperties(unwrap(build))) {
+              const step = propertyKey(p) === 'step' ? stringValue(propertyValue(p)) : undefined;
+              if (step !== undefined) out.buildSteps.add(step);
               if (propertyKey(p) !== 'options') continue;
               const options = propertyValue(p);
               if (!options || unwrap(options).type !== 'ObjectExpression') continue;

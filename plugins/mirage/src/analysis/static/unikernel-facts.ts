@@ -7,6 +7,8 @@ import { ModuleResolver } from './module-resolver';
 export interface UnikernelFacts {
   /** Implementation modules its devices may come from, for any target and keys (`@mirage-ts/console/stdio`). */
   readonly implementationModules: readonly string[];
+  /** Build steps its devices may ask for (`crunch`): their generated code imports modules too. */
+  readonly buildSteps: readonly string[];
   /** Data it names (`crunch('t')`, `blockOfFile('disk.img')`), workspace-relative with `/`. */
   readonly dataPaths: readonly string[];
 }
@@ -51,5 +53,5 @@ export function unikernelFacts(workspaceRoot: string, projectRoot: string): Unik
     if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) continue;
     dataPaths.add(rel.split(path.sep).join('/'));
   }
-  return { implementationModules: facts.modules, dataPaths: [...dataPaths].sort() };
+  return { implementationModules: facts.modules, buildSteps: facts.buildSteps ?? [], dataPaths: [...dataPaths].sort() };
 }

@@ -1,7 +1,6 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
 import { isUserError } from '../../configure/user-error';
 import type { UnikernelProject } from '../../pipeline/configure-step';
-import { UNIKERNEL_TAG } from '../../plugin/create-dependencies';
 import type { UnikernelTarget } from '../../targets/target';
 
 /**
@@ -25,10 +24,7 @@ export function projectOf(context: ExecutorContext): UnikernelProject {
   const project = context.projectName;
   const config = project ? context.projectsConfigurations?.projects[project] : undefined;
   if (!project || !config) throw new Error('this executor must run for a project');
-  const siblings = Object.entries(context.projectsConfigurations?.projects ?? {})
-    .filter(([name, p]) => name !== project && p.tags?.includes(UNIKERNEL_TAG))
-    .map(([name, p]) => ({ project: name, root: p.root }));
-  return { workspaceRoot: context.root, projectRoot: config.root, project, siblings };
+  return { workspaceRoot: context.root, projectRoot: config.root, project };
 }
 
 /** Splits the task's options into the target's own options and the unikernel's key flags. */
