@@ -48,7 +48,9 @@ describe('the plugin installed in a fresh Nx workspace', () => {
     expect(fs.existsSync(path.join(plugin, 'src/executors/describe/schema.json'))).toBe(true);
     const listed = spawnSync('tar', ['-tzf', tarballs.find((t) => t.includes('nx-plugin')) as string], { encoding: 'utf8' }).stdout.split('\n');
     expect(listed.filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
-    expect(fs.existsSync(path.join(dir, 'console/stdio.js'))).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'console/src/stdio.js'))).toBe(true);
+    // Tests and their helpers stay home.
+    expect(fs.existsSync(path.join(dir, 'block/src/testing'))).toBe(false);
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'mirage/mirage-manifest.json'), 'utf8')).modules[''].defaultConsole.modules).toEqual(['@mirage-ts/console/stdio']);
   });
 

@@ -7,8 +7,9 @@
  * All sources compile in one TypeScript program (they import each other
  * through the workspace's path aliases, which stay bare `@mirage-ts/...`
  * specifiers in the output and resolve through node_modules once
- * installed). Each library's files sit at its package root, so
- * `@mirage-ts/console/stdio` resolves with every module resolution mode.
+ * installed). A library's `exports` and `typesVersions` map
+ * `@mirage-ts/console/stdio` to src/stdio.js and src/stdio.d.ts, for Node,
+ * bundlers and every TypeScript module resolution mode.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -16,7 +17,7 @@ import { builtinModules } from 'node:module';
 import * as path from 'node:path';
 import { FactsIndex, MANIFEST_FILE, MANIFEST_FORMAT, type DeviceFacts, type PackageManifest } from '../../plugins/mirage/src/analysis/static/module-facts';
 import { ModuleResolver } from '../../plugins/mirage/src/analysis/static/module-resolver';
-import { discoverPackages, type PackageSource } from './packages';
+import { discoverPackages, isPublished, UNPUBLISHED_DIRS, type PackageSource } from './packages';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const WORK = path.join(ROOT, 'tmp', 'packaging');
@@ -35,8 +36,8 @@ function compile(packages: readonly PackageSource[]): string {
       sourceMap: false,
       types: ['node'],
     },
-    include: packages.map((p) => path.join(ROOT, p.srcDir, '**', '*.ts')),
-    exclude: ['**/*.spec.ts', '**/*.bench.ts', '**/files/**'].map((g) => path.join(ROOT, g)),
+    include: packages.map((p) => path.join(ROOT, p.root, 'src', '**', '*.ts')),
+    exclude: ['**/*.spec.ts', '**/*.bench.ts', '**/files/**', ...[...UNPUBLISHED_DIRS].map((d) => `**/${d}/**`)].map((g) => path.join(ROOT, g)),
   };
   const file = path.join(WORK, 'tsconfig.json');
   fs.writeFileSync(file, JSON.stringify(tsconfig, null, 2));
@@ -44,16 +45,21 @@ function compile(packages: readonly PackageSource[]): string {
   return outDir;
 }
 
-/** Non-TypeScript files the plugin reads at run time: executor/generator schemas and the generator templates. */
-function copyAssets(from: string, to: string): void {
-  for (const entry of fs.readdirSync(from, { recursive: true, withFileTypes: true }) as fs.Dirent[]) {
+/**
+ * The project's other files: schemas and generator templates of the plugin,
+ * the sources of a native addon... Everything but TypeScript sources (compiled
+ * instead), tests and their helpers, and build output.
+ */
+function copyOtherFiles(root: string, dest: string): void {
+  for (const entry of fs.readdirSync(root, { recursive: true, withFileTypes: true }) as fs.Dirent[]) {
     if (entry.isDirectory()) continue;
     const file = path.join(entry.parentPath, entry.name);
-    const rel = path.relative(from, file);
+    const rel = path.relative(root, file);
     const isTemplate = rel.split(path.sep).includes('files');
-    if (!isTemplate && !file.endsWith('.json')) continue;
-    fs.mkdirSync(path.dirname(path.join(to, rel)), { recursive: true });
-    fs.copyFileSync(file, path.join(to, rel));
+    if (!isPublished(rel) || rel === 'package.json' || rel === 'project.json') continue;
+    if (!isTemplate && /\.ts$/.test(rel) && !rel.endsWith('.d.ts')) continue;
+    fs.mkdirSync(path.dirname(path.join(dest, rel)), { recursive: true });
+    fs.copyFileSync(file, path.join(dest, rel));
   }
 }
 
@@ -84,17 +90,18 @@ function dependenciesOf(dir: string, self: string, packages: readonly PackageSou
  */
 function manifestOf(p: PackageSource, facts: FactsIndex): PackageManifest {
   const modules: Record<string, Record<string, DeviceFacts>> = {};
-  const srcDir = path.join(ROOT, p.srcDir);
+  const srcDir = path.join(ROOT, p.root, 'src');
   for (const entry of fs.readdirSync(srcDir, { recursive: true, withFileTypes: true }) as fs.Dirent[]) {
     const file = path.join(entry.parentPath, entry.name);
-    if (!entry.isFile() || !/\.ts$/.test(file) || /\.(spec|bench|d)\.ts$/.test(file) || path.relative(srcDir, file).split(path.sep).includes('files')) continue;
+    if (!entry.isFile() || !/\.ts$/.test(file) || file.endsWith('.d.ts') || !isPublished(path.join('src', path.relative(srcDir, file))) || path.relative(srcDir, file).split(path.sep).includes('files')) continue;
     const subpath = path.relative(srcDir, file).replace(/\.ts$/, '').replace(/(^|\/)index$/, '').split(path.sep).join('/');
     const exports: Record<string, DeviceFacts> = {};
     for (const name of facts.exportNames(file)) {
       const f = facts.exportFacts(file, name);
       if (f.modules.length + f.dataParams.length + f.dataPaths.length > 0) exports[name] = f;
     }
-    if (Object.keys(exports).length > 0) modules[p.layout ? `${p.layout}/${subpath}`.replace(/\/$/, '') : subpath] = exports;
+    // Keyed by the subpath an import names (`@mirage-ts/mirage/devices/kv` -> devices/kv).
+    if (Object.keys(exports).length > 0) modules[subpath] = exports;
   }
   return { format: MANIFEST_FORMAT, modules };
 }
@@ -107,22 +114,29 @@ function main(): void {
   fs.rmSync(distRoot, { recursive: true, force: true });
   for (const p of packages) {
     const dest = path.join(ROOT, p.dir);
-    const target = path.join(dest, p.layout);
-    fs.mkdirSync(target, { recursive: true });
-    fs.cpSync(path.join(outDir, p.srcDir), target, { recursive: true });
-    if (p.layout === 'src') {
-      copyAssets(path.join(ROOT, p.srcDir), target);
-      for (const f of fs.readdirSync(path.join(ROOT, p.root))) if (f.endsWith('.json') && f !== 'package.json' && f !== 'project.json') fs.copyFileSync(path.join(ROOT, p.root, f), path.join(dest, f));
-    }
-    const main = p.layout ? `${p.layout}/index.js` : 'index.js';
+    fs.mkdirSync(dest, { recursive: true });
+    fs.cpSync(path.join(outDir, p.root, 'src'), path.join(dest, 'src'), { recursive: true });
+    copyOtherFiles(path.join(ROOT, p.root), dest);
+    const subpathFields = p.subpaths
+      ? {
+          exports: {
+            '.': { types: './src/index.d.ts', default: './src/index.js' },
+            './package.json': './package.json',
+            './*': { types: './src/*.d.ts', default: './src/*.js' },
+          },
+          // TypeScript's node10 resolution ignores `exports`.
+          typesVersions: { '*': { '*': ['src/*', '*'] } },
+        }
+      : {};
     const pkg = {
       name: p.name,
       version: p.version,
       description: p.description,
       license: 'ISC',
       ...p.extra,
-      main,
-      types: main.replace(/\.js$/, '.d.ts'),
+      main: 'src/index.js',
+      types: 'src/index.d.ts',
+      ...subpathFields,
       dependencies: dependenciesOf(dest, p.name, packages),
       ...(p.name === '@mirage-ts/nx-plugin' ? { peerDependencies: { nx: '>=24.0.0 <25' } } : {}),
     };

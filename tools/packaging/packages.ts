@@ -1,7 +1,9 @@
 /**
  * What is published: the plugin and every library under libs/ (the DSL, the
- * signatures, the device libraries, whichever exist). Each becomes a folder
- * under dist/packages/<dir>/ holding compiled JavaScript and declarations.
+ * signatures, the device libraries, whichever exist). Each becomes
+ * dist/packages/<dir>/, laid out like its project folder (src/ compiled to
+ * JavaScript and declarations, other files such as a native addon's sources
+ * copied), so relative paths inside a library hold once installed.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,27 +15,40 @@ export interface PackageSource {
   readonly description: string;
   /** Workspace-relative project folder (libs/console, plugins/mirage). */
   readonly root: string;
-  /** Folder of its TypeScript sources. */
-  readonly srcDir: string;
-  /** Where the compiled sources land inside the package: '' (libs: `@mirage-ts/console/stdio`) or 'src' (the plugin, whose json files name ./src/...). */
-  readonly layout: '' | 'src';
   /** dist/packages/<dir>. */
   readonly dir: string;
+  /** Whether `@name/<module>` subpaths are public (libraries) or the package is loaded by its own json files (the plugin). */
+  readonly subpaths: boolean;
   /** Extra package.json fields kept from the project's own package.json. */
   readonly extra: Readonly<Record<string, unknown>>;
 }
 
+/** Folders that hold tests' helpers, never published. */
+export const UNPUBLISHED_DIRS = new Set(['testing', 'test-helpers', 'test-fixtures', '__tests__', 'node_modules']);
+
+/**
+ * Whether a file of a project (path relative to its folder) goes into its
+ * package. Outside src/, a `build` folder is build output (a native addon's,
+ * which its installer builds again).
+ */
+export function isPublished(relativePath: string): boolean {
+  const parts = relativePath.split(path.sep);
+  if (parts.some((p) => UNPUBLISHED_DIRS.has(p))) return false;
+  if (parts[0] !== 'src' && parts.includes('build')) return false;
+  return !/\.(spec|bench)\.[cm]?[jt]s$/.test(relativePath);
+}
+
 export function discoverPackages(workspaceRoot: string): PackageSource[] {
   const found: PackageSource[] = [];
-  const add = (root: string, layout: '' | 'src', dir: string) => {
+  const add = (root: string, dir: string, subpaths: boolean) => {
     const pkg = JSON.parse(fs.readFileSync(path.join(workspaceRoot, root, 'package.json'), 'utf8')) as Record<string, unknown>;
     const { name, version, description, main: _main, ...extra } = pkg as { name: string; version: string; description?: string; main?: string };
-    found.push({ name, version, description: description ?? '', root, srcDir: path.join(root, 'src'), layout, dir: path.join('dist', 'packages', dir), extra });
+    found.push({ name, version, description: description ?? '', root, dir: path.join('dist', 'packages', dir), subpaths, extra });
   };
-  add('plugins/mirage', 'src', 'nx-plugin');
+  add('plugins/mirage', 'nx-plugin', false);
   for (const lib of fs.readdirSync(path.join(workspaceRoot, 'libs')).sort()) {
     const manifest = path.join(workspaceRoot, 'libs', lib, 'package.json');
-    if (fs.existsSync(manifest) && fs.existsSync(path.join(workspaceRoot, 'libs', lib, 'src'))) add(path.join('libs', lib), '', lib);
+    if (fs.existsSync(manifest) && fs.existsSync(path.join(workspaceRoot, 'libs', lib, 'src'))) add(path.join('libs', lib), lib, true);
   }
   return found;
 }

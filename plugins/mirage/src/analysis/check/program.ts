@@ -45,13 +45,11 @@ export class CheckProgram {
     return this.project.getProgram().compilerObject.getSyntacticDiagnostics(this.sourceFile(file).compilerNode).length > 0;
   }
 
-  /** A file given to load(), or one the program reached through imports. */
+  /** A file given to load(). */
   sourceFile(absolutePath: string): SourceFile {
     const file = this.project.getSourceFile(absolutePath);
-    if (file) return file;
-    const reached = this.project.getProgram().compilerObject.getSourceFile(absolutePath);
-    if (!reached) throw new Error(`${absolutePath} was not loaded for checking`);
-    return this.project.getSourceFileOrThrow(absolutePath);
+    if (!file) throw new Error(`${absolutePath} was not loaded for checking`);
+    return file;
   }
 
   /** The file `specifier` names from `fromFile`, as TypeScript resolves it (paths, node_modules, .d.ts). */
