@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { missingDevicesError } from '../../bundle/bundle-main';
 import { buildStepImports } from '../../pipeline/build-steps';
 import type { ResolvedGraph } from '../../configure/resolved-graph';
-import type { SourceLocation } from '../../configure/user-error';
+import { UserError, type SourceLocation } from '../../configure/user-error';
 import { beginReading, unikernelFacts } from '../static/unikernel-facts';
 import { ConfigSource } from './config-source';
 import { findStart } from './entry';
@@ -37,6 +37,13 @@ export function checkUnikernel(req: CheckRequest): void {
 
   const program = new CheckProgram(req.workspaceRoot);
   const typesFile = program.resolveModule(SIGNATURES_MODULE, configPath);
+  if (!typesFile) {
+    // Without the signatures nothing can be compared; saying so beats passing silently.
+    throw new UserError(`the device signatures (${SIGNATURES_MODULE}) cannot be found from ${graph.configFile}`, {
+      at: { file: graph.configFile },
+      fix: `install them (npm install --save-dev ${SIGNATURES_MODULE}), or map ${SIGNATURES_MODULE} in tsconfig paths`,
+    });
+  }
   // A relative module is generated beside main.ts by a build step; the others resolve as from config.ts.
   const moduleFiles = new Map(
     graph.devices.map((d) => {
@@ -52,7 +59,7 @@ export function checkUnikernel(req: CheckRequest): void {
   const missingError = missingDevicesError(graph, missing);
   if (missingError) throw missingError;
 
-  program.load([...req.entryFiles.values(), ...(typesFile ? [typesFile] : []), ...[...moduleFiles.values()].flatMap((m) => (m.file ? [m.file] : []))]);
+  program.load([...req.entryFiles.values(), typesFile, ...[...moduleFiles.values()].flatMap((m) => (m.file ? [m.file] : []))]);
   // A syntax error is the bundler's to report, at its line; types of a file that does not parse mean little.
   if ([...req.entryFiles.values()].some((f) => program.hasSyntaxErrors(f))) return;
   const signatures = new Signatures(program, typesFile);
