@@ -16,6 +16,10 @@ export interface ArpOptions {
   readonly probeIntervalMs?: number;
   /** Senders waiting on one unresolved address; later ones fail at once. */
   readonly maxWaiters?: number;
+  /** Addresses cached at once; the oldest is forgotten to make room (a flood of forged replies cannot grow memory). */
+  readonly maxEntries?: number;
+  /** Addresses being resolved at once; a send to one more fails at once. */
+  readonly maxPending?: number;
 }
 
 interface Pending {
@@ -40,6 +44,8 @@ export class ArpLayer implements Arp {
   private readonly probes: number;
   private readonly probeIntervalMs: number;
   private readonly maxWaiters: number;
+  private readonly maxEntries: number;
+  private readonly maxPending: number;
 
   constructor(
     private readonly eth: EthernetLayer,
@@ -51,6 +57,8 @@ export class ArpLayer implements Arp {
     this.probes = options.probes ?? 3;
     this.probeIntervalMs = options.probeIntervalMs ?? 1000;
     this.maxWaiters = options.maxWaiters ?? 256;
+    this.maxEntries = options.maxEntries ?? 512;
+    this.maxPending = options.maxPending ?? 64;
     this.ticker = setInterval(() => this.expire(Date.now()), Math.min(1000, this.cacheTimeoutMs / 2));
     this.ticker.unref();
     eth.setHandler(EtherType.arp, (buf, off, len) => this.input(buf, off, len));
@@ -77,6 +85,11 @@ export class ArpLayer implements Arp {
 
   private learn(ip: number, mac: number): void {
     this.log(`ARP: updating ${formatIpv4(ip)} -> ${formatMac(mac)}`);
+    this.cache.delete(ip); // re-inserted last: the Map's order is the eviction order
+    if (this.cache.size >= this.maxEntries) {
+      this.cache.delete(this.cache.keys().next().value as number);
+      this.drops.count('arp.cache-full');
+    }
     this.cache.set(ip, { mac, expiresAt: Date.now() + this.cacheTimeoutMs });
     const p = this.pending.get(ip);
     if (p) {
@@ -110,6 +123,7 @@ export class ArpLayer implements Arp {
     if (hit) return hit.mac;
     let p = this.pending.get(ip);
     if (!p) {
+      if (this.pending.size >= this.maxPending) return Promise.resolve(null);
       p = { waiters: [], sent: 0, timer: undefined };
       this.pending.set(ip, p);
       this.probe(ip, p);
