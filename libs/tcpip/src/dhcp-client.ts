@@ -95,6 +95,8 @@ interface Bound {
   readonly netmaskN: number;
   readonly gatewayN: number | null;
   readonly serverN: number;
+  readonly renewalSeconds: number | undefined;
+  readonly rebindingSeconds: number | undefined;
 }
 
 /**
@@ -308,7 +310,15 @@ export class DhcpClient {
       leaseSeconds: u32Of(optionData(ack, Opt.leaseTime)) ?? 3600,
       boundAtMs: Date.now(),
     };
-    return { lease, addressN: address, netmaskN: netmask, gatewayN: routers[0] ?? null, serverN };
+    return {
+      lease,
+      addressN: address,
+      netmaskN: netmask,
+      gatewayN: routers[0] ?? null,
+      serverN,
+      renewalSeconds: u32Of(optionData(ack, Opt.renewalTime)),
+      rebindingSeconds: u32Of(optionData(ack, Opt.rebindingTime)),
+    };
   }
 
   private bind(b: Bound, announce: boolean): void {
@@ -339,8 +349,9 @@ export class DhcpClient {
       }
       const secs = lease.leaseSeconds;
       const expiry = lease.boundAtMs + secs * 1000;
-      const t1 = lease.boundAtMs + secs * 500;
-      const t2 = lease.boundAtMs + secs * 875;
+      // T1 and T2 from the server when it sent them (RFC 2131 4.4.5), else half and 7/8 of the lease.
+      const t2 = lease.boundAtMs + Math.min(b.rebindingSeconds ?? secs * 0.875, secs) * 1000;
+      const t1 = lease.boundAtMs + Math.min(b.renewalSeconds ?? secs * 0.5, secs) * 1000;
       await this.sleepUntil(t1);
       if (this.stopped) return;
       const renewed = (await this.extend(b, false, t2)) ?? (await this.extend(b, true, expiry));
