@@ -1,6 +1,6 @@
 import { DirectStackv4 } from './stack';
 import { FrameFuzzer, SeededRandom } from './testing/fuzz';
-import { Hub } from './testing/hub';
+import { MemorySwitch } from '@mirage-ts/netif/memory';
 import { RecordingConsole } from './testing/recording-console';
 
 const FRAMES = Number(process.env.TCPIP_FUZZ_FRAMES ?? 1_000_000);
@@ -10,7 +10,7 @@ const PEER = { mac: '02:00:00:00:00:0b', ip: '10.0.0.3' };
 
 describe(`fuzz: ${FRAMES} mutated frames (seed ${SEED})`, () => {
   it('drops and counts what it cannot use, never throws, and still answers ping', async () => {
-    const hub = new Hub();
+    const hub = new MemorySwitch({ seed: SEED });
     const quiet = { log: () => undefined };
     const target = await DirectStackv4.connect(new RecordingConsole(), hub.connect(US.mac), false, `${US.ip}/24`, '10.0.0.1', quiet);
     const attacker = hub.connect(PEER.mac);
@@ -45,6 +45,7 @@ describe(`fuzz: ${FRAMES} mutated frames (seed ${SEED})`, () => {
       }
     } finally {
       await target.disconnect();
+      await hub.close();
     }
   }, 600_000);
 });
