@@ -3,7 +3,7 @@ import type { DropCounters } from './drops';
 import { fail, failed } from './errors';
 import type { Ipv4Layer } from './ipv4';
 import type { Log } from './log';
-import { BROADCAST_IPV4, formatIpv4, isMulticastIpv4, parseIpv4 } from './wire/address';
+import { BROADCAST_IPV4, copyBytes, formatIpv4, isMulticastIpv4, parseIpv4 } from './wire/address';
 import { emitIcmpHeader, fillIcmpChecksum, ICMP_HEADER_LEN, IcmpType, Icmpv4View, UnreachableCode } from './wire/icmpv4';
 import { IpProtocol, type Ipv4View } from './wire/ipv4';
 
@@ -58,7 +58,7 @@ export class Icmpv4Layer implements Icmpv4 {
       if (this.ip.isBroadcast(hdr.dst)) return this.drops.count('icmp.broadcast-echo');
       if (this.logEcho) this.log(`ICMP: echo-request from ${formatIpv4(hdr.src)} seq ${v.sequence}, replying`);
       // Copied now: the reply may wait for ARP, and the frame's bytes are only ours during this call.
-      const message = buf.slice(off, off + len);
+      const message = copyBytes(buf, off, off + len);
       void this.ip.send(hdr.src, IpProtocol.icmp, len, (out, o) => {
         out.set(message, o);
         out[o] = IcmpType.echoReply;
@@ -92,7 +92,7 @@ export class Icmpv4Layer implements Icmpv4 {
     }
     if (++this.errorsInWindow > this.errorsPerSecond) return this.drops.count('icmp.error-rate-limited');
     // The original header and the first 8 bytes of its payload (RFC 792).
-    const quoted = hdr.buf.slice(hdr.off, hdr.off + hdr.headerLength + Math.min(8, hdr.payloadLength));
+    const quoted = copyBytes(hdr.buf, hdr.off, hdr.off + hdr.headerLength + Math.min(8, hdr.payloadLength));
     const len = ICMP_HEADER_LEN + quoted.length;
     void this.ip.send(hdr.src, IpProtocol.icmp, len, (out, o) => {
       emitIcmpHeader(out, o, IcmpType.unreachable, code, 0);

@@ -1,4 +1,5 @@
 import type { DropCounters } from './drops';
+import { copyBytes } from './wire/address';
 import type { Ipv4View } from './wire/ipv4';
 
 export interface ReassemblyOptions {
@@ -91,7 +92,7 @@ export class Reassembler {
       if (oldest === key) return this.discard(key, p, 'ipv4.reassembly-no-room');
       this.evictOldest();
     }
-    p.pieces.push({ offset, data: v.buf.slice(v.payloadOffset, v.payloadOffset + len) });
+    p.pieces.push({ offset, data: copyBytes(v.buf, v.payloadOffset, v.payloadOffset + len) });
     p.received += len;
     this.bytesHeld += len;
     if (p.total === undefined || p.received !== p.total) return undefined;

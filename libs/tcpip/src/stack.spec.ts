@@ -7,7 +7,7 @@ import { Icmpv4View, IcmpType, UnreachableCode } from './wire/icmpv4';
 import { IpProtocol, Ipv4View } from './wire/ipv4';
 import { TcpFlag, TcpView } from './wire/tcp';
 import { emitTcp } from './wire/tcp';
-import { ipFrame } from './testing/frames';
+import { ipFrame, udpDatagram } from './testing/frames';
 import { parseIpv4, readIpv4 } from './wire/address';
 
 const MAC_A = '02:00:00:00:00:0a';
@@ -128,6 +128,16 @@ describe('DirectStackv4 over a link', () => {
     expect(fragments.every(({ frame }) => frame.length <= 1514)).toBe(true);
     expect(new Set(fragments.map(({ ip }) => ip.id)).size).toBe(1);
     expect(a.stack.ip.reassemblyUse()).toEqual({ datagrams: 0, bytes: 0 });
+  });
+
+  it('keeps what it delivers when the network reuses the frame buffer', async () => {
+    const a = await add(MAC_A, '10.0.0.2/24');
+    const got: Datagram[] = [];
+    await a.stack.listenUdpv4(53, (d) => void got.push(d));
+    const frame = Buffer.from(ipFrame({ dstMac: MAC_A, srcMac: MAC_B, src: '10.0.0.3', dst: '10.0.0.2', protocol: 17, payload: udpDatagram('10.0.0.3', '10.0.0.2', 1000, 53, Buffer.from('first')) }));
+    a.port.inject(frame);
+    frame.fill(0);
+    expect(got.map((d) => Buffer.from(d.data).toString())).toEqual(['first']);
   });
 
   it('refuses to fragment when asked not to', async () => {

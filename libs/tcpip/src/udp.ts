@@ -4,7 +4,7 @@ import { fail, failed } from './errors';
 import type { Icmpv4Layer } from './icmpv4';
 import type { Ipv4Layer } from './ipv4';
 import type { Log } from './log';
-import { formatIpv4, isMulticastIpv4, parseIpv4 } from './wire/address';
+import { copyBytes, formatIpv4, isMulticastIpv4, parseIpv4 } from './wire/address';
 import { UnreachableCode } from './wire/icmpv4';
 import { IpProtocol, IPV4_HEADER_LEN, type Ipv4View } from './wire/ipv4';
 import { emitUdp, UDP_HEADER_LEN, UdpView } from './wire/udp';
@@ -45,7 +45,7 @@ export class UdpLayer implements Udpv4Layer {
     const datagram: Datagram = {
       src: { address: formatIpv4(hdr.src), port: v.srcPort },
       dst: { address: formatIpv4(hdr.dst), port: v.dstPort },
-      data: buf.slice(v.payloadOffset, v.payloadOffset + v.payloadLength),
+      data: copyBytes(buf, v.payloadOffset, v.payloadOffset + v.payloadLength),
     };
     const port = v.dstPort;
     try {

@@ -98,3 +98,13 @@ export function isMulticastIpv4(ip: number): boolean {
 export function multicastMac(ip: number): number {
   return 0x01005e * 0x100_0000 + (ip & 0x7f_ffff);
 }
+
+/**
+ * A copy of bytes [start, end): what a layer keeps after the frame is gone.
+ * Not `buf.slice`, which on a Node Buffer is a view of the same memory.
+ */
+export function copyBytes(buf: Uint8Array, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  out.set(buf.subarray(start, end));
+  return out;
+}

@@ -1,4 +1,4 @@
-import { readIpv4, readMac, writeIpv4, writeMac } from './address';
+import { copyBytes, readIpv4, readMac, writeIpv4, writeMac } from './address';
 import type { WireError } from './errors';
 
 /**
@@ -89,7 +89,7 @@ function readOptions(buf: Uint8Array, start: number, end: number, into: Map<numb
     const len = buf[i + 1];
     if (i + 2 + len > end) return false;
     const parts = into.get(code);
-    const data = buf.slice(i + 2, i + 2 + len);
+    const data = copyBytes(buf, i + 2, i + 2 + len);
     if (parts) parts.push(data);
     else {
       into.set(code, [data]);
@@ -125,7 +125,7 @@ export function parseDhcp(buf: Uint8Array, off: number, len: number): DhcpMessag
     siaddr: readIpv4(buf, off + 20),
     giaddr: readIpv4(buf, off + 24),
     chaddr: readMac(buf, off + 28),
-    chaddrBytes: buf.slice(off + 28, off + 44),
+    chaddrBytes: copyBytes(buf, off + 28, off + 44),
     sname: overload & 2 ? '' : cString(buf, off + 44, 64),
     file: overload & 1 ? '' : cString(buf, off + 108, 128),
     options,

@@ -1,4 +1,4 @@
-import { readIpv4, writeIpv4 } from './address';
+import { copyBytes, readIpv4, writeIpv4 } from './address';
 import { checksum, sumBytes, finishChecksum } from './checksum';
 import type { WireError } from './errors';
 
@@ -117,7 +117,7 @@ function scanOptions(buf: Uint8Array, start: number, end: number, into: Ipv4Opti
     const optLen = buf[i + 1];
     if (optLen < 2 || i + optLen > end) return 'bad-options';
     if (type === Ipv4Option.looseSourceRoute || type === Ipv4Option.strictSourceRoute) sourceRoute = true;
-    into?.push({ type, data: buf.slice(i + 2, i + optLen) });
+    into?.push({ type, data: copyBytes(buf, i + 2, i + optLen) });
     i += optLen;
   }
   return sourceRoute;
