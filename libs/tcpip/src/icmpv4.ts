@@ -3,7 +3,7 @@ import type { DropCounters } from './drops';
 import { fail, failed } from './errors';
 import type { Ipv4Layer } from './ipv4';
 import type { Log } from './log';
-import { BROADCAST_IPV4, copyBytes, formatIpv4, isMulticastIpv4, parseIpv4 } from './wire/address';
+import { BROADCAST_IPV4, copyBytes, formatIpv4, isMulticastIpv4, parseIpv4, readIpv4 } from './wire/address';
 import { emitIcmpHeader, fillIcmpChecksum, ICMP_HEADER_LEN, IcmpType, Icmpv4View, UnreachableCode } from './wire/icmpv4';
 import { IpProtocol, type Ipv4View } from './wire/ipv4';
 
@@ -12,6 +12,21 @@ export interface Icmpv4Options {
   readonly logEcho?: boolean;
   /** ICMP errors sent per second at most (RFC 1812 4.3.2.8 asks for a limit). */
   readonly errorsPerSecond?: number;
+}
+
+/**
+ * What a transport learns from an ICMP error about one of its own datagrams
+ * (the TCP layer uses it for unreachable peers and path MTU): the quoted
+ * addresses and the first bytes of the transport header (ports, sequence).
+ */
+export interface IcmpErrorReport {
+  readonly type: number;
+  readonly code: number;
+  /** The type-specific word: the next-hop MTU for fragmentation-needed (RFC 1191). */
+  readonly restOfHeader: number;
+  readonly src: number;
+  readonly dst: number;
+  readonly transportHeader: Uint8Array;
 }
 
 interface Waiting {
@@ -31,6 +46,7 @@ export class Icmpv4Layer implements Icmpv4 {
   private readonly echoId = Math.floor(Math.random() * 0x10000);
   private nextSequence = 0;
   private readonly waiting = new Map<number, Waiting>();
+  private readonly errorHandlers = new Map<number, (report: IcmpErrorReport) => void>();
   private readonly logEcho: boolean;
   private readonly errorsPerSecond: number;
   private errorWindowStart = 0;
@@ -74,8 +90,32 @@ export class Icmpv4Layer implements Icmpv4 {
       w.resolve(ok({ from: formatIpv4(hdr.src), sequence: v.sequence, ttl: hdr.ttl, rttMs: Number(process.hrtime.bigint() - w.sentAt) / 1e6 }));
       return;
     }
-    // Errors about our own datagrams would go to the transport that sent them; nothing above listens yet.
+    if (v.type === IcmpType.unreachable || v.type === IcmpType.timeExceeded || v.type === IcmpType.parameterProblem) {
+      return this.reportError(buf, v);
+    }
     this.drops.count('icmp.ignored-type');
+  }
+
+  /** Routes ICMP errors about datagrams of `protocol` (6 for TCP) to `handler`. */
+  setErrorHandler(protocol: number, handler: (report: IcmpErrorReport) => void): void {
+    this.errorHandlers.set(protocol, handler);
+  }
+
+  private reportError(buf: Uint8Array, v: Icmpv4View): void {
+    const q = v.dataOffset;
+    const headerLength = (buf[q] & 0xf) * 4;
+    if (v.dataLength < 20 || buf[q] >>> 4 !== 4 || headerLength < 20 || v.dataLength < headerLength) return this.drops.count('icmp.bad-quote');
+    const handler = this.errorHandlers.get(buf[q + 9]);
+    if (!handler) return this.drops.count('icmp.unhandled-error');
+    const restOfHeader = ((buf[q - 4] << 24) | (buf[q - 3] << 16) | (buf[q - 2] << 8) | buf[q - 1]) >>> 0;
+    handler({
+      type: v.type,
+      code: v.code,
+      restOfHeader,
+      src: readIpv4(buf, q + 12),
+      dst: readIpv4(buf, q + 16),
+      transportHeader: copyBytes(buf, q + headerLength, q + Math.min(v.dataLength, headerLength + 8)),
+    });
   }
 
   /** Sends destination-unreachable `code` about the datagram whose header `hdr` views. */

@@ -168,6 +168,14 @@ describe('DirectStackv4 over a link', () => {
     expect(readIpv4(frame, icmp.dataOffset + 12)).toBe(parseIpv4('10.0.0.3'));
     expect((frame[icmp.dataOffset + 22] << 8) | frame[icmp.dataOffset + 23]).toBe(7777);
     expect(a.stack.drops()['udp.closed-port']).toBe(1);
+    // B is told which of its datagrams it was about, as a transport layer would be.
+    const reports: Array<{ code: number; dst: number; dstPort: number }> = [];
+    b.stack.icmp.setErrorHandler(IpProtocol.udp, (r) => void reports.push({ code: r.code, dst: r.dst, dstPort: (r.transportHeader[2] << 8) | r.transportHeader[3] }));
+    await b.stack.udpv4().write({ address: '10.0.0.2', port: 7778 }, Buffer.from('again?'));
+    const until = Date.now() + 5000;
+    while (reports.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    expect(reports).toEqual([{ code: UnreachableCode.port, dst: parseIpv4('10.0.0.2'), dstPort: 7778 }]);
+    expect(b.stack.drops()['icmp.unhandled-error']).toBe(1); // the first one, before anybody listened
   });
 
   it('routes off-link datagrams through the gateway', async () => {
