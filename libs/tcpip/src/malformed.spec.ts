@@ -126,6 +126,26 @@ describe('malformed input', () => {
     expect(stack.drops()).toEqual({});
   });
 
+  it('keeps the ARP cache bounded under a flood of forged replies', async () => {
+    for (let i = 0; i < 3000; i++) {
+      const f = new Uint8Array(42);
+      emitEthernet(f, 0, 0x02000000000a, 0x020000100000 + i, 0x0806);
+      emitArp(f, 14, 2, 0x020000100000 + i, 0x0a010000 + i, 0x02000000000a, 0x0a000002);
+      feed(f);
+    }
+    expect(stack.arp.entries().length).toBeLessThanOrEqual(512);
+    expect(stack.drops()['arp.cache-full']).toBeGreaterThanOrEqual(3000 - 512);
+    // The newest survive; the peer's entry was pushed out, so it answers ARP afresh, and the stack still answers ping.
+    expect(stack.arp.entries().map((e) => e.ip)).toContain('10.1.11.183');
+    expect(stack.arp.entries().map((e) => e.ip)).not.toContain(PEER_IP);
+    const again = new Uint8Array(42);
+    emitEthernet(again, 0, 0x02000000000a, 0x02000000000b, 0x0806);
+    emitArp(again, 14, 2, 0x02000000000b, 0x0a000003, 0x02000000000a, 0x0a000002);
+    feed(again);
+    feed(good());
+    expect(await echoRepliesSeen(1)).toBe(1);
+  });
+
   it('never lets a fragment attack grow memory past its bounds', async () => {
     const hub = new Hub();
     const p = hub.connect(US);
