@@ -1,11 +1,17 @@
+import * as path from 'node:path';
 import { MemorySwitch, type LinkFaults } from '@mirage-ts/netif/memory';
 import type { Datagram } from '@mirage-ts/types';
 import { DirectStackv4 } from './stack';
 import { RecordingConsole } from './testing/recording-console';
 
-/** Two direct stacks on the in-memory switch, on a clean link and on a faulty one. */
+/**
+ * Two direct stacks on the in-memory switch, on a clean link and on a faulty
+ * one. TCPIP_PCAP_DIR=/some/dir keeps a capture of each for Wireshark.
+ */
+let captures = 0;
 async function pair(faults?: LinkFaults, seed = 7) {
-  const sw = new MemorySwitch({ seed, faults });
+  const dir = process.env.TCPIP_PCAP_DIR;
+  const sw = new MemorySwitch({ seed, faults, pcapFile: dir ? path.join(dir, `tcpip-pair-${++captures}.pcap`) : undefined });
   const ca = new RecordingConsole();
   const cb = new RecordingConsole();
   const a = await DirectStackv4.connect(ca, sw.connect('02:00:00:00:00:0a'), false, '10.0.0.2/24', '10.0.0.1');

@@ -103,6 +103,20 @@ describe('DirectStackv4 over a link', () => {
     expect(a.console.lines).toContain('ARP: transmitting probe -> 10.0.0.3');
   });
 
+  it('sends from ephemeral ports of the dynamic range when no source port is given', async () => {
+    const a = await add(MAC_A, '10.0.0.2/24');
+    const b = await add(MAC_B, '10.0.0.3/24');
+    const ports: number[] = [];
+    await a.stack.listenUdpv4(53, (d) => void ports.push(d.src.port));
+    await b.stack.listenUdpv4(50000, () => undefined);
+    for (let i = 0; i < 20; i++) expect((await b.stack.udpv4().write({ address: '10.0.0.2', port: 53 }, Buffer.from('q'))).ok).toBe(true);
+    const deadline = Date.now() + 5000;
+    while (ports.length < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(ports).toHaveLength(20);
+    for (const p of ports) expect(p >= 49152 && p <= 65535 && p !== 50000).toBe(true);
+    expect(new Set(ports).size).toBe(20);
+  });
+
   it('answers ping with the TTL MirageOS uses', async () => {
     const a = await add(MAC_A, '10.0.0.2/24');
     const b = await add(MAC_B, '10.0.0.3/24');
