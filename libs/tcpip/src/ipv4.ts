@@ -217,7 +217,7 @@ export class Ipv4Layer implements Ipv4 {
     const address = parseIpv4(config.address);
     const netmask = parseIpv4(config.netmask);
     const gateway = config.gateway === null ? null : parseIpv4(config.gateway);
-    if (address === null || netmask === null || gateway === undefined || (config.gateway !== null && gateway === null)) {
+    if (address === null || netmask === null || (config.gateway !== null && gateway === null)) {
       throw new Error(`invalid IPv4 configuration ${JSON.stringify(config)}: addresses must be dotted quads`);
     }
     this.setNumbers({ address, netmask, gateway });

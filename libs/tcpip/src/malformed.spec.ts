@@ -1,6 +1,7 @@
 import { DirectStackv4 } from './stack';
 import { echoRequest, ipFrame, udpDatagram } from './testing/frames';
-import { Hub, type HubPort } from './testing/hub';
+import { MemorySwitch, type MemoryNetif } from '@mirage-ts/netif/memory';
+import { RecordingNetif } from './testing/recording-netif';
 import { RecordingConsole } from './testing/recording-console';
 import { emitArp } from './wire/arp';
 import { emitEthernet } from './wire/ethernet';
@@ -17,13 +18,14 @@ const PEER_IP = '10.0.0.3';
 
 describe('malformed input', () => {
   let stack: DirectStackv4;
-  let port: HubPort;
-  let peer: HubPort;
+  let hub: MemorySwitch;
+  let port: RecordingNetif;
+  let peer: MemoryNetif;
   const replies: Uint8Array[] = [];
 
   beforeEach(async () => {
-    const hub = new Hub();
-    port = hub.connect(US);
+    hub = new MemorySwitch({ seed: 5 });
+    port = new RecordingNetif(hub.connect(US));
     peer = hub.connect(PEER);
     replies.length = 0;
     void peer.listen((f) => replies.push(Uint8Array.from(f)));
@@ -34,7 +36,10 @@ describe('malformed input', () => {
     emitArp(arp, 14, 2, 0x02000000000b, 0x0a000003, 0x02000000000a, 0x0a000002);
     port.inject(arp);
   });
-  afterEach(() => stack.disconnect());
+  afterEach(async () => {
+    await stack.disconnect();
+    await hub.close();
+  });
 
   const feed = (frame: Uint8Array) => port.inject(frame);
   const good = (over: Partial<Parameters<typeof ipFrame>[0]> = {}) =>
@@ -147,8 +152,8 @@ describe('malformed input', () => {
   });
 
   it('never lets a fragment attack grow memory past its bounds', async () => {
-    const hub = new Hub();
-    const p = hub.connect(US);
+    const OTHER = '02:00:00:00:00:0d';
+    const p = new RecordingNetif(hub.connect(OTHER));
     const s = await DirectStackv4.connect(new RecordingConsole(), p, false, '10.0.0.2/24', '', {
       ipv4: { reassembly: { maxBytes: 16 * 1024, maxDatagrams: 4, timeoutMs: 100 } },
     });
@@ -156,7 +161,7 @@ describe('malformed input', () => {
       const chunk = new Uint8Array(1024);
       for (let id = 0; id < 50; id++) {
         for (let k = 0; k < 8; k++) {
-          p.inject(ipFrame({ dstMac: US, srcMac: PEER, src: PEER_IP, dst: '10.0.0.2', protocol: 17, payload: chunk, id, moreFragments: true, fragmentOffset: k * 1024 }));
+          p.inject(ipFrame({ dstMac: OTHER, srcMac: PEER, src: PEER_IP, dst: '10.0.0.2', protocol: 17, payload: chunk, id, moreFragments: true, fragmentOffset: k * 1024 }));
           const use = s.ip.reassemblyUse();
           expect(use.bytes).toBeLessThanOrEqual(16 * 1024);
           expect(use.datagrams).toBeLessThanOrEqual(4);
@@ -167,8 +172,8 @@ describe('malformed input', () => {
       expect(s.ip.reassemblyUse()).toEqual({ datagrams: 0, bytes: 0 });
       expect(s.drops()['ipv4.reassembly-timeout']).toBeGreaterThan(0);
       // Overlapping fragments drop the whole datagram.
-      p.inject(ipFrame({ dstMac: US, srcMac: PEER, src: PEER_IP, dst: '10.0.0.2', protocol: 17, payload: chunk, id: 900, moreFragments: true, fragmentOffset: 0 }));
-      p.inject(ipFrame({ dstMac: US, srcMac: PEER, src: PEER_IP, dst: '10.0.0.2', protocol: 17, payload: chunk, id: 900, moreFragments: false, fragmentOffset: 512 }));
+      p.inject(ipFrame({ dstMac: OTHER, srcMac: PEER, src: PEER_IP, dst: '10.0.0.2', protocol: 17, payload: chunk, id: 900, moreFragments: true, fragmentOffset: 0 }));
+      p.inject(ipFrame({ dstMac: OTHER, srcMac: PEER, src: PEER_IP, dst: '10.0.0.2', protocol: 17, payload: chunk, id: 900, moreFragments: false, fragmentOffset: 512 }));
       expect(s.drops()['ipv4.fragment-overlap']).toBe(1);
       expect(s.ip.reassemblyUse().datagrams).toBe(0);
     } finally {

@@ -1,6 +1,7 @@
 import type { Datagram } from '@mirage-ts/types';
 import { DirectStackv4, type DirectStackOptions } from './stack';
-import { Hub, type HubPort } from './testing/hub';
+import { MemorySwitch } from '@mirage-ts/netif/memory';
+import { RecordingNetif } from './testing/recording-netif';
 import { RecordingConsole } from './testing/recording-console';
 import { EthernetView } from './wire/ethernet';
 import { Icmpv4View, IcmpType, UnreachableCode } from './wire/icmpv4';
@@ -17,18 +18,18 @@ const MAC_GW = '02:00:00:00:00:01';
 interface Node {
   stack: DirectStackv4;
   console: RecordingConsole;
-  port: HubPort;
+  port: RecordingNetif;
 }
 
-async function node(hub: Hub, mac: string, cidr: string, gateway = '10.0.0.1', options: DirectStackOptions = {}): Promise<Node> {
+async function node(hub: MemorySwitch, mac: string, cidr: string, gateway = '10.0.0.1', options: DirectStackOptions = {}): Promise<Node> {
   const console = new RecordingConsole();
-  const port = hub.connect(mac);
+  const port = new RecordingNetif(hub.connect(mac));
   const stack = await DirectStackv4.connect(console, port, false, cidr, gateway, options);
   return { stack, console, port };
 }
 
 /** Frames the observer port saw, decoded down to IPv4. */
-function ipFramesSeen(port: HubPort): Array<{ ip: Ipv4View; frame: Uint8Array }> {
+function ipFramesSeen(port: RecordingNetif): Array<{ ip: Ipv4View; frame: Uint8Array }> {
   const out: Array<{ ip: Ipv4View; frame: Uint8Array }> = [];
   for (const frame of port.sent) {
     const eth = new EthernetView();
@@ -40,17 +41,18 @@ function ipFramesSeen(port: HubPort): Array<{ ip: Ipv4View; frame: Uint8Array }>
 }
 
 describe('DirectStackv4 over a link', () => {
-  let hub: Hub;
+  let hub: MemorySwitch;
   let nodes: Node[];
 
   beforeEach(() => {
-    hub = new Hub();
+    hub = new MemorySwitch({ seed: 3 });
     nodes = [];
   });
   afterEach(async () => {
     for (const n of nodes) await n.stack.disconnect();
+    await hub.close();
   });
-  const add = async (...args: Parameters<typeof node> extends [Hub, ...infer R] ? R : never) => {
+  const add = async (...args: Parameters<typeof node> extends [MemorySwitch, ...infer R] ? R : never) => {
     const n = await node(hub, ...args);
     nodes.push(n);
     return n;
@@ -182,7 +184,8 @@ describe('DirectStackv4 over a link', () => {
     expect(readIpv4(frame, icmp.dataOffset + 12)).toBe(parseIpv4('10.0.0.3'));
     expect((frame[icmp.dataOffset + 22] << 8) | frame[icmp.dataOffset + 23]).toBe(7777);
     expect(a.stack.drops()['udp.closed-port']).toBe(1);
-    // B is told which of its datagrams it was about, as a transport layer would be.
+    // B is told which of its datagrams it was about, as a transport layer would be (once one listens).
+    while (!b.stack.drops()['icmp.unhandled-error'] && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     const reports: Array<{ code: number; dst: number; dstPort: number }> = [];
     b.stack.icmp.setErrorHandler(IpProtocol.udp, (r) => void reports.push({ code: r.code, dst: r.dst, dstPort: (r.transportHeader[2] << 8) | r.transportHeader[3] }));
     await b.stack.udpv4().write({ address: '10.0.0.2', port: 7778 }, Buffer.from('again?'));
