@@ -1,4 +1,4 @@
-import { ok, type Ethernet, type EthernetInput, type NetError, type Network, type Result } from '@mirage-ts/types';
+import { type Ethernet, type EthernetInput, type NetError, type Network, type Result } from '@mirage-ts/types';
 import { BROADCAST_MAC, formatMac, isGroupMac, parseMac } from './wire/address';
 import { emitEthernet, ETHERNET_HEADER_LEN, ETHERNET_MIN_FRAME, EthernetView } from './wire/ethernet';
 import type { DropCounters } from './drops';
@@ -76,5 +76,3 @@ export class EthernetLayer implements Ethernet {
     await this.network.disconnect();
   }
 }
-
-export const okVoid: Result<void, never> = ok(undefined);

@@ -105,6 +105,21 @@ describe('DirectStackv4 over a link', () => {
     expect(a.console.lines).toContain('ARP: transmitting probe -> 10.0.0.3');
   });
 
+  it('refuses a second listener on a port and ports out of range, as values', async () => {
+    const a = await add(MAC_A, '10.0.0.2/24');
+    expect((await a.stack.listenUdpv4(53, () => undefined)).ok).toBe(true);
+    const again = await a.stack.listenUdpv4(53, () => undefined);
+    expect(again.ok || again.error).toEqual({ kind: 'in-use', message: 'UDP port 53 already has a listener' });
+    const zero = await a.stack.listenUdpv4(0, () => undefined);
+    expect(zero.ok || zero.error.kind).toBe('io');
+    const far = await a.stack.udpv4().write({ address: '10.0.0.3', port: 70000 }, Buffer.from('x'));
+    expect(far.ok || far.error.message).toMatch(/70000 is not a port number/);
+    const bad = await a.stack.udpv4().write({ address: '10.0.0', port: 53 }, Buffer.from('x'));
+    expect(bad.ok || bad.error.kind).toBe('unreachable');
+    const huge = await a.stack.udpv4().write({ address: '10.0.0.3', port: 53 }, new Uint8Array(70_000));
+    expect(huge.ok || huge.error.kind).toBe('too-big');
+  });
+
   it('sends from ephemeral ports of the dynamic range when no source port is given', async () => {
     const a = await add(MAC_A, '10.0.0.2/24');
     const b = await add(MAC_B, '10.0.0.3/24');

@@ -62,7 +62,7 @@ export class UdpLayer implements Udpv4Layer {
   }
 
   listen(port: number, callback: UdpCallback): Result<void, NetError> {
-    if (!Number.isInteger(port) || port < 1 || port > 65535) return fail('in-use', `UDP port ${port} is not a port number (1-65535)`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) return fail('io', `UDP port ${port} is not a port number: use 1 to 65535`);
     if (this.listeners.has(port)) return fail('in-use', `UDP port ${port} already has a listener`);
     this.listeners.set(port, callback);
     return ok(undefined);
@@ -96,9 +96,9 @@ export class UdpLayer implements Udpv4Layer {
   write(dst: Endpoint, data: Uint8Array, options: { srcPort?: number } = {}): Promise<Result<void, NetError>> {
     const d = parseIpv4(dst.address);
     if (d === null) return failed('unreachable', `"${dst.address}" is not an IPv4 address`);
-    if (!Number.isInteger(dst.port) || dst.port < 1 || dst.port > 65535) return failed('unreachable', `UDP port ${dst.port} is not a port number (1-65535)`);
+    if (!Number.isInteger(dst.port) || dst.port < 1 || dst.port > 65535) return failed('io', `UDP port ${dst.port} is not a port number: use 1 to 65535`);
     const srcPort = options.srcPort ?? this.ephemeralPort();
-    if (!Number.isInteger(srcPort) || srcPort < 1 || srcPort > 65535) return failed('in-use', `UDP source port ${srcPort} is not a port number (1-65535)`);
+    if (!Number.isInteger(srcPort) || srcPort < 1 || srcPort > 65535) return failed('io', `UDP source port ${srcPort} is not a port number: use 1 to 65535`);
     return this.send(d, dst.port, srcPort, data);
   }
 }
