@@ -1,14 +1,13 @@
 /**
  * The direct stack's figures: ping round trips from the Linux kernel through
  * a tap (against the kernel answering for its own address), and UDP
- * throughput over the in-memory switch and over the tap (against Node's
- * dgram sockets on loopback: the kernel's stack, which the socket stack
- * wraps).
+ * throughput over the in-memory switch and over the tap, each against the
+ * socket stack (the host kernel's UDP) doing the same on loopback.
  */
 import { spawn } from 'node:child_process';
-import * as dgram from 'node:dgram';
 import { MemorySwitch } from '@mirage-ts/netif/memory';
 import { canManageNetwork } from '@mirage-ts/netif/testing/netns';
+import { SocketStackv4 } from '@mirage-ts/socket-stack/stack';
 import { DirectStackv4 } from '@mirage-ts/tcpip/stack';
 import { RecordingConsole } from '@mirage-ts/tcpip/testing/recording-console';
 import { tapPeer } from '@mirage-ts/tcpip/testing/tap-peer';
@@ -90,23 +89,46 @@ async function memorySwitchUdp(count: number): Promise<{ dps: number; mbps: numb
   return { ...rate(received, seconds), received };
 }
 
-async function loopbackUdp(count: number): Promise<{ dps: number; mbps: number; received: number }> {
-  const sink = await startSink([], '127.0.0.1', 0x7e57);
-  const sock = dgram.createSocket('udp4');
+/** The socket stack on loopback: to a listener of another socket stack in this process, or to the sink process. */
+async function socketStackUdp(count: number, toSink: boolean): Promise<{ dps: number; mbps: number; received: number }> {
+  const sender = await SocketStackv4.connect(new RecordingConsole(), ['127.0.0.1']);
   const data = Buffer.alloc(PAYLOAD, 0x42);
-  await sendAll(count, () => new Promise<void>((r) => sock.send(data, 0x7e57, '127.0.0.1', () => r())));
-  sock.close();
-  const { count: got, seconds } = await sink.done;
-  return { ...rate(got, seconds), received: got };
+  const send = (port: number) => sendAll(count, () => sender.udpv4().write({ address: '127.0.0.1', port }, data, { srcPort: 0x7e58 }));
+  try {
+    if (toSink) {
+      const sink = await startSink([], '127.0.0.1', 0x7e57);
+      await send(0x7e57);
+      const { count: got, seconds } = await sink.done;
+      return { ...rate(got, seconds), received: got };
+    }
+    const receiver = await SocketStackv4.connect(new RecordingConsole(), ['127.0.0.1']);
+    let received = 0;
+    let last = 0n;
+    await receiver.listenUdpv4(0x7e59, () => {
+      received++;
+      last = process.hrtime.bigint();
+    });
+    const start = process.hrtime.bigint();
+    await send(0x7e59);
+    const settle = Date.now() + 2000;
+    while (received < count && Date.now() < settle) await new Promise((r) => setTimeout(r, 10));
+    await receiver.disconnect();
+    return { ...rate(received, Number(last - start) / 1e9), received };
+  } finally {
+    await sender.disconnect();
+  }
 }
 
 export async function rows(): Promise<BenchRow[]> {
   const out: BenchRow[] = [];
   const N = 50_000;
   const mem = await memorySwitchUdp(N);
-  const lo = await loopbackUdp(N);
-  const loText = `Node dgram on loopback ${fmtRate(lo)} (the socket stack had not landed: plain dgram), ratio ${ratio(mem.dps, lo.dps)}`;
-  out.push({ name: `tcpip: UDP ${PAYLOAD} B over the memory switch (${mem.received}/${N} delivered)`, value: fmtRate(mem), comparison: loText });
+  const pair = await socketStackUdp(N, false);
+  out.push({
+    name: `tcpip: UDP ${PAYLOAD} B direct stack -> direct stack over the memory switch (${mem.received}/${N} delivered)`,
+    value: fmtRate(mem),
+    comparison: `socket stack -> socket stack on loopback ${fmtRate(pair)} (${pair.received}/${N}), ratio ${ratio(mem.dps, pair.dps)}`,
+  });
 
   if (!canManageNetwork()) {
     out.push({ name: 'tcpip: tap rows', value: 'not measured', comparison: 'needs root to make a namespace and a tap' });
@@ -130,7 +152,12 @@ export async function rows(): Promise<BenchRow[]> {
     await sendAll(N, () => stack.udpv4().write({ address: '10.0.0.1', port: 9000 }, data, { srcPort: 4000 }));
     const { count, seconds } = await sink.done;
     const tap = rate(count, seconds);
-    out.push({ name: `tcpip: UDP ${PAYLOAD} B direct stack -> Linux over a tap (${count}/${N} received)`, value: fmtRate(tap), comparison: `${loText.replace(/, ratio.*/, '')}, ratio ${ratio(tap.dps, lo.dps)}` });
+    const lo = await socketStackUdp(N, true);
+    out.push({
+      name: `tcpip: UDP ${PAYLOAD} B direct stack -> a Linux socket over a tap (${count}/${N} received)`,
+      value: fmtRate(tap),
+      comparison: `socket stack -> a Linux socket on loopback ${fmtRate(lo)} (${lo.received}/${N}), ratio ${ratio(tap.dps, lo.dps)}`,
+    });
   } finally {
     await stack.disconnect();
     await peer.close();
