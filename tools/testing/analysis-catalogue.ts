@@ -228,7 +228,7 @@ export default register('key_domain', [main(matchImpl(mode, { slow: defaultConso
     config: consoleConfig('unknown_key'),
     unikernel: consoleUnikernel,
     options: { colour: 'red' },
-    error: "apps/unknown_key/config.ts:5:16 - error: unknown option --colour: this unikernel declares no such key\n  fix: this unikernel takes no keys besides --target=unix|xen|qemu",
+    error: "apps/unknown_key/config.ts:5:16 - error: unknown option --colour: the unikernel registered at apps/unknown_key/config.ts declares no such key\n  fix: this unikernel takes no keys besides --target=unix|xen|qemu",
   },
   {
     name: 'runtime_choice',

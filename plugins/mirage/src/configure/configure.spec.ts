@@ -150,7 +150,7 @@ export default register('k', [foreign('Unikernel.Main', [block])(d)]);\n`;
   it('an option that is no key of the unikernel', async () => {
     const msg = await configureError(`${HEADER}export default register('k', [foreign('Unikernel.Main', [console])(defaultConsole)]);\n`, { net: 'direct' });
     expect(msg).toBe(
-      'apps/demo/config.ts:2:16 - error: unknown option --net: this unikernel declares no such key\n  fix: this unikernel takes no keys besides --target=unix|xen|qemu',
+      'apps/demo/config.ts:2:16 - error: unknown option --net: the unikernel registered at apps/demo/config.ts declares no such key\n  fix: this unikernel takes no keys besides --target=unix|xen|qemu',
     );
   });
 

@@ -39,7 +39,7 @@ export function keyValuesFromOptions(
   const unknown = Object.keys(options).filter((o) => !o.startsWith('_') && !claimed.has(o));
   if (unknown.length > 0) {
     const known = decls.filter((d) => d.name !== 'target').map((d) => `--${d.name}`);
-    throw new UserError(`unknown option --${unknown[0]}: this unikernel declares no such key`, {
+    throw new UserError(`unknown option --${unknown[0]}: the unikernel registered at ${registerAt.file} declares no such key`, {
       at: registerAt,
       fix: known.length ? `use one of ${known.join(', ')} (and --target=unix|xen|qemu)` : 'this unikernel takes no keys besides --target=unix|xen|qemu',
     });
