@@ -88,3 +88,18 @@ export function copyWorkspace(prefix = 'mirage-ws-'): { root: string; dispose():
   fs.symlinkSync(path.join(WORKSPACE_ROOT, 'node_modules'), path.join(root, 'node_modules'));
   return { root, dispose: () => fs.rmSync(root, { recursive: true, force: true }) };
 }
+
+/**
+ * A minimal workspace in a temp folder holding only `files`; its
+ * tsconfig.base.json extends this repository's, so `@mirage-ts/...`
+ * imports resolve to the real libraries. For in-process plugin tests.
+ */
+export function scratchWorkspace(files: Readonly<Record<string, string>>): { root: string; dispose(): void } {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mirage-scratch-'));
+  fs.writeFileSync(path.join(root, 'tsconfig.base.json'), JSON.stringify({ extends: path.join(WORKSPACE_ROOT, 'tsconfig.base.json') }));
+  for (const [file, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    fs.writeFileSync(path.join(root, file), text);
+  }
+  return { root, dispose: () => fs.rmSync(root, { recursive: true, force: true }) };
+}

@@ -46,7 +46,7 @@ function declare<V extends KeyValue>(name: string, kind: KeyKind, options: KeyOp
   return Object.freeze({ __mirage: 'key' as const, decl: Object.freeze({ ...decl, default: parsed.value }) });
 }
 
-function is<V extends KeyValue>(key: Key<V>, value: V): Cond {
+function is<V extends KeyValue>(key: Key<V>, value: NoInfer<V>): Cond {
   return { kind: 'is', key, value };
 }
 

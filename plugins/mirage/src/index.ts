@@ -2,12 +2,12 @@
  * @mirage-ts/nx-plugin: infers unikernel projects from config.ts files and
  * carries `--target` from the command line to their tasks.
  */
-import { createNodesFromFiles, type CreateNodesV2 } from '@nx/devkit';
+import { createNodesFromFiles, type CreateNodes } from '@nx/devkit';
 import { unikernelProject, CONFIG_GLOB, type MiragePluginOptions } from './plugin/create-nodes';
 import { TARGET_ENV, unikernelTargetFromArgv } from './plugin/target-flag';
 import { unparkAll } from './pipeline/parking';
 
-export const createNodesV2: CreateNodesV2<MiragePluginOptions> = [
+export const createNodes: CreateNodes<MiragePluginOptions> = [
   CONFIG_GLOB,
   (configFiles, options, context) =>
     createNodesFromFiles((file, opts, ctx) => unikernelProject(file, opts ?? {}, ctx), configFiles, options ?? {}, context),

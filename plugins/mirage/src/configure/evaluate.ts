@@ -123,9 +123,11 @@ async function bundleConfig(workspaceRoot: string, configPath: string, bundleFil
 }
 
 function thrownByConfig(e: unknown, locate: (stack: string | undefined) => SourceLocation | undefined, fileOnly: SourceLocation): UserError {
-  const error = e instanceof Error ? e : new Error(String(e));
-  return new UserError(`config.ts threw: ${error.message}`, {
-    at: locate(error.stack) ?? fileOnly,
+  // config.ts may run in another realm (a test sandbox), where its errors are
+  // not `instanceof Error`: look at their shape.
+  const error = typeof e === 'object' && e !== null && 'message' in e ? (e as { message: unknown; stack?: unknown }) : { message: e };
+  return new UserError(`config.ts threw: ${String(error.message)}`, {
+    at: locate(typeof error.stack === 'string' ? error.stack : undefined) ?? fileOnly,
     fix: 'config.ts runs at configure time to describe devices; correct the call at that line',
   });
 }

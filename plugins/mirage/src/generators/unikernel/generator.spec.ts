@@ -1,0 +1,59 @@
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import type { Tree } from '@nx/devkit';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { unikernelGenerator } from './generator';
+import { TEMPLATES } from './lib/templates';
+
+const WORKSPACE = path.resolve(__dirname, '../../../../..');
+
+describe('nx g unikernel', () => {
+  let tree: Tree;
+  beforeEach(() => (tree = createTreeWithEmptyWorkspace()));
+
+  it('scaffolds a new unikernel from the console template, registered under its own name', async () => {
+    await unikernelGenerator(tree, { name: 'hello' });
+    expect(tree.children('apps/hello').sort()).toEqual(['config.ts', 'unikernel.ts']);
+    const config = tree.read('apps/hello/config.ts', 'utf8');
+    expect(config).toContain("register('hello', [main(defaultConsole)])");
+    expect(config).toContain("foreign('Unikernel.Main', [console])");
+    expect(tree.read('apps/hello/unikernel.ts', 'utf8')).toContain('export class Main');
+  });
+
+  it('scaffolds an example when given its name, identical to the one in this repository', async () => {
+    for (const example of Object.keys(TEMPLATES)) {
+      const repoCopy = path.join(WORKSPACE, 'apps', example);
+      if (!fs.existsSync(repoCopy)) continue;
+      await unikernelGenerator(tree, { name: example });
+      for (const file of tree.children(`apps/${example}`)) {
+        const generated = tree.read(`apps/${example}/${file}`, 'utf8');
+        expect({ file, generated }).toEqual({ file, generated: fs.readFileSync(path.join(repoCopy, file), 'utf8') });
+      }
+    }
+  });
+
+  it('takes --template and --directory', async () => {
+    await unikernelGenerator(tree, { name: 'greeter', template: 'console', directory: 'services/greeter/' });
+    expect(tree.exists('services/greeter/config.ts')).toBe(true);
+    expect(tree.read('services/greeter/config.ts', 'utf8')).toContain("register('greeter'");
+  });
+
+  it('refuses to overwrite an existing app and writes nothing', async () => {
+    tree.write('apps/hello/unikernel.ts', '// mine\n');
+    await expect(unikernelGenerator(tree, { name: 'hello' })).rejects.toThrow(
+      'apps/hello already exists. Choose another name, or remove apps/hello first; nothing was written.',
+    );
+    expect(tree.read('apps/hello/unikernel.ts', 'utf8')).toBe('// mine\n');
+    expect(tree.exists('apps/hello/config.ts')).toBe(false);
+  });
+
+  it('refuses an unknown template, listing the known ones', async () => {
+    await expect(unikernelGenerator(tree, { name: 'x', template: 'vmware' })).rejects.toThrow(
+      `Unknown template 'vmware'. Available templates: ${Object.keys(TEMPLATES).join(', ')}`,
+    );
+  });
+
+  it('refuses a name that cannot be a project and binary name', async () => {
+    await expect(unikernelGenerator(tree, { name: 'Hello World' })).rejects.toThrow(/'Hello World' is not a valid unikernel name/);
+  });
+});
