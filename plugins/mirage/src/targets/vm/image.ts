@@ -6,7 +6,7 @@ import type { PackageContext } from '../target';
 import { writeCpio } from './cpio';
 import { guestDevices, type GuestDevices, type VmFlavour } from './guest';
 import type { HostTools } from './host-tools';
-import { appFiles, COMPRESSIONS, compressArchive, initramfsEntries, type Compression } from './initramfs';
+import { appFiles, COMPRESSED_EXTENSION, COMPRESSIONS, compressArchive, initramfsEntries, type Compression } from './initramfs';
 import { findKernel } from './kernel';
 import { modulesInLoadOrder } from './kernel-modules';
 import { guestNodeBinary } from './node-binary';
@@ -14,7 +14,6 @@ import { vmOptions, type VmOptions } from './options';
 
 /** Names of the image files inside dist/apps/<app>/<target>/. */
 export const KERNEL_FILE = 'vmlinuz';
-export const INITRAMFS_FILE = 'initramfs.cpio.gz';
 export const IMAGE_INFO_FILE = 'image.json';
 
 /** Facts about a built image that `run`, the .xl writer and benchmarks read back. */
@@ -43,7 +42,7 @@ export interface ImageInfo {
  */
 export function minimumMemoryMb(unpackedBytes: number, compressedBytes: number): number {
   const mb = (b: number) => b / (1024 * 1024);
-  return Math.ceil((mb(unpackedBytes) + mb(compressedBytes) + 96) / 16) * 16;
+  return Math.ceil((mb(unpackedBytes) + mb(compressedBytes) + 160) / 16) * 16;
 }
 
 /** Modules for the devices the unikernel uses, virtio and Xen front-ends both (one image serves both targets). */
@@ -82,8 +81,8 @@ export async function buildImage(ctx: PackageContext, flavour: VmFlavour, tools:
   );
   const cpio = writeCpio(entries);
   step(`initramfs: ${entries.length} entries, ${mb(cpio.length)} unpacked; compressing with ${options.compression}`);
-  const image = await compressArchive(cpio, options.compression, tools);
-  const initramfsName = options.compression === 'gzip' ? INITRAMFS_FILE : `initramfs.cpio.${options.compression === 'none' ? 'raw' : options.compression}`;
+  const { data: image, compression } = await compressArchive(cpio, options.compression, tools, step);
+  const initramfsName = `initramfs.cpio.${COMPRESSED_EXTENSION[compression]}`;
   fs.writeFileSync(path.join(ctx.stagingDir, initramfsName), image);
   fs.copyFileSync(kernel.kernel, path.join(ctx.stagingDir, KERNEL_FILE));
   const kernelBytes = fs.statSync(kernel.kernel).size;
@@ -101,7 +100,7 @@ export async function buildImage(ctx: PackageContext, flavour: VmFlavour, tools:
     target: flavour.target,
     kernel: KERNEL_FILE,
     initramfs: initramfsName,
-    compression: options.compression,
+    compression,
     kernelOrigin: kernel.origin,
     kernelBytes,
     initramfsBytes: image.length,

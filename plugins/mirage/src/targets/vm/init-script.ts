@@ -61,6 +61,8 @@ for d in $con $(echo "\${mirage_disks}" | tr ',' ' '); do
   [ -e "$d" ] || echo "mirage-ts init: $d did not appear" > $con
 done
 
+# Lines end in \n only, as on unix: the host terminal adds its own \r.
+stty -F $con -onlcr 2>/dev/null
 ip link set lo up
 ${networkSetup(settings, q)}
 cd /app

@@ -52,7 +52,7 @@ export function checkDisksExist(ctx: RunContext, image: ImageInfo): string[] {
     const rel = path.relative(ctx.workspaceRoot, disk);
     throw new UserError(`the disk ${rel} for blockOfFile('${file}') does not exist`, {
       at: device?.at ?? { file: ctx.graph.configFile },
-      fix: `create it before running, e.g. \`truncate -s 16M ${rel}\` (or the app's disk-image target, if it has one)`,
+      fix: `create it before running: npx nx run ${ctx.graph.project}:disk-image (or truncate -s 16M ${rel})`,
     });
   });
   return disks;
