@@ -1,4 +1,5 @@
 import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ResolvedGraph } from '../configure/resolved-graph';
 import { UserError, type SourceLocation } from '../configure/user-error';
@@ -8,6 +9,8 @@ import { workspaceTsconfig } from './tsconfig';
 export interface BundleRequest {
   readonly workspaceRoot: string;
   readonly entry: string;
+  /** Where `entry` will be once the staging folder becomes the artifact folder. */
+  readonly finalEntry?: string;
   readonly outfile: string;
   readonly target: UnikernelTarget;
   readonly graph: ResolvedGraph;
@@ -21,7 +24,11 @@ export interface BundleRequest {
 export async function bundleMain(req: BundleRequest): Promise<void> {
   try {
     await esbuild.build({
-      entryPoints: [req.entry],
+      // main.ts is named by the place it will have once the build completes:
+      // it is written in a staging folder named after the process, and that
+      // name in the bundle would make two builds of the same inputs differ
+      // (Nx caches the VM images, so they must not).
+      stdin: { contents: fs.readFileSync(req.entry, 'utf8'), resolveDir: path.dirname(req.entry), sourcefile: req.finalEntry ?? req.entry, loader: 'ts' },
       outfile: req.outfile,
       bundle: true,
       format: 'cjs',
@@ -41,7 +48,7 @@ export async function bundleMain(req: BundleRequest): Promise<void> {
 
 function bundleError(message: esbuild.Message, req: BundleRequest): UserError {
   const loc = message.location;
-  const inGeneratedMain = loc && path.resolve(req.workspaceRoot, loc.file) === path.resolve(req.entry);
+  const inGeneratedMain = loc && [req.entry, req.finalEntry ?? req.entry].some((f) => path.resolve(req.workspaceRoot, loc.file) === path.resolve(f));
   if (inGeneratedMain) {
     const missing = /Could not resolve "([^"]+)"/.exec(message.text)?.[1];
     const device = req.graph.devices.find((d) => d.module === missing);

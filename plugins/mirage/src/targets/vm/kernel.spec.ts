@@ -57,6 +57,17 @@ describe('finding the kernel', () => {
     expect(tools.calls.map((c) => c.file)).toEqual(['apt-cache', 'apt-get', 'dpkg-deb', 'apt-cache']);
   });
 
+  it('uses a kernel fetched earlier when the package tools are gone', async () => {
+    const tree = path.join(cache, 'kernels', 'linux-image-6.1.0-8-cloud-amd64');
+    fs.mkdirSync(path.join(tree, 'root', 'boot'), { recursive: true });
+    fs.writeFileSync(path.join(tree, 'root', 'boot', 'vmlinuz-6.1.0-8-cloud-amd64'), 'k');
+    fs.writeFileSync(path.join(tree, '.complete'), 'x.deb\n');
+    const lines: string[] = [];
+    const k = await findKernel({}, fakeHostTools({}), (l) => lines.push(l));
+    expect(k.kernel).toBe(path.join(tree, 'root', 'boot', 'vmlinuz-6.1.0-8-cloud-amd64'));
+    expect(lines.join('\n')).toMatch(/using linux-image-6\.1\.0-8-cloud-amd64, fetched earlier/);
+  });
+
   it('says how to get a kernel when the host has no Debian package tools', async () => {
     const e = await failure(findKernel({}, fakeHostTools({}), () => undefined));
     expect(e.message).toMatch(/no kernel available: this host has no Debian package tools/);

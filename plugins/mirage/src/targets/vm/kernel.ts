@@ -37,7 +37,16 @@ export async function findKernel(
   log: (line: string) => void,
 ): Promise<KernelFiles> {
   if (options.kernel !== undefined || options.modules !== undefined) return givenKernel(options);
-  const pkg = await resolveKernelPackage(tools);
+  let pkg: string;
+  try {
+    pkg = await resolveKernelPackage(tools);
+  } catch (e) {
+    // Without the package tools (or their lists), a kernel fetched earlier still serves.
+    const cached = newestCachedKernel();
+    if (!cached) throw e;
+    log(`the package tools cannot name the current kernel; using ${cached}, fetched earlier`);
+    return kernelInTree(path.join(cacheDir(), 'kernels', cached), cached);
+  }
   const dir = path.join(cacheDir(), 'kernels', pkg);
   if (!fs.existsSync(path.join(dir, '.complete'))) {
     log(`fetching the kernel ${pkg} into ${dir} (once)`);
@@ -117,6 +126,16 @@ function kernelInTree(dir: string, origin: string): KernelFiles {
   }
   const version = vmlinuz.slice('vmlinuz-'.length);
   return { kernel: path.join(boot, vmlinuz), modulesDir: path.join(dir, 'root', 'lib', 'modules', version), origin };
+}
+
+function newestCachedKernel(): string | undefined {
+  const dir = path.join(cacheDir(), 'kernels');
+  if (!fs.existsSync(dir)) return undefined;
+  return fs
+    .readdirSync(dir)
+    .filter((d) => fs.existsSync(path.join(dir, d, '.complete')))
+    .map((d) => ({ d, at: fs.statSync(path.join(dir, d, '.complete')).mtimeMs }))
+    .sort((a, b) => b.at - a.at || a.d.localeCompare(b.d))[0]?.d;
 }
 
 function lastLine(text: string): string {
