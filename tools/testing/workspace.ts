@@ -82,7 +82,8 @@ export function copyWorkspace(prefix = 'mirage-ws-'): { root: string; dispose():
     if (skip.has(entry)) continue;
     fs.cpSync(path.join(WORKSPACE_ROOT, entry), path.join(root, entry), {
       recursive: true,
-      filter: (src) => !src.split(path.sep).some((part) => skip.has(part)),
+      // Judge the path inside the workspace only: the workspace itself may live under /tmp.
+      filter: (src) => !path.relative(WORKSPACE_ROOT, src).split(path.sep).some((part) => skip.has(part)),
     });
   }
   fs.symlinkSync(path.join(WORKSPACE_ROOT, 'node_modules'), path.join(root, 'node_modules'));

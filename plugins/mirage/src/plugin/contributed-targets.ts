@@ -1,4 +1,5 @@
 import type { TargetConfiguration } from '@nx/devkit';
+import { diskImageTarget } from './disk-image-target';
 
 export interface UnikernelSource {
   readonly name: string;
@@ -15,7 +16,7 @@ export interface UnikernelSource {
  */
 export type TargetContribution = (unikernel: UnikernelSource) => Record<string, TargetConfiguration>;
 
-const contributions: readonly TargetContribution[] = [];
+const contributions: readonly TargetContribution[] = [diskImageTarget];
 
 export function contributedTargets(unikernel: UnikernelSource): Record<string, TargetConfiguration> {
   return Object.assign({}, ...contributions.map((c) => c(unikernel)));

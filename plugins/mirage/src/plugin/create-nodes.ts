@@ -2,6 +2,7 @@ import { TARGETS } from '@mirage-ts/mirage';
 import type { CreateNodesContext, CreateNodesResult, TargetConfiguration } from '@nx/devkit';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { diskImageInputExclusions } from '../disk-image/input-exclusions';
 import { contributedTargets } from './contributed-targets';
 import { TARGET_ENV } from './target-flag';
 
@@ -33,7 +34,14 @@ export function unikernelProject(configFile: string, options: MiragePluginOption
   };
   const targetFlag = `--target=${TARGETS.join('|')}`;
   const outputs = TARGETS.map((t) => `{workspaceRoot}/dist/apps/{projectName}/${t}`);
-  const inputs = ['production', '^production', { env: TARGET_ENV }, ...pluginInputs(context.workspaceRoot), { externalDependencies: ['esbuild'] }];
+  const inputs = [
+    'production',
+    ...diskImageInputExclusions(configSource),
+    '^production',
+    { env: TARGET_ENV },
+    ...pluginInputs(context.workspaceRoot),
+    { externalDependencies: ['esbuild'] },
+  ];
 
   const targets: Record<string, TargetConfiguration> = {
     [names.configure]: {

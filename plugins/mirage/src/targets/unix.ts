@@ -2,6 +2,8 @@ import type { Resource } from '@mirage-ts/mirage';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ensureImages } from '../disk-image/disk-images';
+import { imageSize } from '../disk-image/image-size';
 import type { PackageContext, RunContext, TargetPaths, UnikernelTarget } from './target';
 
 /**
@@ -12,7 +14,9 @@ export const unixTarget: UnikernelTarget = {
   name: 'unix',
   description: 'a program for this machine, run with ./mir-NAME',
   options: [],
-  bundle: { platform: 'node', target: 'node20' },
+  // Native addons (the tap device's) are copied next to main.js, and the
+  // bundle's require points there, so the program runs from anywhere.
+  bundle: { platform: 'node', target: 'node20', loader: { '.node': 'copy' } },
 
   resourceExpression(resource: Resource, paths: TargetPaths): string {
     // Host files are named relative to the unikernel's folder, found from the
@@ -40,6 +44,8 @@ export const unixTarget: UnikernelTarget = {
   },
 
   run(ctx: RunContext): Promise<number> {
+    // Like the seed's generate_disk_img.sh, but nobody has to remember it.
+    ensureImages({ ...ctx, project: ctx.graph.project }, imageSize({}));
     const launcher = path.join(ctx.outDir, `mir-${ctx.graph.name}`);
     return new Promise((resolve, reject) => {
       const child = spawn(launcher, [...ctx.args], { stdio: 'inherit' });

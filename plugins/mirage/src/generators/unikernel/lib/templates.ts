@@ -11,4 +11,5 @@ export interface ExampleTemplate {
 
 export const TEMPLATES: Readonly<Record<string, ExampleTemplate>> = {
   console: { registerName: 'console', description: 'prints hello/world four times over a console' },
+  block: { registerName: 'block_test', description: 'writes and reads back patterns at both ends of a block device (disk.img on unix)' },
 };

@@ -1,0 +1,441 @@
+/*
+ * The part of a network interface that Node cannot do itself: open a tap
+ * device (TUNSETIFF is an ioctl) or an AF_PACKET socket, watch its fd on
+ * Node's own event loop, read frames in batches and write one frame per
+ * write(2). Everything else (MACs, statistics, errors as values) lives in
+ * the TypeScript wrapper, native/addon.ts.
+ */
+#include <node_api.h>
+#include <uv.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/if_tun.h>
+#include <linux/virtio_net.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
+
+/* Room left in the batch buffer before another read: a whole frame always fits. */
+#define MAX_FRAME 65536
+
+typedef struct {
+  int fd;
+  /* A packet socket with PACKET_VNET_HDR: every frame comes and goes after a virtio_net_hdr. */
+  int vnet_hdr;
+  int reading;
+  int closed;
+  napi_env env;
+  uv_poll_t poll;
+  napi_ref on_batch;
+  napi_ref buffer_ref;
+  napi_ref lengths_ref;
+  napi_async_context async;
+  uint8_t *buffer;
+  size_t buffer_len;
+  uint32_t *lengths;
+  size_t max_frames;
+} port_t;
+
+#define CHECK(env, call)                                                  \
+  do {                                                                    \
+    if ((call) != napi_ok) {                                              \
+      napi_throw_error((env), "EINVAL", "mirage_netif: " #call " failed"); \
+      return NULL;                                                        \
+    }                                                                     \
+  } while (0)
+
+static napi_value throw_errno(napi_env env, int err, const char *what, const char *name) {
+  char message[256];
+  snprintf(message, sizeof message, "%s %s: %s", what, name, strerror(err));
+  char code[32];
+  snprintf(code, sizeof code, "errno:%d", err);
+  napi_throw_error(env, code, message);
+  return NULL;
+}
+
+/* Copies a JS string that fits in `size` bytes with its NUL; -1 otherwise. */
+static int get_string(napi_env env, napi_value value, char *out, size_t size) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, value, NULL, 0, &len) != napi_ok || len + 1 > size) return -1;
+  if (napi_get_value_string_utf8(env, value, out, size, &len) != napi_ok) return -1;
+  return (int)len;
+}
+
+static port_t *get_port(napi_env env, napi_value value) {
+  void *data = NULL;
+  if (napi_get_value_external(env, value, &data) != napi_ok) return NULL;
+  return (port_t *)data;
+}
+
+static void release_refs(port_t *p) {
+  if (p->on_batch) napi_delete_reference(p->env, p->on_batch);
+  if (p->buffer_ref) napi_delete_reference(p->env, p->buffer_ref);
+  if (p->lengths_ref) napi_delete_reference(p->env, p->lengths_ref);
+  if (p->async) napi_async_destroy(p->env, p->async);
+  p->on_batch = p->buffer_ref = p->lengths_ref = NULL;
+  p->async = NULL;
+}
+
+static void on_poll_closed(uv_handle_t *handle) {
+  port_t *p = (port_t *)handle->data;
+  release_refs(p);
+  p->reading = 0;
+  /* The External that owns p may already be gone; then this is the last user. */
+  if (p->closed == 2) free(p);
+}
+
+/* Stops watching and closes the fd; the port's memory goes when both the
+ * poll handle and the JS object holding it are done with it. */
+static void close_port(port_t *p) {
+  if (p->closed) return;
+  p->closed = 1;
+  if (p->reading) {
+    uv_poll_stop(&p->poll);
+    uv_close((uv_handle_t *)&p->poll, on_poll_closed);
+  }
+  close(p->fd);
+}
+
+static void finalize_port(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  port_t *p = (port_t *)data;
+  close_port(p);
+  if (p->reading) p->closed = 2; /* on_poll_closed frees it */
+  else free(p);
+}
+
+static void call_js(port_t *p, int32_t count) {
+  napi_env env = p->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value callback, receiver, argv[1];
+  if (napi_get_reference_value(env, p->on_batch, &callback) == napi_ok && callback != NULL &&
+      napi_get_global(env, &receiver) == napi_ok && napi_create_int32(env, count, &argv[0]) == napi_ok) {
+    /* make_callback, not call_function: promises the listener settles run
+     * before control returns to the event loop. Its receiver must be an
+     * object, hence the global. */
+    napi_make_callback(env, p->async, receiver, callback, 1, argv, NULL);
+    bool pending = false;
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+      napi_value error;
+      napi_get_and_clear_last_exception(env, &error);
+      napi_fatal_exception(env, error);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+/*
+ * A frame the kernel hands over before its checksum was filled in (a veth
+ * or virtio peer offloading it: CHECKSUM_PARTIAL) holds only the
+ * pseudo-header sum at csum_start + csum_offset; finish it as the NIC
+ * would have (skb_checksum_help), so the stack above sees a valid frame.
+ */
+static void complete_checksum(const struct virtio_net_hdr *h, uint8_t *frame, size_t len) {
+  if (!(h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)) return;
+  size_t start = h->csum_start, at = start + h->csum_offset;
+  if (at + 2 > len || start >= len) return;
+  uint32_t sum = 0;
+  size_t i = start;
+  for (; i + 1 < len; i += 2) sum += (uint32_t)(frame[i] << 8 | frame[i + 1]);
+  if (i < len) sum += (uint32_t)frame[i] << 8;
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  uint16_t folded = (uint16_t)~sum;
+  if (folded == 0) folded = 0xffff;
+  frame[at] = (uint8_t)(folded >> 8);
+  frame[at + 1] = (uint8_t)folded;
+}
+
+/* One frame into `into` (room for MAX_FRAME bytes): its length, 0 if it was
+ * dropped (too long), or -errno. */
+static ssize_t read_frame(port_t *p, uint8_t *into) {
+  if (!p->vnet_hdr) return read(p->fd, into, MAX_FRAME);
+  struct virtio_net_hdr h;
+  struct iovec iov[2] = {{&h, sizeof h}, {into, MAX_FRAME}};
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_iov = iov;
+  msg.msg_iovlen = 2;
+  ssize_t got = recvmsg(p->fd, &msg, 0);
+  if (got < 0) return got;
+  if ((msg.msg_flags & MSG_TRUNC) || got < (ssize_t)sizeof h) return 0;
+  got -= (ssize_t)sizeof h;
+  complete_checksum(&h, into, (size_t)got);
+  return got;
+}
+
+static void on_readable(uv_poll_t *handle, int status, int events) {
+  (void)events;
+  port_t *p = (port_t *)handle->data;
+  if (p->closed) return;
+  if (status < 0) {
+    uv_poll_stop(&p->poll);
+    call_js(p, status); /* libuv errors are negative errno values */
+    return;
+  }
+  size_t offset = 0, count = 0;
+  int error = 0;
+  while (count < p->max_frames && p->buffer_len - offset >= MAX_FRAME) {
+    ssize_t got = read_frame(p, p->buffer + offset);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) error = -errno;
+      break;
+    }
+    if (got == 0) {
+      if (p->vnet_hdr) continue; /* a frame too long for the buffer, dropped */
+      error = -EIO;
+      break;
+    }
+    p->lengths[count++] = (uint32_t)got;
+    offset += (size_t)got;
+  }
+  if (count > 0) call_js(p, (int32_t)count);
+  if (error != 0 && !p->closed) {
+    uv_poll_stop(&p->poll);
+    call_js(p, error);
+  }
+}
+
+/* openTap(name) -> [port, actualName]: attaches to tap `name`, creating it when absent. */
+static napi_value open_tap(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char name[IFNAMSIZ];
+  if (argc < 1 || get_string(env, argv[0], name, sizeof name) < 0) {
+    napi_throw_type_error(env, NULL, "openTap(name): name must be a string of at most 15 bytes");
+    return NULL;
+  }
+  int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return throw_errno(env, errno, "cannot open", "/dev/net/tun");
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+  memcpy(ifr.ifr_name, name, strlen(name) + 1);
+  if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, err, "cannot attach to tap", name);
+  }
+  port_t *p = calloc(1, sizeof *p);
+  if (!p) {
+    close(fd);
+    return throw_errno(env, ENOMEM, "cannot attach to tap", name);
+  }
+  p->fd = fd;
+  p->env = env;
+  napi_value result, port, actual;
+  CHECK(env, napi_create_external(env, p, finalize_port, NULL, &port));
+  CHECK(env, napi_create_string_utf8(env, ifr.ifr_name, NAPI_AUTO_LENGTH, &actual));
+  CHECK(env, napi_create_array_with_length(env, 2, &result));
+  CHECK(env, napi_set_element(env, result, 0, port));
+  CHECK(env, napi_set_element(env, result, 1, actual));
+  return result;
+}
+
+/* openPacket(name) -> port: a raw socket that sees every frame of interface `name`. */
+static napi_value open_packet(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char name[IFNAMSIZ];
+  if (argc < 1 || get_string(env, argv[0], name, sizeof name) < 0) {
+    napi_throw_type_error(env, NULL, "openPacket(name): name must be a string of at most 15 bytes");
+    return NULL;
+  }
+  unsigned index = if_nametoindex(name);
+  if (index == 0) return throw_errno(env, errno, "cannot find interface", name);
+  /* Protocol 0 receives nothing until bind names the protocol and the
+   * interface, so no frame of another interface slips in between. */
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, errno, "cannot open a packet socket for", name);
+  struct sockaddr_ll addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sll_family = AF_PACKET;
+  addr.sll_protocol = htons(ETH_P_ALL);
+  addr.sll_ifindex = (int)index;
+  if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, err, "cannot bind a packet socket to", name);
+  }
+  /* Our own transmissions are not input (Linux 4.20+; older kernels echo them). */
+  int one = 1;
+  setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+  /* Offload metadata with each frame, so partial checksums can be completed. */
+  int vnet_hdr = setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) == 0;
+  port_t *p = calloc(1, sizeof *p);
+  if (!p) {
+    close(fd);
+    return throw_errno(env, ENOMEM, "cannot open a packet socket for", name);
+  }
+  p->fd = fd;
+  p->vnet_hdr = vnet_hdr;
+  p->env = env;
+  napi_value port;
+  CHECK(env, napi_create_external(env, p, finalize_port, NULL, &port));
+  return port;
+}
+
+/* interfaceInfo(name) -> [mtu, mac]: as the kernel knows the interface (no sysfs needed). */
+static napi_value interface_info(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char name[IFNAMSIZ];
+  if (argc < 1 || get_string(env, argv[0], name, sizeof name) < 0) {
+    napi_throw_type_error(env, NULL, "interfaceInfo(name): name must be a string of at most 15 bytes");
+    return NULL;
+  }
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return throw_errno(env, errno, "cannot query interface", name);
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  memcpy(ifr.ifr_name, name, strlen(name) + 1);
+  if (ioctl(s, SIOCGIFMTU, &ifr) < 0) {
+    int err = errno;
+    close(s);
+    return throw_errno(env, err, "cannot query interface", name);
+  }
+  int mtu = ifr.ifr_mtu;
+  if (ioctl(s, SIOCGIFHWADDR, &ifr) < 0) {
+    int err = errno;
+    close(s);
+    return throw_errno(env, err, "cannot query interface", name);
+  }
+  close(s);
+  const unsigned char *m = (const unsigned char *)ifr.ifr_hwaddr.sa_data;
+  char mac[18];
+  snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+  napi_value result, mtu_value, mac_value;
+  CHECK(env, napi_create_int32(env, mtu, &mtu_value));
+  CHECK(env, napi_create_string_utf8(env, mac, NAPI_AUTO_LENGTH, &mac_value));
+  CHECK(env, napi_create_array_with_length(env, 2, &result));
+  CHECK(env, napi_set_element(env, result, 0, mtu_value));
+  CHECK(env, napi_set_element(env, result, 1, mac_value));
+  return result;
+}
+
+/*
+ * startReading(port, buffer: ArrayBuffer, lengths: Uint32Array, onBatch):
+ * whenever the fd is readable, reads up to lengths.length frames back to
+ * back into buffer, writes their sizes into lengths and calls
+ * onBatch(count); onBatch(-errno) reports a read error (reading stops).
+ */
+static napi_value start_reading(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  port_t *p = argc == 4 ? get_port(env, argv[0]) : NULL;
+  if (!p) {
+    napi_throw_type_error(env, NULL, "startReading(port, buffer, lengths, onBatch)");
+    return NULL;
+  }
+  if (p->closed || p->reading) {
+    napi_throw_error(env, NULL, p->closed ? "the port is closed" : "the port is already reading");
+    return NULL;
+  }
+  void *buffer = NULL;
+  size_t buffer_len = 0;
+  CHECK(env, napi_get_arraybuffer_info(env, argv[1], &buffer, &buffer_len));
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *lengths = NULL;
+  CHECK(env, napi_get_typedarray_info(env, argv[2], &type, &length, &lengths, NULL, NULL));
+  if (type != napi_uint32_array || length == 0 || buffer_len < MAX_FRAME) {
+    napi_throw_range_error(env, NULL, "startReading needs a Uint32Array and a buffer of at least 64 KiB");
+    return NULL;
+  }
+  uv_loop_t *loop = NULL;
+  CHECK(env, napi_get_uv_event_loop(env, &loop));
+  if (uv_poll_init(loop, &p->poll, p->fd) != 0) {
+    napi_throw_error(env, NULL, "uv_poll_init failed");
+    return NULL;
+  }
+  p->poll.data = p;
+  p->buffer = buffer;
+  p->buffer_len = buffer_len;
+  p->lengths = lengths;
+  p->max_frames = length;
+  napi_value resource_name;
+  CHECK(env, napi_create_string_utf8(env, "mirage_netif", NAPI_AUTO_LENGTH, &resource_name));
+  CHECK(env, napi_async_init(env, NULL, resource_name, &p->async));
+  CHECK(env, napi_create_reference(env, argv[1], 1, &p->buffer_ref));
+  CHECK(env, napi_create_reference(env, argv[2], 1, &p->lengths_ref));
+  CHECK(env, napi_create_reference(env, argv[3], 1, &p->on_batch));
+  p->reading = 1;
+  uv_poll_start(&p->poll, UV_READABLE, on_readable);
+  return NULL;
+}
+
+/* writeFrame(port, frame: Uint8Array) -> bytes written, or -errno. */
+static napi_value write_frame(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  port_t *p = argc == 2 ? get_port(env, argv[0]) : NULL;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = NULL;
+  if (!p || napi_get_typedarray_info(env, argv[1], &type, &length, &data, NULL, NULL) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, "writeFrame(port, frame: Uint8Array)");
+    return NULL;
+  }
+  ssize_t written;
+  if (p->closed) written = -EBADF;
+  else {
+    /* With PACKET_VNET_HDR a frame goes after an all-zero header: no offloads asked. */
+    struct virtio_net_hdr none;
+    memset(&none, 0, sizeof none);
+    struct iovec iov[2] = {{&none, sizeof none}, {data, length}};
+    do written = p->vnet_hdr ? writev(p->fd, iov, 2) : write(p->fd, data, length);
+    while (written < 0 && errno == EINTR);
+    if (written < 0) written = -errno;
+    else if (p->vnet_hdr) written -= (ssize_t)sizeof none;
+  }
+  napi_value result;
+  CHECK(env, napi_create_int64(env, (int64_t)written, &result));
+  return result;
+}
+
+/* close(port): stops reading and closes the fd; later calls do nothing. */
+static napi_value close_js(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  port_t *p = argc == 1 ? get_port(env, argv[0]) : NULL;
+  if (!p) {
+    napi_throw_type_error(env, NULL, "close(port)");
+    return NULL;
+  }
+  close_port(p);
+  return NULL;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor functions[] = {
+      {"openTap", NULL, open_tap, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"openPacket", NULL, open_packet, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"interfaceInfo", NULL, interface_info, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"startReading", NULL, start_reading, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"writeFrame", NULL, write_frame, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"close", NULL, close_js, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) return NULL;
+  return exports;
+}

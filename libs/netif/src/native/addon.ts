@@ -1,0 +1,55 @@
+import * as os from 'node:os';
+
+/** An open tap fd or packet socket, owned by the addon. */
+export interface NativePort {
+  readonly __nativePort: never;
+}
+
+/** What native/netif.c exports. */
+export interface NetifAddon {
+  /** Attaches to the tap `name`, creating it when absent; returns the port and the name the kernel used. */
+  openTap(name: string): [NativePort, string];
+  openPacket(interfaceName: string): NativePort;
+  /** The interface's MTU and MAC as the kernel knows them. */
+  interfaceInfo(interfaceName: string): [number, string];
+  /** Calls onBatch(count) with frames packed into buffer, their sizes in lengths; onBatch(-errno) on a read error. */
+  startReading(port: NativePort, buffer: ArrayBuffer, lengths: Uint32Array, onBatch: (count: number) => void): void;
+  /** Bytes written, or -errno. */
+  writeFrame(port: NativePort, frame: Uint8Array): number;
+  close(port: NativePort): void;
+}
+
+let loaded: NetifAddon | undefined;
+
+/**
+ * The addon, built by `npm ci` (libs/netif/native/build.js). The path is a
+ * literal so that bundlers see it: the unix target's esbuild copies the
+ * .node file next to main.js and rewrites this require to find it there.
+ */
+export function netifAddon(): NetifAddon {
+  if (loaded) return loaded;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    loaded = require('../../native/build/Release/mirage_netif.node') as NetifAddon;
+  } catch (e) {
+    throw new Error(
+      `the native addon for tap and packet interfaces cannot be loaded (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); ` +
+        'build it with `npm run build:netif` (needs python3, make and a C compiler)',
+    );
+  }
+  return loaded;
+}
+
+const ERRNO_NAMES = new Map<number, string>(Object.entries(os.constants.errno).map(([name, n]) => [n, name]));
+
+/** `EPERM` for 1, and so on. */
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES.get(Math.abs(errno)) ?? `errno ${Math.abs(errno)}`;
+}
+
+/** The errno of an error the addon threw (its code is `errno:N`), if any. */
+export function nativeErrno(e: unknown): number | undefined {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  const m = typeof code === 'string' ? /^errno:(\d+)$/.exec(code) : null;
+  return m ? Number(m[1]) : undefined;
+}
