@@ -8,6 +8,7 @@ import { realHostTools, type HostTools } from './vm/host-tools';
 import { readImageInfo } from './vm/image';
 import { chooseAccel } from './vm/kvm';
 import { launcherScript } from './vm/launcher-script';
+import { forwardLines } from './vm/line-forwarder';
 import { libvirtXml } from './vm/libvirt-xml';
 import { portForwards, vmOptions } from './vm/options';
 import { parseExitStatus, qemuArgs, QEMU_BINARY, type QemuNic } from './vm/qemu-command';
@@ -99,7 +100,8 @@ export async function runQemu(ctx: RunContext, tools: HostTools): Promise<number
       statusFile,
     });
     const qemuStatus = await new Promise<number>((resolve, reject) => {
-      const child = tools.start(qemu, args, { stdio: 'inherit' });
+      const child = tools.start(qemu, args, { stdio: ['inherit', 'pipe', 'inherit'] });
+      const forwarded = child.stdout ? forwardLines(child.stdout, process.stdout) : Promise.resolve();
       const stop = () => child.kill('SIGTERM');
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
@@ -107,7 +109,7 @@ export async function runQemu(ctx: RunContext, tools: HostTools): Promise<number
       child.on('exit', (code, signal) => {
         process.removeListener('SIGINT', stop);
         process.removeListener('SIGTERM', stop);
-        resolve(code ?? (signal ? 128 : 1));
+        void forwarded.then(() => resolve(code ?? (signal ? 128 : 1)));
       });
     });
     const reported = fs.existsSync(statusFile) ? parseExitStatus(fs.readFileSync(statusFile, 'utf8')) : undefined;

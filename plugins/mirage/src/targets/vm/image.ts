@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../../configure/user-error';
-import { MAIN_JS } from '../../pipeline/paths';
 import type { PackageContext } from '../target';
 import { writeCpio } from './cpio';
 import { guestDevices, type GuestDevices, type VmFlavour } from './guest';
@@ -73,7 +72,7 @@ export async function buildImage(ctx: PackageContext, flavour: VmFlavour, tools:
     {
       node,
       busybox: options.busybox,
-      app: appFiles(ctx.stagingDir, [MAIN_JS, `${MAIN_JS}.map`]),
+      app: appFiles(ctx.stagingDir),
       modules,
       init: { networking: devices.networking, nics: devices.networks.map((_, i) => flavour.nicName(i)), ...addressDefaults(ctx) },
     },

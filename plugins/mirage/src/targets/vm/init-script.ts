@@ -61,7 +61,7 @@ for d in $con $(echo "\${mirage_disks}" | tr ',' ' '); do
   [ -e "$d" ] || echo "mirage-ts init: $d did not appear" > $con
 done
 
-# Lines end in \n only, as on unix: the host terminal adds its own \r.
+# Lines end in a bare newline, as on unix: the host terminal adds its own CR.
 stty -F $con -onlcr 2>/dev/null
 ip link set lo up
 ${networkSetup(settings, q)}

@@ -147,11 +147,11 @@ export function hasInterpreter(elf: Buffer): boolean {
   return false;
 }
 
-export function appFiles(stagingDir: string, names: readonly string[]): Map<string, Uint8Array> {
+/** What the bundle step left in the staging folder for the guest: main.js, its map, native addons. */
+export function appFiles(stagingDir: string): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>();
-  for (const n of names) {
-    const p = path.join(stagingDir, n);
-    if (fs.existsSync(p)) files.set(n, fs.readFileSync(p));
+  for (const n of fs.readdirSync(stagingDir).sort()) {
+    if (n === 'main.js' || n === 'main.js.map' || n.endsWith('.node')) files.set(n, fs.readFileSync(path.join(stagingDir, n)));
   }
   return files;
 }

@@ -26,7 +26,8 @@ export function vmTarget(spec: VmTargetSpec, tools: () => HostTools): UnikernelT
     name: spec.flavour.target,
     description: spec.description,
     options: VM_OPTION_NAMES,
-    bundle: { platform: 'node', target: 'node20' },
+    // Native addons (the packet socket's) are copied beside main.js and go into the image with it.
+    bundle: { platform: 'node', target: 'node20', loader: { '.node': 'copy' } },
     resourceExpression: (resource, _paths: TargetPaths, graph: ResolvedGraph) => JSON.stringify(guestResource(spec.flavour, resource, graph)),
     async package(ctx) {
       ctx.logger.info(`Building the ${spec.flavour.target} image of ${ctx.graph.name}`);
