@@ -1,6 +1,10 @@
 import { err, ok, type Console, type DeviceError, type Result } from '@mirage-ts/types';
 import type { Readable, Writable } from 'node:stream';
 
+// Select Graphic Rendition: colour and style escapes such as ESC[31m and ESC[m.
+// eslint-disable-next-line no-control-regex
+const SGR = /\x1b\[[0-9;]*m/g;
+
 /**
  * A console over the process's standard streams. Writes wait for the stream
  * to accept the bytes, so a unikernel that logs quickly cannot outrun a slow
@@ -19,8 +23,16 @@ export class StdioConsole implements Console {
     return new StdioConsole(output, input);
   }
 
+  /**
+   * Colours (ANSI SGR sequences) in `line` reach a terminal; a pipe or file
+   * gets plain text, as do terminals when NO_COLOR is set.
+   */
   async log(line: string): Promise<void> {
-    await this.write(`${line}\n`);
+    await this.write(`${this.colours ? line : line.replace(SGR, '')}\n`);
+  }
+
+  private get colours(): boolean {
+    return (this.output as { isTTY?: boolean }).isTTY === true && !process.env.NO_COLOR;
   }
 
   write(data: Uint8Array | string): Promise<Result<void, DeviceError>> {

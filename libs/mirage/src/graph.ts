@@ -55,6 +55,8 @@ export interface RawGraph {
   readonly format: typeof RAW_GRAPH_FORMAT;
   readonly name: string;
   readonly keys: readonly KeyDecl[];
+  /** Keys listed in `register(..., { keys })`: offered to the unikernel whatever devices are chosen. */
+  readonly registeredKeys: readonly string[];
   readonly nodes: readonly RawNode[];
   readonly jobs: readonly number[];
   readonly site: CallSite;

@@ -16,3 +16,4 @@ export * from './devices/console';
 export * from './devices/time';
 export * from './devices/block';
 export * from './devices/network';
+export * from './devices/stackv4';

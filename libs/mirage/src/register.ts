@@ -107,6 +107,6 @@ function serialize(name: string, jobs: readonly AnyImpl[], extraKeys: readonly K
 
   useKey(Key.target);
   const jobIds = jobs.map(visit);
-  extraKeys.forEach(useKey);
-  return { format: RAW_GRAPH_FORMAT, name, keys: [...keys.values()], nodes, jobs: jobIds, site };
+  const registeredKeys = extraKeys.map(useKey);
+  return { format: RAW_GRAPH_FORMAT, name, keys: [...keys.values()], registeredKeys, nodes, jobs: jobIds, site };
 }

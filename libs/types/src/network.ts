@@ -9,6 +9,8 @@ export type NetError =
   | { readonly kind: 'disconnected'; readonly message: string }
   | { readonly kind: 'io'; readonly message: string }
   | { readonly kind: 'in-use'; readonly message: string }
+  /** The host refused a privileged operation, e.g. binding a port below 1024 without root. */
+  | { readonly kind: 'denied'; readonly message: string }
   | { readonly kind: 'refused'; readonly message: string }
   | { readonly kind: 'unreachable'; readonly message: string }
   | { readonly kind: 'timeout'; readonly message: string }

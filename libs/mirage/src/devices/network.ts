@@ -9,15 +9,18 @@ export const network = typ('network', 'Network');
 export const stackv4 = typ('stackv4', 'Stackv4');
 
 /**
- * A network interface by name (MirageOS `netif`): the tap device `name` on
- * unix; in a VM image, the guest's NIC through a raw packet socket.
+ * A network interface by name (MirageOS `netif`): on unix the tap device
+ * `name`, or the one given when the unikernel starts (`--interface=tap1`, as
+ * MirageOS's `interface` key); in a VM image, the guest's NIC through a raw
+ * packet socket.
  */
 export function netif(name: string): Impl<'network'> {
   const args = [resource({ kind: 'network', name })];
+  const tapName = Key.string('interface', { default: name, stage: 'runtime', doc: 'The tap device the direct stack uses on unix.' });
   return ifImpl(
     Key.isVm,
     impl(network, { label: `guest NIC for ${name}`, module: '@mirage-ts/netif/packet', symbol: 'PacketNetif', args, targets: ['xen', 'qemu'] }),
-    impl(network, { label: `tap device ${name}`, module: '@mirage-ts/netif/tap', symbol: 'TapNetif', args, targets: ['unix'] }),
+    impl(network, { label: `tap device ${name}`, module: '@mirage-ts/netif/tap', symbol: 'TapNetif', args: [tapName], targets: ['unix'] }),
   );
 }
 

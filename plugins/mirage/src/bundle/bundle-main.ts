@@ -40,25 +40,66 @@ export async function bundleMain(req: BundleRequest): Promise<void> {
       ...req.target.bundle,
     });
   } catch (e) {
-    const first = (e as esbuild.BuildFailure).errors?.[0];
-    if (!first) throw e;
-    throw bundleError(first, req);
+    const errors = (e as esbuild.BuildFailure).errors ?? [];
+    if (errors.length === 0) throw e;
+    throw missingDevices(errors, req) ?? bundleError(errors[0]);
   }
 }
 
-function bundleError(message: esbuild.Message, req: BundleRequest): UserError {
-  const loc = message.location;
-  const inGeneratedMain = loc && [req.entry, req.finalEntry ?? req.entry].some((f) => path.resolve(req.workspaceRoot, loc.file) === path.resolve(f));
-  if (inGeneratedMain) {
-    const missing = /Could not resolve "([^"]+)"/.exec(message.text)?.[1];
-    const device = req.graph.devices.find((d) => d.module === missing);
-    if (device) {
-      return new UserError(`module '${device.module}' of ${device.label} cannot be found`, {
-        at: device.at ?? { file: req.graph.configFile },
-        fix: `check the module name given to impl(...), or install the package that provides it`,
-      });
-    }
+/**
+ * Device modules main.ts imports that esbuild could not find, reported once
+ * for all of them, at the config.ts line that chose them. A Mirage/TS module
+ * that is missing (a backend not installed, or not written yet) is a choice
+ * of implementation to change, so the message names the keys of this build.
+ */
+function missingDevices(errors: readonly esbuild.Message[], req: BundleRequest): UserError | undefined {
+  const missing = new Set<string>();
+  for (const m of errors) {
+    const module = /Could not resolve "([^"]+)"/.exec(m.text)?.[1];
+    if (module && m.location && isGeneratedMain(m.location.file, req)) missing.add(module);
   }
+  // Users before what they use: the direct stack matters more than its tap device.
+  const devices = req.graph.devices.filter((d) => missing.has(d.module)).reverse();
+  if (devices.length === 0) return undefined;
+  const [first, ...others] = devices;
+  const also = others.length ? ` (nor ${others.map((d) => `'${d.module}' for ${d.label}`).join(', ')})` : '';
+  const at = locate(first, req.graph);
+  if (!first.module.startsWith('@mirage-ts/')) {
+    return new UserError(`module '${first.module}' of ${first.label} cannot be found${also}`, {
+      at,
+      fix: `check the module name given to impl(...), or install the package that provides it`,
+    });
+  }
+  const keys = Object.entries(req.graph.configureKeys)
+    .filter(([name]) => name !== 'target')
+    .map(([name, value]) => `--${name}=${String(value)}`);
+  return new UserError(`${first.label} is not available: its module '${first.module}' is not in this workspace${also}`, {
+    at,
+    fix: `build with another implementation${keys.length ? ` (this build used ${keys.join(' ')})` : ''}, or add the library that provides it`,
+  });
+}
+
+/** main.ts goes to esbuild under the name of its final place (see bundleMain). */
+function isGeneratedMain(file: string, req: BundleRequest): boolean {
+  return [req.entry, req.finalEntry ?? req.entry].some((f) => path.resolve(req.workspaceRoot, file) === path.resolve(f));
+}
+
+/** A device made inside the DSL (such as tap0) has no config.ts line: use the line of a device that takes it. */
+function locate(device: ResolvedGraph['devices'][number], graph: ResolvedGraph): SourceLocation {
+  const seen = new Set<number>();
+  let current = device;
+  while (!current.at && !seen.has(current.id)) {
+    seen.add(current.id);
+    const user = graph.devices.find((d) => d.args.some((a) => a.kind === 'device' && a.device === current.id));
+    if (!user) break;
+    current = user;
+  }
+  const job = graph.jobs.find((j) => j.args.includes(current.id));
+  return current.at ?? job?.at ?? { file: graph.configFile };
+}
+
+function bundleError(message: esbuild.Message): UserError {
+  const loc = message.location;
   const at: SourceLocation | undefined = loc ? { file: loc.file, line: loc.line, column: loc.column + 1 } : undefined;
   return new UserError(message.text, { at, fix: 'correct the code at that line' });
 }

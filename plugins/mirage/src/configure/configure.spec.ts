@@ -108,7 +108,23 @@ export default register('keys', [main(matchImpl(fs, { mem, file }))]);\n`;
     expect(chosen.graph.devices.map((d) => d.label)).toEqual(['file']);
     expect(chosen.graph.devices[0].args).toEqual([{ kind: 'value', value: 'file' }]);
     expect(chosen.graph.configureKeys).toEqual({ target: 'unix', fs: 'file' });
-    expect(chosen.graph.runtimeKeys[0].default).toBe(5353);
+    expect(chosen.graph.runtimeKeys).toEqual([]); // the device reading --port was not chosen
+
+    const baked = await configure(config, { port: '5353' });
+    expect(baked.graph.runtimeKeys[0].default).toBe(5353);
+  });
+
+  it('offers only the run-time keys that chosen devices read, plus registered ones', async () => {
+    const config = `${HEADER}
+const net = Key.create('net', { values: ['socket', 'direct'] as const, default: 'socket' });
+const ip = Key.ipv4Prefix('ipv4', { default: '10.0.0.2/24', stage: 'runtime' });
+const loops = Key.int('loops', { default: 10, stage: 'runtime' });
+const socket = impl(block, { label: 'socket', module: 's', symbol: 'S' });
+const direct = impl(block, { label: 'direct', module: 'd', symbol: 'D', args: [ip] });
+const main = foreign('Unikernel.Main', [block]);
+export default register('offer', [main(matchImpl(net, { socket, direct }))], { keys: [loops] });\n`;
+    expect((await configure(config)).graph.runtimeKeys.map((k) => k.name)).toEqual(['loops']);
+    expect((await configure(config, { net: 'direct' })).graph.runtimeKeys.map((k) => k.name)).toEqual(['ipv4', 'loops']);
   });
 
   it('accepts camel-cased spellings of hyphenated keys, as Nx passes them', async () => {

@@ -72,6 +72,7 @@ export const rawGraphSchema = z
     format: z.literal(RAW_GRAPH_FORMAT),
     name: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/),
     keys: z.array(keyDeclSchema),
+    registeredKeys: z.array(z.string()),
     nodes: z.array(node),
     jobs: z.array(z.number().int()).min(1),
     site: z.string(),

@@ -126,13 +126,17 @@ export function resolveGraph(input: ResolveInput): ResolvedGraph {
     return { entry: job.entry, args: job.args.map(connect), ...(locations.has(jobId) ? { at: at(jobId) } : {}) };
   });
 
+  // The unikernel offers only the run-time keys that a chosen device reads or
+  // that config.ts registered: the keys of a stack not chosen mean nothing.
+  const offered = new Set<string>(graph.registeredKeys);
+  for (const d of devices) for (const a of d.args) if (a.kind === 'runtime-key') offered.add(a.key);
   const configureKeys: Record<string, KeyValue> = {};
   const runtimeKeys: KeyDecl[] = [];
   for (const decl of graph.keys) {
     const v = values.get(decl.name) as KeyValue;
     if (decl.stage === 'configure') configureKeys[decl.name] = v;
     // A run-time key given at configure time becomes the unikernel's default, as in functoria.
-    else runtimeKeys.push(given.has(decl.name) ? { ...decl, default: v } : decl);
+    else if (offered.has(decl.name)) runtimeKeys.push(given.has(decl.name) ? { ...decl, default: v } : decl);
   }
 
   return {

@@ -1,0 +1,3 @@
+// The stack is imported by its own path ('@mirage-ts/socket-stack/stack'), as
+// every device backend is, so a bundle carries only what its target uses.
+export {};
