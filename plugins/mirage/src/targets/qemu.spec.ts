@@ -48,8 +48,8 @@ describe('running the qemu target', () => {
     const info: ImageInfo = {
       target: 'qemu',
       kernel: 'vmlinuz',
-      initramfs: 'initramfs.cpio.zst',
-      compression: 'zstd',
+      initramfs: 'initramfs.cpio.gz',
+      compression: 'gzip',
       kernelOrigin: 'test',
       kernelBytes: 1,
       initramfsBytes: 1,

@@ -30,7 +30,7 @@ echo hello
         name: 'demo',
         configFile: 'apps/demo/config.ts',
         kernel: 'vmlinuz',
-        initramfs: 'initramfs.cpio.zst',
+        initramfs: 'initramfs.cpio.gz',
         memoryMb: 320,
         kernelParams: 'console=ttyS0 quiet mirage_console=ttyS0 mirage_status=ttyS1 mirage_disks=/dev/vdb --',
         disks: [{ file: '../disk.img', guestName: 'vdb' }],
@@ -59,7 +59,7 @@ echo hello
     const a = argv();
     const after = (flag: string) => a[a.indexOf(flag) + 1];
     expect(after('-kernel')).toBe(path.join(dir, 'out', 'vmlinuz'));
-    expect(after('-initrd')).toBe(path.join(dir, 'out', 'initramfs.cpio.zst'));
+    expect(after('-initrd')).toBe(path.join(dir, 'out', 'initramfs.cpio.gz'));
     expect(after('-m')).toBe('400');
     expect(after('-accel')).toBe('tcg');
     expect(after('-append')).toBe('console=ttyS0 quiet mirage_console=ttyS0 mirage_status=ttyS1 mirage_disks=/dev/vdb -- --who=vm --n=2');
