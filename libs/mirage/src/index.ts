@@ -17,3 +17,4 @@ export * from './devices/time';
 export * from './devices/block';
 export * from './devices/network';
 export * from './devices/stackv4';
+export * from './devices/kv';

@@ -8,7 +8,9 @@ export type KvError =
   | { readonly kind: 'not-found'; readonly key: KvKey; readonly message: string }
   | { readonly kind: 'is-directory'; readonly key: KvKey; readonly message: string }
   | { readonly kind: 'not-a-directory'; readonly key: KvKey; readonly message: string }
-  | { readonly kind: 'invalid-key'; readonly key: KvKey; readonly message: string };
+  | { readonly kind: 'invalid-key'; readonly key: KvKey; readonly message: string }
+  /** getPartial with an offset or length that is negative or not an integer. */
+  | { readonly kind: 'invalid-range'; readonly key: KvKey; readonly message: string };
 
 export type KvEntryKind = 'value' | 'dictionary';
 

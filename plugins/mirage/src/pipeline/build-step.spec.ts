@@ -45,7 +45,7 @@ describe('build', () => {
       );
       expect(isUserError(error)).toBe(true);
       expect((error as Error).message).toBe(
-        "apps/demo/config.ts:3:14 - error: module '@mirage-ts/ramdisk/fast' of ramdisk cannot be found\n  fix: check the module name given to impl(...), or install the package that provides it",
+        "apps/demo/config.ts:3:14 - error: ramdisk is not available: its module '@mirage-ts/ramdisk/fast' is not in this workspace\n  fix: build with another implementation, or add the library that provides it",
       );
       expect(fs.existsSync(dist) ? fs.readdirSync(dist) : []).toEqual([]);
     } finally {

@@ -7,6 +7,7 @@ import type { ResolvedGraph } from '../configure/resolved-graph';
 import { UserError } from '../configure/user-error';
 import type { UnikernelTarget } from '../targets/target';
 import { runBuildSteps } from './build-steps';
+import './device-build-steps';
 import { GRAPH_FILE, MAIN_TS } from './paths';
 
 export interface UnikernelProject {

@@ -1,5 +1,6 @@
 import type { TargetConfiguration } from '@nx/devkit';
 import { diskImageTarget } from './disk-image-target';
+import { fatImageTarget } from './fat-image-target';
 
 export interface UnikernelSource {
   readonly name: string;
@@ -16,7 +17,7 @@ export interface UnikernelSource {
  */
 export type TargetContribution = (unikernel: UnikernelSource) => Record<string, TargetConfiguration>;
 
-const contributions: readonly TargetContribution[] = [diskImageTarget];
+const contributions: readonly TargetContribution[] = [diskImageTarget, fatImageTarget];
 
 export function contributedTargets(unikernel: UnikernelSource): Record<string, TargetConfiguration> {
   return Object.assign({}, ...contributions.map((c) => c(unikernel)));

@@ -25,7 +25,10 @@ describe('nx g unikernel', () => {
       const repoCopy = path.join(WORKSPACE, 'apps', example);
       if (!fs.existsSync(repoCopy)) continue;
       await unikernelGenerator(tree, { name: example });
-      for (const file of tree.children(`apps/${example}`)) {
+      // Examples may carry data folders (kv_ro's t/): compare every file below the app.
+      const files = (dir: string): string[] =>
+        tree.children(`apps/${example}/${dir}`).flatMap((c) => (tree.isFile(`apps/${example}/${dir}${c}`) ? [`${dir}${c}`] : files(`${dir}${c}/`)));
+      for (const file of files('')) {
         const generated = tree.read(`apps/${example}/${file}`, 'utf8');
         expect({ file, generated }).toEqual({ file, generated: fs.readFileSync(path.join(repoCopy, file), 'utf8') });
       }

@@ -1,0 +1,6 @@
+/**
+ * Every device family's configure-time steps, registered by importing their
+ * modules here, once.
+ */
+import './crunch-step';
+import './fat-image-step';
