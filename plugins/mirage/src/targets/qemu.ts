@@ -49,8 +49,7 @@ export const qemuTarget = vmTarget(
           memoryMb: image.memoryMb,
           kernel: path.join(ctx.outDir, image.kernel),
           initrd: path.join(ctx.outDir, image.initramfs),
-          // libvirt's serial console is the guest's ttyS0, and it has no status port.
-          cmdline: kernelParams.replace(' mirage_status=ttyS1', ''),
+          cmdline: kernelCommandLine({ flavour: QEMU, devices: image.devices, args: [], statusPort: false }),
           disks: disks.map((file, i) => ({ file, guestName: QEMU.diskName(i) })),
           networks: image.devices.networks.length,
         }),

@@ -70,9 +70,11 @@ export function guestResource(flavour: VmFlavour, resource: Resource, graph: Res
     case 'network':
       return flavour.nicName(devices.networks.indexOf(resource.name));
     case 'data-dir':
-      // Directories are crunched into the bundle at build time; a data dir read
-      // at run time is copied into the image under /app.
-      return `/app/data/${resource.dir}`;
+      // An image has no host folders; stores of files are crunched into the
+      // bundle or read from a FAT disk instead.
+      throw new UserError(`the host directory ${resource.dir} cannot be read inside a ${flavour.target} VM image`, {
+        fix: `embed it with crunch('${resource.dir}') or put it on a disk with fatOfFiles('${resource.dir}') (--kv_ro=crunch|fat)`,
+      });
   }
 }
 
@@ -81,6 +83,8 @@ export interface KernelCommandLine {
   readonly devices: GuestDevices;
   /** Run-time key flags for the unikernel (`--ipv4=10.0.0.2/24`). */
   readonly args: readonly string[];
+  /** qemu: the second serial port takes the exit status (not under libvirt, which has no such port). */
+  readonly statusPort?: boolean;
 }
 
 /**
@@ -88,9 +92,9 @@ export interface KernelCommandLine {
  * everything after `--` to init as its argv, and init to the unikernel.
  * `quiet loglevel=0` keeps kernel messages off the unikernel's console.
  */
-export function kernelCommandLine({ flavour, devices, args }: KernelCommandLine): string {
+export function kernelCommandLine({ flavour, devices, args, statusPort = true }: KernelCommandLine): string {
   const params = [`console=${flavour.console}`, 'quiet', 'loglevel=0', 'panic=-1', `mirage_console=${flavour.console}`];
-  if (flavour.target === 'qemu') params.push('mirage_status=ttyS1');
+  if (flavour.target === 'qemu' && statusPort) params.push('mirage_status=ttyS1');
   if (devices.blocks.length) params.push(`mirage_disks=${devices.blocks.map((_, i) => `/dev/${flavour.diskName(i)}`).join(',')}`);
   for (const a of args) {
     if (/[\s"']/.test(a)) {

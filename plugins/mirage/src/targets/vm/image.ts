@@ -5,11 +5,11 @@ import type { PackageContext } from '../target';
 import { writeCpio } from './cpio';
 import { guestDevices, type GuestDevices, type VmFlavour } from './guest';
 import type { HostTools } from './host-tools';
-import { appFiles, COMPRESSED_EXTENSION, COMPRESSIONS, compressArchive, initramfsEntries, type Compression } from './initramfs';
+import { appFiles, COMPRESSED_EXTENSION, compressArchive, initramfsEntries, type Compression } from './initramfs';
 import { findKernel } from './kernel';
 import { modulesInLoadOrder } from './kernel-modules';
 import { guestNodeBinary } from './node-binary';
-import { vmOptions, type VmOptions } from './options';
+import { vmOptions } from './options';
 
 /** Names of the image files inside dist/apps/<app>/<target>/. */
 export const KERNEL_FILE = 'vmlinuz';
@@ -143,4 +143,3 @@ function addressDefaults(ctx: PackageContext): { ipv4?: string; gateway?: string
 
 const mb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 
-export { COMPRESSIONS, type VmOptions };

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { UserError } from '../../configure/user-error';
-import { sortEntries, writeCpio, type CpioEntry } from './cpio';
+import { sortEntries, type CpioEntry } from './cpio';
 import type { HostTools } from './host-tools';
 import { initScript, MODULE_LIST, UDHCPC_SCRIPT, udhcpcScript, type InitSettings } from './init-script';
 import type { KernelModule } from './kernel-modules';
@@ -87,10 +87,6 @@ export async function compressArchive(cpio: Buffer, how: Compression, tools: Hos
       return { data: r.stdout, compression: how };
     }
   }
-}
-
-export async function buildInitramfs(inputs: InitramfsInputs, how: Compression, tools: HostTools): Promise<Buffer> {
-  return (await compressArchive(writeCpio(await initramfsEntries(inputs, tools)), how, tools)).data;
 }
 
 /** Absolute paths of the shared objects `ldd` lists for a binary, the loader included. */
