@@ -21,6 +21,17 @@ import { ms, type BenchRow } from './table';
 
 const NX = path.join(WORKSPACE_ROOT, 'node_modules/.bin/nx');
 const MB = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`;
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU seconds used by this process's finished children (cutime + cstime of
+ * /proc/self/stat). On a shared machine the CPU a boot takes varies far
+ * less than its wall time.
+ */
+function childCpuSeconds(): number {
+  const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+}
 /** The examples with the keys that build them for a VM today (the direct stack is not in every workspace). */
 const APPS: [string, string[]][] = (
   [
@@ -38,8 +49,15 @@ function buildMs(app: string, keys: string[]): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-/** Boots and returns ms until a console line matches, or undefined if the VM ended (or timed out) first. */
-function firstLineMs(kernel: string, initramfs: string, memoryMb: number, accel: 'kvm' | 'tcg', match: RegExp, timeoutMs = 180_000): Promise<number | undefined> {
+interface Boot {
+  /** ms from launch until a console line matched; undefined if the VM ended (or timed out) first. */
+  readonly firstLineMs: number | undefined;
+  /** CPU seconds QEMU used in all (only when it was left to power off). */
+  readonly cpuS: number;
+}
+
+/** Boots an image; stops it at the first matching line unless `toTheEnd`. */
+function boot(kernel: string, initramfs: string, memoryMb: number, accel: 'kvm' | 'tcg', match: RegExp, toTheEnd = false, timeoutMs = 180_000): Promise<Boot> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mirage-vmbench-'));
   const args = qemuArgs({
     kernel,
@@ -51,26 +69,30 @@ function firstLineMs(kernel: string, initramfs: string, memoryMb: number, accel:
     accel,
     statusFile: path.join(tmp, 'status'),
   });
+  const cpuBefore = childCpuSeconds();
   return new Promise((resolve) => {
     const start = process.hrtime.bigint();
     const child = spawn(QEMU_BINARY, args, { stdio: ['ignore', 'pipe', 'ignore'] });
     let text = '';
-    let result: number | undefined;
+    let firstLineMs: number | undefined;
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       text += chunk;
-      if (result === undefined && match.test(text)) {
-        result = Number(process.hrtime.bigint() - start) / 1e6;
-        child.kill('SIGKILL');
+      if (firstLineMs === undefined && match.test(text)) {
+        firstLineMs = Number(process.hrtime.bigint() - start) / 1e6;
+        if (!toTheEnd) child.kill('SIGKILL');
       }
     });
     child.on('close', () => {
       clearTimeout(timer);
       fs.rmSync(tmp, { recursive: true, force: true });
-      resolve(result);
+      resolve({ firstLineMs, cpuS: childCpuSeconds() - cpuBefore });
     });
   });
 }
+
+const firstLineMs = async (kernel: string, initramfs: string, memoryMb: number, accel: 'kvm' | 'tcg', match: RegExp) =>
+  (await boot(kernel, initramfs, memoryMb, accel, match)).firstLineMs;
 
 async function median(n: number, f: () => Promise<number | undefined>): Promise<number> {
   const xs: number[] = [];
@@ -151,7 +173,7 @@ export async function rows(): Promise<BenchRow[]> {
     // Each compression of the same archive, booted 3 times in turns (so a
     // busy machine slows them alike); the median of each.
     const cpio = await unpacked(path.join(dir, info.initramfs), info.compression);
-    const variants: { how: Compression; file: string; bytes: number; compressMs: number; boots: number[] }[] = [];
+    const variants: { how: Compression; file: string; bytes: number; compressMs: number }[] = [];
     for (const how of ['gzip', 'zstd', 'xz', 'none'] as Compression[]) {
       const start = process.hrtime.bigint();
       let data: Buffer;
@@ -164,21 +186,22 @@ export async function rows(): Promise<BenchRow[]> {
       const compressMs = Number(process.hrtime.bigint() - start) / 1e6;
       const file = path.join(tmp, `initramfs.cpio.${COMPRESSED_EXTENSION[how]}`);
       fs.writeFileSync(file, data);
-      variants.push({ how, file, bytes: data.length, compressMs, boots: [] });
+      variants.push({ how, file, bytes: data.length, compressMs });
     }
+    const runs = new Map<Compression, Boot[]>(variants.map((v) => [v.how, []]));
     for (let round = 0; round < 3; round++) {
-      for (const v of variants) {
-        const t = await firstLineMs(kernel, v.file, info.memoryMb + 128, accel, /hello/);
-        if (t !== undefined) v.boots.push(t);
-      }
+      for (const v of variants) runs.get(v.how)?.push(await boot(kernel, v.file, info.memoryMb + 128, accel, /hello/, true));
     }
+    const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     for (const v of variants) {
-      const sorted = [...v.boots].sort((a, b) => a - b);
-      const boot = sorted.length ? ms(sorted[Math.floor(sorted.length / 2)]) : 'did not boot';
+      const boots = runs.get(v.how) ?? [];
+      const walls = boots.flatMap((b) => (b.firstLineMs === undefined ? [] : [b.firstLineMs]));
       out.push({
         name: `vm console: initramfs ${v.how}${v.how === info.compression ? ' (the default)' : ''}`,
         value: MB(v.bytes),
-        comparison: `compress ${ms(v.compressMs)}, launch to first line ${boot} (median of ${sorted.length}; floor ${ms(floor)})`,
+        comparison:
+          `compress ${ms(v.compressMs)}; QEMU CPU for boot + run ${mid(boots.map((b) => b.cpuS)).toFixed(2)} s, ` +
+          `launch to first line ${walls.length ? ms(mid(walls)) : 'did not boot'} (medians of 3)`,
       });
     }
   } finally {

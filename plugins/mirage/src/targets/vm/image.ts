@@ -80,7 +80,7 @@ export async function buildImage(ctx: PackageContext, flavour: VmFlavour, tools:
   );
   const cpio = writeCpio(entries);
   step(`initramfs: ${entries.length} entries, ${mb(cpio.length)} unpacked; compressing with ${options.compression}`);
-  const { data: image, compression } = await compressArchive(cpio, options.compression, tools);
+  const { data: image, compression } = await compressArchive(cpio, options.compression, tools, step);
   const initramfsName = `initramfs.cpio.${COMPRESSED_EXTENSION[compression]}`;
   fs.writeFileSync(path.join(ctx.stagingDir, initramfsName), image);
   fs.copyFileSync(kernel.kernel, path.join(ctx.stagingDir, KERNEL_FILE));

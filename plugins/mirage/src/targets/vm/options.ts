@@ -14,7 +14,7 @@ const schema = z.object({
   busybox: z.string().default('/bin/busybox'),
   node: z.string().default(process.execPath),
   memory: z.coerce.number().int().positive().optional(),
-  compression: z.enum(COMPRESSIONS as [Compression, ...Compression[]]).default('gzip'),
+  compression: z.enum(COMPRESSIONS as [Compression, ...Compression[]]).default('zstd'),
   /** xen: the bridge each vif joins (guessed from the build host when absent). */
   bridge: z.string().optional(),
   /** qemu: host-to-guest port forwards for user-mode networking, `tcp:HOSTPORT:GUESTPORT`, comma-separated or repeated. */
