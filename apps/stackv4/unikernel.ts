@@ -34,7 +34,9 @@ export class Main {
       else await c.log(yellow(`read: ${r.value.length} "${printable(r.value)}"`));
       await flow.close();
     });
-    if (!tcp.ok) throw new Error(`${tcp.error.message} (--tcp-port=N)`);
+    // A port someone holds ends the unikernel; a stack without TCP (the direct one, for now) still serves UDP.
+    if (!tcp.ok && (tcp.error.kind === 'in-use' || tcp.error.kind === 'denied')) throw new Error(`${tcp.error.message} (--tcp-port=N)`);
+    if (!tcp.ok) await c.log(red(`TCP: ${tcp.error.message}`));
 
     await s.listen();
   }

@@ -9,3 +9,4 @@ export * from './block';
 export * from './kv';
 export * from './network';
 export * from './stack';
+export * from './net-layers';

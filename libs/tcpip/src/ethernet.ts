@@ -1,0 +1,78 @@
+import { type Ethernet, type EthernetInput, type NetError, type Network, type Result } from '@mirage-ts/types';
+import { BROADCAST_MAC, formatMac, isGroupMac, parseMac } from './wire/address';
+import { emitEthernet, ETHERNET_HEADER_LEN, ETHERNET_MIN_FRAME, EthernetView } from './wire/ethernet';
+import type { DropCounters } from './drops';
+import { fail, failed } from './errors';
+
+/** What a protocol layer receives: its payload's place in the frame and the sender's MAC. */
+export type FrameHandler = (buf: Uint8Array, off: number, len: number, srcMac: number) => void;
+
+/** Fills `len` payload bytes at `off` of a frame being built. */
+export type Fill = (buf: Uint8Array, off: number) => void;
+
+/**
+ * Ethernet II over a Network: drops frames for other hosts, demultiplexes by
+ * EtherType and builds outgoing frames (padded to the 60-byte minimum).
+ */
+export class EthernetLayer implements Ethernet {
+  readonly macNumber: number;
+  readonly mac: string;
+  readonly mtu: number;
+  private readonly view = new EthernetView();
+  private readonly handlers = new Map<number, FrameHandler>();
+
+  constructor(
+    private readonly network: Network,
+    private readonly drops: DropCounters,
+  ) {
+    const mac = parseMac(network.mac);
+    if (mac === null) throw new Error(`the network interface reports MAC address "${network.mac}", which is not aa:bb:cc:dd:ee:ff`);
+    this.macNumber = mac;
+    this.mac = formatMac(mac);
+    this.mtu = network.mtu;
+  }
+
+  setHandler(etherType: number, handler: FrameHandler): void {
+    this.handlers.set(etherType, handler);
+  }
+
+  input(frame: Uint8Array): void {
+    const v = this.view;
+    const bad = v.wrap(frame);
+    if (bad) return this.drops.count(`ethernet.${bad}`);
+    if (v.dst !== this.macNumber && v.dst !== BROADCAST_MAC) return this.drops.count('ethernet.not-for-us');
+    if (v.src === this.macNumber) return this.drops.count('ethernet.own-frame');
+    if (isGroupMac(v.src)) return this.drops.count('ethernet.bad-source');
+    const handler = this.handlers.get(v.etherType);
+    if (!handler) return this.drops.count('ethernet.unknown-ethertype');
+    handler(frame, v.payloadOffset, v.payloadLength, v.src);
+  }
+
+  /** Builds one frame around a payload written by `fill` and sends it. */
+  send(dst: number, etherType: number, payloadLength: number, fill: Fill): Promise<Result<void, NetError>> {
+    if (payloadLength > this.mtu) return failed('too-big', `a ${payloadLength}-byte payload does not fit the link MTU of ${this.mtu}`);
+    const end = ETHERNET_HEADER_LEN + payloadLength;
+    const frame = Buffer.allocUnsafe(end < ETHERNET_MIN_FRAME ? ETHERNET_MIN_FRAME : end);
+    emitEthernet(frame, 0, dst, this.macNumber, etherType);
+    fill(frame, ETHERNET_HEADER_LEN);
+    if (frame.length > end) frame.fill(0, end);
+    return this.network.write(frame).catch((e: unknown) => fail('io', `network write failed: ${e instanceof Error ? e.message : String(e)}`));
+  }
+
+  write(dst: string, etherType: number, payload: Uint8Array): Promise<Result<void, NetError>> {
+    const mac = parseMac(dst);
+    if (mac === null) return failed('unreachable', `"${dst}" is not a MAC address (aa:bb:cc:dd:ee:ff)`);
+    return this.send(mac, etherType, payload.length, (buf, off) => buf.set(payload, off));
+  }
+
+  listen(etherType: number, input: EthernetInput): void {
+    this.setHandler(etherType, (buf, off, len, src) =>
+      input(buf.subarray(off, off + len), { src: formatMac(src), dst: formatMac(this.view.dst), etherType }),
+    );
+  }
+
+  async disconnect(): Promise<void> {
+    this.handlers.clear();
+    await this.network.disconnect();
+  }
+}

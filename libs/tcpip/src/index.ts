@@ -1,0 +1,16 @@
+/**
+ * The direct TCP/IP stack: `wire/` (formats), one module per protocol layer
+ * above it, and the Stackv4 facade in `stack.ts` (`@mirage-ts/tcpip/stack`).
+ */
+export * as wire from './wire';
+export { DropCounters } from './drops';
+export { consoleLog, silentLog, type Log } from './log';
+export { EthernetLayer } from './ethernet';
+export { ArpLayer, type ArpOptions } from './arp';
+export { Ipv4Layer, type Ipv4Options } from './ipv4';
+export { Reassembler, type ReassemblyOptions } from './reassembly';
+export { Icmpv4Layer, type Icmpv4Options } from './icmpv4';
+export { UdpLayer } from './udp';
+export { ClosedTcp } from './tcp-closed';
+export { DhcpClient, type DhcpClientOptions } from './dhcp-client';
+export { DirectStackv4, type DirectStackOptions } from './stack';
