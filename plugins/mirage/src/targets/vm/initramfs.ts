@@ -63,7 +63,7 @@ export const COMPRESSED_EXTENSION: Record<Compression, string> = { zstd: 'zst', 
 /**
  * The archive compressed as the kernel can unpack it. zstd -3 is the
  * default, chosen by measurement (README): smaller than gzip -6, built in a
- * third of the time, and unpacked by the guest with less CPU. Without the
+ * third of the time, and unpacked by the guest for about the same CPU. Without the
  * zstd program the build says so and uses gzip, which runs in-process. xz
  * (with the CRC32 check the kernel wants) gives the smallest file at many
  * times the build and unpack time.
