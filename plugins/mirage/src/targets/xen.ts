@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../configure/user-error';
 import { kernelCommandLine, XEN } from './vm/guest';
-import { realHostTools } from './vm/host-tools';
+import type { RunContext } from './target';
+import { realHostTools, type HostTools } from './vm/host-tools';
 import { hostDisks, vmTarget } from './vm/vm-target';
 import { vmOptions } from './vm/options';
 import { guessBridge, xlFile } from './vm/xl-files';
@@ -48,20 +49,23 @@ export const xenTarget = vmTarget(
       );
       ctx.logger.info(`  boot it on a Xen host with: xl create -c ${path.relative(ctx.workspaceRoot, path.join(ctx.outDir, `${name}.xl`))}`);
     },
-    async run(ctx, tools) {
-      const xl = await tools.which('xl');
-      const file = path.join(ctx.outDir, `${ctx.graph.name}.xl`);
-      if (!xl) {
-        throw new UserError('running the xen target needs a Xen host (dom0) with the xl tool, and this machine has none', {
-          fix: `boot ${path.relative(ctx.workspaceRoot, file)} with \`xl create -c\` on a Xen host, or run the same image here with --target=qemu`,
-        });
-      }
-      return new Promise((resolve, reject) => {
-        const child = tools.start(xl, ['create', '-c', file]);
-        child.on('error', reject);
-        child.on('exit', (code) => resolve(code ?? 1));
-      });
-    },
+    run: runXen,
   },
   () => realHostTools,
 );
+
+/** `xl create -c NAME.xl` where this machine is a Xen dom0; elsewhere, how to boot the image instead. */
+export async function runXen(ctx: RunContext, tools: HostTools): Promise<number> {
+  const xl = await tools.which('xl');
+  const file = path.join(ctx.outDir, `${ctx.graph.name}.xl`);
+  if (!xl) {
+    throw new UserError('running the xen target needs a Xen host (dom0) with the xl tool, and this machine has none', {
+      fix: `boot ${path.relative(ctx.workspaceRoot, file)} with \`xl create -c\` on a Xen host, or run the same image here with --target=qemu`,
+    });
+  }
+  return new Promise((resolve, reject) => {
+    const child = tools.start(xl, ['create', '-c', file]);
+    child.on('error', reject);
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
