@@ -38,8 +38,9 @@ export const ipv4GatewayKey = Key.ipv4('ipv4-gateway', {
 
 /**
  * The host's TCP/IP through Node's sockets (MirageOS `socket_stackv4`):
- * listeners bind `addresses`, every address of the host by default. Only on
- * unix: inside a VM image there is no host stack to borrow.
+ * listeners bind `addresses`, every address of the host by default. In a
+ * VM image (--net=socket) it is the guest kernel's TCP/IP, which the image's
+ * init sets up on the NIC (by DHCP).
  */
 export function socketStackv4(c: ConsoleImpl, addresses: readonly string[] = ['0.0.0.0']): Impl<'stackv4'> {
   return impl(stackv4, {
@@ -47,7 +48,6 @@ export function socketStackv4(c: ConsoleImpl, addresses: readonly string[] = ['0
     module: '@mirage-ts/socket-stack/stack',
     symbol: 'SocketStackv4',
     args: [c, value([...addresses])],
-    targets: ['unix'],
   });
 }
 

@@ -1,4 +1,5 @@
 import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ResolvedGraph } from '../configure/resolved-graph';
 import { UserError, type SourceLocation } from '../configure/user-error';
@@ -8,6 +9,8 @@ import { workspaceTsconfig } from './tsconfig';
 export interface BundleRequest {
   readonly workspaceRoot: string;
   readonly entry: string;
+  /** Where `entry` will be once the staging folder becomes the artifact folder. */
+  readonly finalEntry?: string;
   readonly outfile: string;
   readonly target: UnikernelTarget;
   readonly graph: ResolvedGraph;
@@ -21,7 +24,11 @@ export interface BundleRequest {
 export async function bundleMain(req: BundleRequest): Promise<void> {
   try {
     await esbuild.build({
-      entryPoints: [req.entry],
+      // main.ts is named by the place it will have once the build completes:
+      // it is written in a staging folder named after the process, and that
+      // name in the bundle would make two builds of the same inputs differ
+      // (Nx caches the VM images, so they must not).
+      stdin: { contents: fs.readFileSync(req.entry, 'utf8'), resolveDir: path.dirname(req.entry), sourcefile: req.finalEntry ?? req.entry, loader: 'ts' },
       outfile: req.outfile,
       bundle: true,
       format: 'cjs',
@@ -49,7 +56,7 @@ function missingDevices(errors: readonly esbuild.Message[], req: BundleRequest):
   const missing = new Set<string>();
   for (const m of errors) {
     const module = /Could not resolve "([^"]+)"/.exec(m.text)?.[1];
-    if (module && m.location && path.resolve(req.workspaceRoot, m.location.file) === path.resolve(req.entry)) missing.add(module);
+    if (module && m.location && isGeneratedMain(m.location.file, req)) missing.add(module);
   }
   return missingDevicesError(req.graph, missing);
 }
@@ -78,6 +85,11 @@ export function missingDevicesError(graph: ResolvedGraph, missing: ReadonlySet<s
     at,
     fix: `build with another implementation${keys.length ? ` (this build used ${keys.join(' ')})` : ''}, or add the library that provides it`,
   });
+}
+
+/** main.ts goes to esbuild under the name of its final place (see bundleMain). */
+function isGeneratedMain(file: string, req: BundleRequest): boolean {
+  return [req.entry, req.finalEntry ?? req.entry].some((f) => path.resolve(req.workspaceRoot, file) === path.resolve(f));
 }
 
 /** A device made inside the DSL (such as tap0) has no config.ts line: use the line of a device that takes it. */

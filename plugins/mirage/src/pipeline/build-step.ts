@@ -36,6 +36,7 @@ export async function buildUnikernel(req: BuildRequest): Promise<ResolvedGraph> 
     await bundleMain({
       workspaceRoot: req.workspaceRoot,
       entry: path.join(stagingDir, MAIN_TS),
+      finalEntry: path.join(outDir, MAIN_TS),
       outfile: bundleFile,
       target: req.target,
       graph,

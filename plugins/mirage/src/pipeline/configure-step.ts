@@ -50,7 +50,7 @@ export async function configureUnikernel(req: ConfigureRequest): Promise<Resolve
   const mainTs = generateMainTs({
     graph,
     entryImports: entryImports(entries, req),
-    resourceExpression: (r) => req.target.resourceExpression(r, paths),
+    resourceExpression: (r) => req.target.resourceExpression(r, paths, graph),
   });
   fs.mkdirSync(req.writeDir, { recursive: true });
   fs.writeFileSync(path.join(req.writeDir, GRAPH_FILE), `${JSON.stringify(graph, null, 2)}\n`);

@@ -1,13 +1,14 @@
 import { TARGETS, isTarget, type Target } from '@mirage-ts/mirage';
 import { UserError } from '../configure/user-error';
+import { qemuTarget } from './qemu';
 import type { UnikernelTarget } from './target';
 import { unixTarget } from './unix';
-import { pendingVmTarget } from './vm-pending';
+import { xenTarget } from './xen';
 
 const registry: Record<Target, UnikernelTarget> = {
   unix: unixTarget,
-  xen: pendingVmTarget('xen', 'a bootable VM image with NAME.xl for `xl create -c`'),
-  qemu: pendingVmTarget('qemu', 'a bootable VM image run under QEMU'),
+  xen: xenTarget,
+  qemu: qemuTarget,
 };
 
 export function targetNamed(name: string): UnikernelTarget {

@@ -43,8 +43,12 @@ export interface UnikernelTarget {
   readonly description: string;
   /** Executor options that belong to the target, not to the unikernel's keys. */
   readonly options: readonly string[];
-  /** Expression main.ts passes to connect() for a host resource. */
-  resourceExpression(resource: Resource, paths: TargetPaths): string;
+  /**
+   * Expression main.ts passes to connect() for a host resource. The graph is
+   * there for targets that number resources (the VM targets attach one disk
+   * per block file, in connect order).
+   */
+  resourceExpression(resource: Resource, paths: TargetPaths, graph: ResolvedGraph): string;
   readonly bundle: Pick<BuildOptions, 'platform' | 'target' | 'define' | 'loader'>;
   /** Writes the artifact around the bundle (launcher, image, VM configuration). */
   package(ctx: PackageContext): Promise<void>;

@@ -1,0 +1,75 @@
+import { RESOLVED_GRAPH_FORMAT, type ResolvedGraph } from '../../configure/resolved-graph';
+import { isUserError } from '../../configure/user-error';
+import { guestDevices, guestResource, kernelCommandLine, QEMU, XEN } from './guest';
+
+const device = (id: number, module: string, args: ResolvedGraph['devices'][number]['args'] = []) => ({
+  id,
+  variable: `d${id}`,
+  typ: 'x',
+  signature: 'X',
+  label: module,
+  module,
+  symbol: 'X',
+  args,
+  build: null,
+});
+
+const graph = (devices: ResolvedGraph['devices']): ResolvedGraph => ({
+  format: RESOLVED_GRAPH_FORMAT,
+  name: 'g',
+  project: 'g',
+  target: 'qemu',
+  configFile: 'apps/g/config.ts',
+  configureKeys: {},
+  runtimeKeys: [],
+  devices,
+  jobs: [{ entry: 'Unikernel.Main', args: devices.map((d) => d.id) }],
+});
+
+const block = (file: string) => ({ kind: 'resource' as const, resource: { kind: 'block' as const, file } });
+
+describe('guest devices', () => {
+  const g = graph([
+    device(0, '@mirage-ts/block/raw', [block('a.img')]),
+    device(1, '@mirage-ts/block/raw', [block('b.img')]),
+    device(2, '@mirage-ts/block/raw', [block('a.img')]),
+    device(3, '@mirage-ts/netif/packet', [{ kind: 'resource', resource: { kind: 'network', name: 'tap0' } }]),
+  ]);
+
+  it('numbers disks and NICs in connect order, each file once', () => {
+    expect(guestDevices(g)).toEqual({ blocks: ['a.img', 'b.img'], networks: ['tap0'], networking: 'link' });
+    expect(guestResource(QEMU, { kind: 'block', file: 'b.img' }, g)).toBe('/dev/vdc');
+    expect(guestResource(XEN, { kind: 'block', file: 'a.img' }, g)).toBe('/dev/xvdb');
+    expect(guestResource(XEN, { kind: 'network', name: 'tap0' }, g)).toBe('eth0');
+  });
+
+  it('gives the socket stack a NIC of its own, addressed by the guest kernel', () => {
+    expect(guestDevices(graph([device(0, '@mirage-ts/socket-stack/stack')]))).toEqual({ blocks: [], networks: ['default'], networking: 'kernel' });
+  });
+
+  it('puts the unikernel arguments after -- on the kernel command line', () => {
+    expect(kernelCommandLine({ flavour: XEN, devices: guestDevices(g), args: ['--count=3'] })).toBe(
+      'console=hvc0 quiet loglevel=0 panic=-1 mirage_console=hvc0 mirage_disks=/dev/xvdb,/dev/xvdc -- --count=3',
+    );
+    expect(kernelCommandLine({ flavour: QEMU, devices: guestDevices(g), args: [], statusPort: false })).toBe(
+      'console=ttyS0 quiet loglevel=0 panic=-1 mirage_console=ttyS0 mirage_disks=/dev/vdb,/dev/vdc --',
+    );
+  });
+
+  it('refuses what cannot be expressed in a VM image', () => {
+    const errors = [
+      () => kernelCommandLine({ flavour: QEMU, devices: guestDevices(g), args: ['--who=two words'] }),
+      () => guestResource(QEMU, { kind: 'data-dir', dir: 't' }, g),
+    ].map((f) => {
+      try {
+        f();
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    });
+    expect(errors.every(isUserError)).toBe(true);
+    expect((errors[0] as Error).message).toMatch(/cannot go on a kernel command line\n  fix: give key values without spaces or quotes/);
+    expect((errors[1] as Error).message).toMatch(/host directory t cannot be read inside a qemu VM image\n  fix: embed it with crunch\('t'\)/);
+  });
+});
