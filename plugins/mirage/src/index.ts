@@ -3,14 +3,19 @@
  * carries `--target` from the command line to their tasks.
  */
 import { createNodesFromFiles, type CreateNodes } from '@nx/devkit';
+import { beginReading } from './analysis/static/unikernel-facts';
 import { unikernelProject, CONFIG_GLOB, type MiragePluginOptions } from './plugin/create-nodes';
 import { TARGET_ENV, unikernelTargetFromArgv } from './plugin/target-flag';
 import { unparkAll } from './pipeline/parking';
 
+export { createDependencies } from './plugin/create-dependencies';
+
 export const createNodes: CreateNodes<MiragePluginOptions> = [
   CONFIG_GLOB,
-  (configFiles, options, context) =>
-    createNodesFromFiles((file, opts, ctx) => unikernelProject(file, opts ?? {}, ctx), configFiles, options ?? {}, context),
+  (configFiles, options, context) => {
+    beginReading(context.workspaceRoot);
+    return createNodesFromFiles((file, opts, ctx) => unikernelProject(file, opts ?? {}, ctx), configFiles, options ?? {}, context);
+  },
 ];
 
 export function preTasksExecution(_options: unknown, context: { argv: readonly string[]; workspaceRoot: string }): void {

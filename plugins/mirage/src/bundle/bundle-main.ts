@@ -58,19 +58,27 @@ function missingDevices(errors: readonly esbuild.Message[], req: BundleRequest):
     const module = /Could not resolve "([^"]+)"/.exec(m.text)?.[1];
     if (module && m.location && isGeneratedMain(m.location.file, req)) missing.add(module);
   }
+  return missingDevicesError(req.graph, missing);
+}
+
+/**
+ * The error for device modules that cannot be found (the modules given),
+ * shared by the bundler and the checks that run before it.
+ */
+export function missingDevicesError(graph: ResolvedGraph, missing: ReadonlySet<string>): UserError | undefined {
   // Users before what they use: the direct stack matters more than its tap device.
-  const devices = req.graph.devices.filter((d) => missing.has(d.module)).reverse();
+  const devices = graph.devices.filter((d) => missing.has(d.module)).reverse();
   if (devices.length === 0) return undefined;
   const [first, ...others] = devices;
   const also = others.length ? ` (nor ${others.map((d) => `'${d.module}' for ${d.label}`).join(', ')})` : '';
-  const at = locate(first, req.graph);
+  const at = locate(first, graph);
   if (!first.module.startsWith('@mirage-ts/')) {
     return new UserError(`module '${first.module}' of ${first.label} cannot be found${also}`, {
       at,
       fix: `check the module name given to impl(...), or install the package that provides it`,
     });
   }
-  const keys = Object.entries(req.graph.configureKeys)
+  const keys = Object.entries(graph.configureKeys)
     .filter(([name]) => name !== 'target')
     .map(([name, value]) => `--${name}=${String(value)}`);
   return new UserError(`${first.label} is not available: its module '${first.module}' is not in this workspace${also}`, {

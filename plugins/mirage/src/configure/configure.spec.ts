@@ -143,14 +143,14 @@ describe('configure refuses mistakes with a diagnostic at the user\'s line', () 
 const d = impl(block, { label: 'd', module: 'd', symbol: 'D', args: [fs] });
 export default register('k', [foreign('Unikernel.Main', [block])(d)]);\n`;
     expect(await configureError(config, { kv_ro: 'ntfs' })).toBe(
-      "error: 'ntfs' is not a valid value for --kv_ro: expected one of crunch, fat, direct\n  fix: pass --kv_ro=<one of crunch, fat, direct>",
+      "apps/demo/config.ts:2:23 - error: 'ntfs' is not a valid value for --kv_ro: expected one of crunch, fat, direct\n  fix: pass --kv_ro=<one of crunch, fat, direct>",
     );
   });
 
   it('an option that is no key of the unikernel', async () => {
     const msg = await configureError(`${HEADER}export default register('k', [foreign('Unikernel.Main', [console])(defaultConsole)]);\n`, { net: 'direct' });
     expect(msg).toBe(
-      'error: unknown option --net: the unikernel registered at apps/demo/config.ts declares no such key\n  fix: this unikernel takes no keys besides --target=unix|xen|qemu',
+      'apps/demo/config.ts:2:16 - error: unknown option --net: the unikernel registered at apps/demo/config.ts declares no such key\n  fix: this unikernel takes no keys besides --target=unix|xen|qemu',
     );
   });
 

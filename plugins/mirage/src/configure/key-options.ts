@@ -12,6 +12,8 @@ export function keyValuesFromOptions(
   options: Readonly<Record<string, unknown>>,
   target: Target,
   registerAt: SourceLocation,
+  /** Where config.ts declares a key, when it does (keys of the DSL are declared elsewhere). */
+  locateKey: (name: string) => SourceLocation | undefined = () => undefined,
 ): { values: Map<string, KeyValue>; given: Set<string> } {
   const values = new Map<string, KeyValue>();
   const given = new Set<string>();
@@ -29,7 +31,7 @@ export function keyValuesFromOptions(
     claimed.add(decl.name).add(camelCase(decl.name));
     const parsed = parseKeyValue(decl, options[spelling]);
     if (!parsed.ok) {
-      throw new UserError(parsed.message, { fix: `pass --${decl.name}=<${describeDomain(decl)}>` });
+      throw new UserError(parsed.message, { at: locateKey(decl.name), fix: `pass --${decl.name}=<${describeDomain(decl)}>` });
     }
     values.set(decl.name, parsed.value);
     given.add(decl.name);
@@ -38,6 +40,7 @@ export function keyValuesFromOptions(
   if (unknown.length > 0) {
     const known = decls.filter((d) => d.name !== 'target').map((d) => `--${d.name}`);
     throw new UserError(`unknown option --${unknown[0]}: the unikernel registered at ${registerAt.file} declares no such key`, {
+      at: registerAt,
       fix: known.length ? `use one of ${known.join(', ')} (and --target=unix|xen|qemu)` : 'this unikernel takes no keys besides --target=unix|xen|qemu',
     });
   }

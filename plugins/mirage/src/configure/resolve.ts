@@ -12,6 +12,8 @@ export interface ResolveInput {
   readonly project: string;
   readonly target: Target;
   readonly options: Readonly<Record<string, unknown>>;
+  /** Where config.ts declares a key, for messages about its value. */
+  readonly locateKey?: (name: string) => SourceLocation | undefined;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface ResolveInput {
 export function resolveGraph(input: ResolveInput): ResolvedGraph {
   const { graph, locations, target } = input;
   const decls = new Map(graph.keys.map((k) => [k.name, k]));
-  const { values, given } = keyValuesFromOptions(graph.keys, input.options, target, input.registerAt);
+  const { values, given } = keyValuesFromOptions(graph.keys, input.options, target, input.registerAt, input.locateKey);
   const at = (id: number): SourceLocation => locations.get(id) ?? { file: input.configFile };
 
   const configureValue = (name: string, id: number): KeyValue => {

@@ -20,6 +20,10 @@ export class BundlePositions {
   /** The user's location for the first stack frame that lies in `wantedFile` (absolute). */
   locate(stack: string, wantedFile: string): SourceLocation | undefined {
     for (const frame of this.frames(stack)) {
+      // A bundler helper (esbuild's __require, which loads an installed CommonJS
+      // package) between the call and config.ts means config.ts only imported
+      // the module that made the device: its frame is an import line, not a call.
+      if (frame.source === undefined) return undefined;
       if (frame.source === wantedFile) {
         return { file: path.relative(this.workspaceRoot, frame.source), line: frame.line, column: frame.column };
       }
@@ -27,7 +31,7 @@ export class BundlePositions {
     return undefined;
   }
 
-  private *frames(stack: string): Generator<{ source: string; line: number; column: number }> {
+  private *frames(stack: string): Generator<{ source: string | undefined; line: number; column: number }> {
     const escaped = this.bundleFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const re = new RegExp(`${escaped}:(\\d+):(\\d+)`, 'g');
     for (const m of stack.matchAll(re)) {
@@ -36,7 +40,10 @@ export class BundlePositions {
         originalLine?: number;
         originalColumn?: number;
       };
-      if (entry.originalSource === undefined || entry.originalLine === undefined) continue;
+      if (entry.originalSource === undefined || entry.originalLine === undefined) {
+        yield { source: undefined, line: 0, column: 0 };
+        continue;
+      }
       const source = entry.originalSource.startsWith('file://')
         ? new URL(entry.originalSource).pathname
         : path.resolve(path.dirname(this.bundleFile), entry.originalSource);

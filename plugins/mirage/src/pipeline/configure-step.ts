@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { keyLocator } from '../analysis/key-locator';
 import { generateMainTs } from '../codegen/main-ts';
 import { evaluateConfig } from '../configure/evaluate';
 import { resolveGraph } from '../configure/resolve';
@@ -41,12 +42,14 @@ export async function configureUnikernel(req: ConfigureRequest): Promise<Resolve
     project: req.project,
     target: req.target.name,
     options: req.keyOptions,
+    locateKey: keyLocator(req.workspaceRoot, evaluated.configFile),
   });
+  const entries = entryFiles(graph, req);
   await runBuildSteps(graph, { ...req, stagingDir: req.writeDir });
   const paths = { workspaceRoot: req.workspaceRoot, projectRoot: req.projectRoot, outDir: req.outDir };
   const mainTs = generateMainTs({
     graph,
-    entryImports: entryImports(graph, req),
+    entryImports: entryImports(entries, req),
     resourceExpression: (r) => req.target.resourceExpression(r, paths, graph),
   });
   fs.mkdirSync(req.writeDir, { recursive: true });
@@ -56,8 +59,8 @@ export async function configureUnikernel(req: ConfigureRequest): Promise<Resolve
 }
 
 /** `Unikernel.Main` lives in unikernel.ts beside config.ts, as `Unikernel.Main` lives in unikernel.ml. */
-function entryImports(graph: ResolvedGraph, req: ConfigureRequest): Map<string, string> {
-  const imports = new Map<string, string>();
+export function entryFiles(graph: ResolvedGraph, req: UnikernelProject): Map<string, string> {
+  const files = new Map<string, string>();
   for (const job of graph.jobs) {
     const [moduleName] = job.entry.split('.');
     const candidates = [moduleName.charAt(0).toLowerCase() + moduleName.slice(1), moduleName];
@@ -68,8 +71,17 @@ function entryImports(graph: ResolvedGraph, req: ConfigureRequest): Map<string, 
         fix: `create ${candidates[0]}.ts exporting ${job.entry.split('.')[1]}, or correct the name in foreign(...)`,
       });
     }
-    const rel = path.relative(req.outDir, path.join(req.workspaceRoot, req.projectRoot, found)).split(path.sep).join('/');
-    imports.set(job.entry, rel.startsWith('.') ? rel : `./${rel}`);
+    files.set(job.entry, path.join(req.workspaceRoot, req.projectRoot, `${found}.ts`));
+  }
+  return files;
+}
+
+/** Import paths of the entry modules from main.ts. */
+function entryImports(files: ReadonlyMap<string, string>, req: ConfigureRequest): Map<string, string> {
+  const imports = new Map<string, string>();
+  for (const [entry, file] of files) {
+    const rel = path.relative(req.outDir, file.replace(/\.ts$/, '')).split(path.sep).join('/');
+    imports.set(entry, rel.startsWith('.') ? rel : `./${rel}`);
   }
   return imports;
 }

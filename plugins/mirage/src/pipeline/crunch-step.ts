@@ -23,4 +23,4 @@ registerBuildStep('crunch', async (device, options, ctx) => {
   const text = crunchModule({ symbol: device.symbol, source: rel, project: ctx.project, entries });
   fs.mkdirSync(ctx.stagingDir, { recursive: true });
   fs.writeFileSync(path.join(ctx.stagingDir, `${moduleName}.ts`), text);
-});
+}, { imports: ['@mirage-ts/kv/crunch'] });

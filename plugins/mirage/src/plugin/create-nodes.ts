@@ -2,8 +2,11 @@ import { TARGETS } from '@mirage-ts/mirage';
 import type { CreateNodesContext, CreateNodesResult, TargetConfiguration } from '@nx/devkit';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { unikernelFacts } from '../analysis/static/unikernel-facts';
 import { diskImageInputExclusions } from '../disk-image/input-exclusions';
 import { contributedTargets } from './contributed-targets';
+import { UNIKERNEL_TAG } from './create-dependencies';
+import { PLUGIN_PACKAGE, pluginSourceRoot } from './plugin-location';
 import { TARGET_ENV } from './target-flag';
 
 export interface MiragePluginOptions {
@@ -11,6 +14,7 @@ export interface MiragePluginOptions {
   readonly configureTargetName?: string;
   readonly buildTargetName?: string;
   readonly runTargetName?: string;
+  readonly describeTargetName?: string;
 }
 
 export const CONFIG_GLOB = '**/config.ts';
@@ -31,16 +35,20 @@ export function unikernelProject(configFile: string, options: MiragePluginOption
     configure: options.configureTargetName ?? 'configure',
     build: options.buildTargetName ?? 'build',
     run: options.runTargetName ?? 'run',
+    describe: options.describeTargetName ?? 'describe',
   };
   const targetFlag = `--target=${TARGETS.join('|')}`;
   const outputs = TARGETS.map((t) => `{workspaceRoot}/dist/apps/{projectName}/${t}`);
+  // `production` when the workspace defines it; Nx always defines `default`.
+  const sources = context.nxJsonConfiguration?.namedInputs?.production ? 'production' : 'default';
   const inputs = [
-    'production',
+    sources,
     ...diskImageInputExclusions(configSource),
-    '^production',
+    `^${sources}`,
+    ...dataInputs(context.workspaceRoot, root),
     { env: TARGET_ENV },
     ...pluginInputs(context.workspaceRoot),
-    { externalDependencies: ['esbuild'] },
+    { externalDependencies: ['esbuild', 'ts-morph'] },
   ];
 
   const targets: Record<string, TargetConfiguration> = {
@@ -71,6 +79,14 @@ export function unikernelProject(configFile: string, options: MiragePluginOption
         help: { command: `npx nx run ${name}:${names.run} ${targetFlag} [--key=value ...]`, example: {} },
       },
     },
+    [names.describe]: {
+      executor: `${EXECUTORS}:describe`,
+      cache: false,
+      metadata: {
+        description: 'Print the resolved device graph for a target and keys; write it as DOT (and SVG with Graphviz)',
+        help: { command: `npx nx run ${name}:${names.describe} ${targetFlag} [--key=value ...] [--dot]`, example: {} },
+      },
+    },
   };
 
   return {
@@ -79,7 +95,7 @@ export function unikernelProject(configFile: string, options: MiragePluginOption
         name,
         root,
         projectType: 'application',
-        tags: ['type:unikernel'],
+        tags: [UNIKERNEL_TAG],
         targets: { ...targets, ...contributedTargets({ name, root, configSource }) },
       },
     },
@@ -87,14 +103,28 @@ export function unikernelProject(configFile: string, options: MiragePluginOption
 }
 
 /**
+ * Data that config.ts names (`crunch('t')`, `blockOfFile('disk.img')`, a FAT
+ * source folder), read from its source without running it. Data inside the
+ * unikernel's folder is already part of `production`; naming it keeps the
+ * build sound when it lies elsewhere in the workspace.
+ */
+function dataInputs(workspaceRoot: string, root: string): string[] {
+  let dataPaths: readonly string[];
+  try {
+    dataPaths = unikernelFacts(workspaceRoot, root).dataPaths;
+  } catch {
+    // config.ts does not parse: the configure step reports it at its line; the folder stays an input.
+    return [];
+  }
+  return dataPaths.flatMap((p) => [`{workspaceRoot}/${p}`, `{workspaceRoot}/${p}/**/*`]);
+}
+
+/**
  * A change to the plugin changes what every build produces. Inside this
  * repository the plugin is source, outside it an installed package.
  */
 function pluginInputs(workspaceRoot: string): ({ externalDependencies: string[] } | string)[] {
-  const pluginRoot = path.resolve(__dirname, '..', '..');
-  const rel = path.relative(workspaceRoot, pluginRoot);
-  if (!rel.startsWith('..') && !path.isAbsolute(rel) && !rel.split(path.sep).includes('node_modules')) {
-    return [`{workspaceRoot}/${rel.split(path.sep).join('/')}/src/**/*`, `!{workspaceRoot}/${rel.split(path.sep).join('/')}/src/**/*.spec.ts`];
-  }
-  return [{ externalDependencies: ['@mirage-ts/nx-plugin'] }];
+  const rel = pluginSourceRoot(workspaceRoot);
+  if (rel !== undefined) return [`{workspaceRoot}/${rel}/src/**/*`, `!{workspaceRoot}/${rel}/src/**/*.spec.ts`];
+  return [{ externalDependencies: [PLUGIN_PACKAGE] }];
 }
