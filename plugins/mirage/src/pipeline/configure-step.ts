@@ -1,15 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { keyLocator } from '../analysis/key-locator';
 import { generateMainTs } from '../codegen/main-ts';
-import { evaluateConfig } from '../configure/evaluate';
-import { resolveGraph } from '../configure/resolve';
 import type { ResolvedGraph } from '../configure/resolved-graph';
 import { UserError } from '../configure/user-error';
 import type { UnikernelTarget } from '../targets/target';
 import { runBuildSteps } from './build-steps';
 import './device-build-steps';
 import { GRAPH_FILE, MAIN_TS } from './paths';
+import { resolveUnikernel } from './resolve-step';
 
 export interface UnikernelProject {
   readonly workspaceRoot: string;
@@ -33,17 +31,7 @@ export interface ConfigureRequest extends UnikernelProject {
  * device graph, run the devices' build steps and write graph.json and main.ts.
  */
 export async function configureUnikernel(req: ConfigureRequest): Promise<ResolvedGraph> {
-  const evaluated = await evaluateConfig(req.workspaceRoot, req.projectRoot);
-  const graph = resolveGraph({
-    graph: evaluated.graph,
-    locations: evaluated.locations,
-    configFile: evaluated.configFile,
-    registerAt: evaluated.registerAt,
-    project: req.project,
-    target: req.target.name,
-    options: req.keyOptions,
-    locateKey: keyLocator(req.workspaceRoot, evaluated.configFile),
-  });
+  const graph = await resolveUnikernel(req);
   const entries = entryFiles(graph, req);
   await runBuildSteps(graph, { ...req, stagingDir: req.writeDir });
   const paths = { workspaceRoot: req.workspaceRoot, projectRoot: req.projectRoot, outDir: req.outDir };

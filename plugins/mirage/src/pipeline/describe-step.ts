@@ -1,14 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { keyLocator } from '../analysis/key-locator';
-import { evaluateConfig } from '../configure/evaluate';
-import { resolveGraph } from '../configure/resolve';
 import type { ResolvedGraph } from '../configure/resolved-graph';
 import { describeGraph } from '../describe/describe-text';
 import { graphToDot } from '../describe/dot';
 import { renderSvg } from '../describe/graphviz';
 import type { UnikernelTarget } from '../targets/target';
 import type { UnikernelProject } from './configure-step';
+import { resolveUnikernel } from './resolve-step';
 
 export interface DescribeRequest extends UnikernelProject {
   readonly target: UnikernelTarget;
@@ -35,17 +33,7 @@ export function describeDir(workspaceRoot: string, project: string): string {
  * build yet can still be looked at.
  */
 export async function describeUnikernel(req: DescribeRequest): Promise<Description> {
-  const evaluated = await evaluateConfig(req.workspaceRoot, req.projectRoot);
-  const graph = resolveGraph({
-    graph: evaluated.graph,
-    locations: evaluated.locations,
-    configFile: evaluated.configFile,
-    registerAt: evaluated.registerAt,
-    project: req.project,
-    target: req.target.name,
-    options: req.keyOptions,
-    locateKey: keyLocator(req.workspaceRoot, evaluated.configFile),
-  });
+  const graph = await resolveUnikernel(req);
   const dir = describeDir(req.workspaceRoot, req.project);
   fs.mkdirSync(dir, { recursive: true });
   const dot = graphToDot(graph);

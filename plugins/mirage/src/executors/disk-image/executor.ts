@@ -1,11 +1,10 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
 import * as path from 'node:path';
-import { evaluateConfig } from '../../configure/evaluate';
-import { resolveGraph } from '../../configure/resolve';
 import { UserError } from '../../configure/user-error';
 import { blockFiles, imagePath, writeImage } from '../../disk-image/disk-images';
 import { describeSize, imageSize } from '../../disk-image/image-size';
 import { chosenTarget } from '../../pipeline/chosen-target';
+import { resolveUnikernel } from '../../pipeline/resolve-step';
 import { projectOf, runStep, splitOptions } from '../lib/run-step';
 import type { DiskImageExecutorOptions } from './schema';
 
@@ -23,20 +22,11 @@ export default function diskImageExecutor(options: DiskImageExecutorOptions, con
     const unikernelOptions = Object.fromEntries(Object.entries(options).filter(([k]) => !OWN_OPTIONS.has(k)));
     const { keyOptions } = splitOptions(unikernelOptions, target);
 
-    const evaluated = await evaluateConfig(project.workspaceRoot, project.projectRoot);
-    const graph = resolveGraph({
-      graph: evaluated.graph,
-      locations: evaluated.locations,
-      configFile: evaluated.configFile,
-      registerAt: evaluated.registerAt,
-      project: project.project,
-      target: target.name,
-      options: keyOptions,
-    });
+    const graph = await resolveUnikernel({ ...project, target, keyOptions });
     const files = blockFiles(graph);
     if (files.length === 0) {
-      throw new UserError(`${evaluated.configFile} opens no block file for target ${target.name} with these keys, so there is no image to create`, {
-        at: { file: evaluated.configFile },
+      throw new UserError(`${graph.configFile} opens no block file for target ${target.name} with these keys, so there is no image to create`, {
+        at: { file: graph.configFile },
         fix: 'give the --target and keys that choose a blockOfFile(...) device',
       });
     }
