@@ -310,7 +310,7 @@ export class Connection {
   abort(reason: Failure): void {
     if (this.state === 'CLOSED') return;
     if (this.state !== 'SYN-SENT' && this.state !== 'TIME-WAIT') {
-      this.emit(this.sndNxt, TcpFlag.rst | TcpFlag.ack, [], 0);
+      this.emit(this.sndMax, TcpFlag.rst | TcpFlag.ack, [], 0);
     }
     this.teardown(reason);
   }
@@ -815,9 +815,15 @@ export class Connection {
     this.sendAck();
   }
 
+  /**
+   * A segment with no data carries SND.MAX, not SND.NXT: after a timeout
+   * SND.NXT steps back to resend, and the peer, which may hold more than we
+   * know, would find a sequence number behind its RCV.NXT unacceptable and
+   * drop the ACK with it. Both ends stepping back at once would then deadlock.
+   */
   sendAck(): void {
     if (this.state === 'CLOSED' || this.state === 'SYN-SENT') return;
-    this.emit(this.sndNxt, TcpFlag.ack, [], 0);
+    this.emit(this.sndMax, TcpFlag.ack, [], 0);
   }
 
   /** A segment with no payload and no options but timestamps, at `seq` (resets, probes). */
