@@ -59,10 +59,10 @@ export async function echo(flow: Flow): Promise<void> {
   await flow.close();
 }
 
-export async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
+export async function until(what: string, cond: () => boolean, ms = 10_000, detail: () => unknown = () => ''): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what} ${JSON.stringify(detail())}`);
     await new Promise((r) => setTimeout(r, 5));
   }
 }
