@@ -179,6 +179,22 @@ describe('TCP connection state machine', () => {
     void b;
   });
 
+  it('answers unusable segments without data at most every 500 ms, so confused ends cannot ping-pong ACKs', async () => {
+    const link = new BackToBack();
+    const { a } = await link.open();
+    const stray = (seq: number): SentSegment => ({ from: 'b', header: { srcPort: 80, dstPort: 40000, seq, ack: a.sndMax, flags: TcpFlag.ack, window: 1000 }, payload: new Uint8Array(0) });
+    const before = link.log.length;
+    for (let i = 0; i < 5; i++) link.deliver(stray(seqAdd(a.rcvNxt, -1000 - i)));
+    expect(link.transcript(before)).toEqual(['a>b ACK']);
+    expect(link.a.drops.get('tcp.answer-rate-limited')).toBe(4);
+    link.clock.advance(500);
+    link.deliver(stray(seqAdd(a.rcvNxt, -2000)));
+    expect(link.transcript(before)).toEqual(['a>b ACK', 'a>b ACK']);
+    // Old data is always answered: the ACK is what lets a sender that went back move on.
+    link.deliver({ ...stray(seqAdd(a.rcvNxt, -100)), payload: pattern(50) });
+    expect(link.transcript(before)).toEqual(['a>b ACK', 'a>b ACK', 'a>b ACK']);
+  });
+
   it('answers a SYN inside an established connection with a challenge ACK', async () => {
     const link = new BackToBack();
     const { a } = await link.open();

@@ -62,6 +62,8 @@ const DEFAULT_MSS = 536;
 /** RFC 7323 5.5: timestamps older than 24 days are not compared. */
 const PAWS_IDLE_MS = 24 * 24 * 3600 * 1000;
 const MAX_PERSIST_MS = 60_000;
+/** Linux's tcp_invalid_ratelimit: answers to unusable segments without data, at most one per this interval. */
+const UNUSABLE_ANSWER_MS = 500;
 /** Received bytes a read returns at most at once. */
 const READ_MAX = 256 * 1024;
 
@@ -134,6 +136,7 @@ export class Connection {
   private ackNeeded = false;
   private outputQueued = false;
   private synSentAt = 0;
+  private lastUnusableAnswer = -Infinity;
 
   private readonly retransmitTimer: Deadline;
   private readonly delayedAckTimer: Deadline;
@@ -421,8 +424,7 @@ export class Connection {
     // PAWS (RFC 7323 5.3): a segment with an older timestamp is a stale duplicate.
     if (this.tsOk && ts && !(f & TcpFlag.rst) && seqLt(ts.value, this.tsRecent) && this.host.clock.now() - this.tsRecentAt < PAWS_IDLE_MS) {
       drops.count('tcp.paws-rejected');
-      this.ackNeeded = true;
-      return;
+      return this.answerUnusable(seg);
     }
     let payload = seg.payload;
     let seq = seg.seq;
@@ -433,7 +435,7 @@ export class Connection {
     if (!this.acceptable(seq, segLen, wnd)) {
       drops.count('tcp.out-of-window');
       if (this.state === 'TIME-WAIT' && fin) this.lifetimeTimer.set(this.cfg.timeWaitMs);
-      if (!(f & TcpFlag.rst)) this.ackNeeded = true;
+      if (!(f & TcpFlag.rst)) this.answerUnusable(seg);
       return;
     }
     // Trim to the window: what precedes RCV.NXT was received already, what passes the right edge does not fit.
@@ -461,15 +463,14 @@ export class Connection {
       if (seg.seq === this.rcvNxt) this.resetReceived();
       else {
         drops.count('tcp.challenge-ack');
-        this.ackNeeded = true;
+        this.answerUnusable(seg);
       }
       return;
     }
     if (f & TcpFlag.syn) {
       // RFC 5961 4.2: a SYN inside a synchronized connection is answered with a challenge ACK.
       drops.count('tcp.challenge-ack');
-      this.ackNeeded = true;
-      return;
+      return this.answerUnusable(seg);
     }
     if (!(f & TcpFlag.ack)) return drops.count('tcp.no-ack');
     if (this.tsOk && ts && seqLe(seg.seq, this.lastAckSent) && seqGe(ts.value, this.tsRecent)) {
@@ -511,6 +512,22 @@ export class Connection {
     else if (fin && RECEIVING.has(this.state)) this.reorder.finSeq = seqAdd(seq, payload.length);
   }
 
+  /**
+   * An unacceptable segment is answered with an ACK (RFC 9293 3.10.7.4,
+   * RFC 5961's challenge ACKs), but for ones without data or FIN at most
+   * every 500 ms, as Linux does: two ends that disagree about the sequence
+   * space cannot then bounce ACKs off each other as fast as the link goes.
+   */
+  private answerUnusable(seg: IncomingSegment): void {
+    const carries = seg.payload.length > 0 || (seg.flags & TcpFlag.fin) !== 0;
+    if (!carries || seg.flags & TcpFlag.syn) {
+      const now = this.host.clock.now();
+      if (now - this.lastUnusableAnswer < UNUSABLE_ANSWER_MS) return this.host.drops.count('tcp.answer-rate-limited');
+      this.lastUnusableAnswer = now;
+    }
+    this.ackNeeded = true;
+  }
+
   /** RFC 9293 3.10.7.4's four cases, with the zero-window allowance for ACKs and resets. */
   private acceptable(seq: number, segLen: number, wnd: number): boolean {
     const nxt = this.rcvNxt;
@@ -526,7 +543,7 @@ export class Connection {
     if (seqGt(ack, this.sndMax)) {
       // Acknowledges something never sent (RFC 5961 5.2 too): answer with an ACK, drop it.
       this.host.drops.count('tcp.ack-unsent');
-      this.ackNeeded = true;
+      this.answerUnusable(seg);
       return false;
     }
     const window = seg.window << this.sndShift;
@@ -636,7 +653,9 @@ export class Connection {
       this.host.drops.count('tcp.memory-limit');
       return false;
     }
-    this.ready.push(Uint8Array.prototype.slice.call(payload) as Uint8Array);
+    const copy = Buffer.allocUnsafe(payload.length);
+    copy.set(payload);
+    this.ready.push(copy);
     this.readyBytes += payload.length;
     return true;
   }
