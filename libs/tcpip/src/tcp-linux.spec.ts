@@ -218,6 +218,17 @@ print(n)`;
     await until('the connection to go', () => stack.tcpStats().bufferedBytes === 0);
   }, 60_000);
 
+  it('closes first: Linux reads the bytes, then end-of-stream; the stack holds TIME-WAIT', async () => {
+    const before = stack.tcpStats().byState['TIME-WAIT'] ?? 0;
+    await stack.listenTcpv4(9005, async (flow) => {
+      await flow.write(Buffer.from('bye\n'));
+      await flow.close();
+    });
+    expect(await sh('nc -d 10.0.0.2 9005')).toBe('bye\n');
+    await until('TIME-WAIT', () => (stack.tcpStats().byState['TIME-WAIT'] ?? 0) === before + 1, 10_000, () => stack.tcpStats());
+    expect(await sh("ss -Htan state time-wait '( dport = :9005 )'")).toBe('');
+  });
+
   it('lets Linux close first: the stack still answers, then closes (CLOSE-WAIT, LAST-ACK)', async () => {
     await stack.listenTcpv4(9004, async (flow) => {
       const got = await drain(flow); // up to Linux's FIN

@@ -7,6 +7,9 @@ import { drain, echo, exchange, pour, readBytes, sha256, until } from './testing
 import { ipFrame } from './testing/frames';
 import { RecordingConsole } from './testing/recording-console';
 import { formatIpv4 } from './wire/address';
+import { emitArp } from './wire/arp';
+import { emitEthernet } from './wire/ethernet';
+import { emitIcmpHeader, fillIcmpChecksum, IcmpType, UnreachableCode } from './wire/icmpv4';
 import { emitTcp, TcpFlag } from './wire/tcp';
 
 /**
@@ -206,6 +209,40 @@ describe('TCP between two direct stacks on the memory switch', () => {
       expect(twice.ok || twice.error.kind).toBe('in-use');
     } finally {
       await close();
+    }
+  });
+
+  it('gives up connecting when an ICMP error about its SYN comes back', async () => {
+    const sw = new MemorySwitch({ seed: 5 });
+    const client = await DirectStackv4.connect(new RecordingConsole(), sw.connect('02:00:00:00:00:0b'), false, '10.0.0.3/24', '', quiet);
+    // A raw port stands for a router: it answers ARP for 10.0.0.2 and every SYN with an ICMP destination-unreachable.
+    const router = sw.connect('02:00:00:00:00:01');
+    const routerMac = 0x020000000001;
+    const codes = [UnreachableCode.host, UnreachableCode.port];
+    void router.listen((frame) => {
+      if (frame[12] === 0x08 && frame[13] === 0x06) {
+        const reply = new Uint8Array(42);
+        emitEthernet(reply, 0, 0x02000000000b, routerMac, 0x0806);
+        emitArp(reply, 14, 2, routerMac, 0x0a000002, 0x02000000000b, 0x0a000003);
+        void router.write(reply);
+      } else if (frame[12] === 0x08 && frame[23] === 6) {
+        const quoted = frame.subarray(14, 14 + 20 + 8);
+        const icmp = new Uint8Array(8 + quoted.length);
+        emitIcmpHeader(icmp, 0, IcmpType.unreachable, codes.shift() ?? UnreachableCode.host, 0);
+        icmp.set(quoted, 8);
+        fillIcmpChecksum(icmp, 0, icmp.length);
+        void router.write(ipFrame({ dstMac: '02:00:00:00:00:0b', srcMac: '02:00:00:00:00:01', src: '10.0.0.2', dst: '10.0.0.3', protocol: 1, payload: icmp }));
+      }
+    });
+    try {
+      const host = await client.tcpv4().connect({ address: '10.0.0.2', port: 80 });
+      expect(host).toEqual({ ok: false, error: { kind: 'unreachable', message: 'TCP 10.0.0.2.80 is unreachable (ICMP unreachable code 1)' } });
+      const port = await client.tcpv4().connect({ address: '10.0.0.2', port: 81 });
+      expect(port).toEqual({ ok: false, error: { kind: 'refused', message: 'TCP 10.0.0.2.81 refused the connection (ICMP unreachable code 3)' } });
+      expect(client.tcpStats().connections).toBe(0);
+    } finally {
+      await client.disconnect();
+      await sw.close();
     }
   });
 
