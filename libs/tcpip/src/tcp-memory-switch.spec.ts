@@ -101,6 +101,8 @@ describe('TCP between two direct stacks on the memory switch', () => {
         pour(server, down, { close: false }),
       ]);
       await Promise.all([client.close(), server.close()]);
+      // Every byte held for sending, reordering or reading was given back.
+      await until('the buffers to empty', () => a.tcpStats().bufferedBytes === 0 && b.tcpStats().bufferedBytes === 0, 30_000, () => [a.tcpStats(), b.tcpStats()]);
       expect(gotUp).toEqual({ bytes: up.length, sha256: sha256(up) });
       expect(gotDown).toEqual({ bytes: down.length, sha256: sha256(down) });
       const s = sw.stats();

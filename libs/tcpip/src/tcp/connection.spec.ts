@@ -263,6 +263,23 @@ describe('TCP connection state machine', () => {
     expect(b.rcvNxt).toBe(a.sndNxt);
   });
 
+  it('gives back the memory of held pieces that an in-order segment overlapped', async () => {
+    const link = new BackToBack();
+    const { a, b } = await link.open();
+    const data = pattern(4 * 1448);
+    writeSome(a, data);
+    await flushMicrotasks();
+    const segs = link.takeInFlight();
+    link.deliver(segs[2]); // held ahead of RCV.NXT
+    expect(link.b.memoryUsed).toBe(1448);
+    // A retransmission that coalesced the first three segments covers the held one.
+    link.deliver({ ...segs[0], payload: Buffer.concat([segs[0].payload, segs[1].payload, segs[2].payload]) });
+    link.deliver(segs[3]);
+    expectBytes(readAll(b), data);
+    expect(link.b.memoryUsed).toBe(0);
+    void a;
+  });
+
   it('delays a lone ACK by 40 ms but acknowledges every second segment at once', async () => {
     const link = new BackToBack();
     const { a } = await link.open();

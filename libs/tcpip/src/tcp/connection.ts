@@ -624,7 +624,11 @@ export class Connection {
       this.rcvNxt = seqAdd(this.rcvNxt, payload.length);
       const held = this.reorder.count;
       if (held > 0) {
-        this.rcvNxt = this.reorder.drain(this.rcvNxt, (d) => this.deliver(d));
+        this.rcvNxt = this.reorder.drain(
+          this.rcvNxt,
+          (d) => this.deliver(d),
+          (n) => this.host.release(n),
+        );
         // Filling a hole is acknowledged at once (RFC 5681 4.2), so the sender's recovery ends quickly.
         this.ackNeeded = true;
       } else if (++this.segmentsUnacked >= 2) {

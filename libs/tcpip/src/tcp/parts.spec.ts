@@ -77,11 +77,18 @@ describe('ReorderQueue', () => {
     expect(q.insert(seqAdd(base, 25), stream.subarray(25, 35))).toBe(0);
     expect(q.bytes).toBe(60);
     const out: Uint8Array[] = [];
-    expect(q.drain(base, (d) => out.push(d))).toBe(base); // nothing at base yet
-    const nxt = q.drain(seqAdd(base, 15), (d) => out.push(Uint8Array.from(d)));
+    let discarded = 0;
+    const discard = (n: number) => (discarded += n);
+    expect(q.drain(base, (d) => out.push(d), discard)).toBe(base); // nothing at base yet
+    const nxt = q.drain(seqAdd(base, 15), (d) => out.push(Uint8Array.from(d)), discard);
     expect(nxt).toBe(seqAdd(base, 70));
     expect(Buffer.concat(out)).toEqual(Buffer.from(stream.subarray(15, 70)));
+    expect(discarded).toBe(5); // 10..15 came in order already
     expect(q.bytes).toBe(0);
+    // A piece the in-order stream overtook entirely is discarded whole.
+    q.insert(200, stream.subarray(0, 10));
+    expect(q.drain(300, () => undefined, discard)).toBe(300);
+    expect(discarded).toBe(15);
   });
 
   it('refuses pieces beyond its limit, so scattered segments cannot grow it', () => {

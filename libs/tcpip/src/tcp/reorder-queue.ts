@@ -62,19 +62,27 @@ export class ReorderQueue {
 
   /**
    * Takes the pieces that now continue the stream at `rcvNxt`, in order,
-   * passing each (trimmed) to `deliver`; returns the new RCV.NXT.
+   * passing each (trimmed) to `deliver`; returns the new RCV.NXT. Bytes held
+   * that the stream already covers (an in-order segment that overlapped
+   * them) are counted to `discarded`, so the caller can give their memory back.
    */
-  drain(rcvNxt: number, deliver: (data: Uint8Array) => void): number {
+  drain(rcvNxt: number, deliver: (data: Uint8Array) => void, discarded: (bytes: number) => void): number {
     let nxt = rcvNxt;
+    let dropped = 0;
     while (this.pieces.length > 0 && seqLe(this.pieces[0].seq, nxt)) {
       const p = this.pieces.shift() as Piece;
       this.held -= p.data.length;
       const pEnd = seqAdd(p.seq, p.data.length);
       if (seqGt(pEnd, nxt)) {
-        deliver(p.data.subarray(seqDiff(nxt, p.seq)));
+        const skip = seqDiff(nxt, p.seq);
+        dropped += skip;
+        deliver(p.data.subarray(skip));
         nxt = pEnd;
+      } else {
+        dropped += p.data.length;
       }
     }
+    if (dropped > 0) discarded(dropped);
     return nxt;
   }
 
