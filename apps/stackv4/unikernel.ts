@@ -34,7 +34,7 @@ export class Main {
       else await c.log(yellow(`read: ${r.value.length} "${printable(r.value)}"`));
       await flow.close();
     });
-    // A port someone holds ends the unikernel; a stack without TCP (the direct one, for now) still serves UDP.
+    // A port someone holds ends the unikernel; any other TCP failure is reported and UDP is still served.
     if (!tcp.ok && (tcp.error.kind === 'in-use' || tcp.error.kind === 'denied')) throw new Error(`${tcp.error.message} (--tcp-port=N)`);
     if (!tcp.ok) await c.log(red(`TCP: ${tcp.error.message}`));
 

@@ -11,6 +11,7 @@ export { Ipv4Layer, type Ipv4Options } from './ipv4';
 export { Reassembler, type ReassemblyOptions } from './reassembly';
 export { Icmpv4Layer, type Icmpv4Options } from './icmpv4';
 export { UdpLayer } from './udp';
-export { ClosedTcp } from './tcp-closed';
+export { TcpLayer, type TcpStats } from './tcp/layer';
+export { type TcpSettings } from './tcp/config';
 export { DhcpClient, type DhcpClientOptions } from './dhcp-client';
 export { DirectStackv4, type DirectStackOptions } from './stack';

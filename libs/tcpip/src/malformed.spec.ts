@@ -7,6 +7,9 @@ import { emitArp } from './wire/arp';
 import { emitEthernet } from './wire/ethernet';
 import { Icmpv4View, IcmpType } from './wire/icmpv4';
 import { Ipv4Option, Ipv4View } from './wire/ipv4';
+import { parseIpv4 } from './wire/address';
+import { checksum, pseudoHeaderSum } from './wire/checksum';
+import { emitTcp, TcpFlag, tcpHeaderLength, type TcpOptions } from './wire/tcp';
 
 /**
  * Bad input of every kind is dropped and counted under its own reason; none
@@ -109,6 +112,28 @@ describe('malformed input', () => {
     const tcp = new Uint8Array(20);
     tcp[12] = 0x50;
     cases.push(['tcp.bad-checksum', good({ protocol: 6, payload: tcp })]);
+    // Segments whose checksum is right but whose header is not.
+    const src = parseIpv4(PEER_IP) as number;
+    const dst = parseIpv4('10.0.0.2') as number;
+    const segment = (flags: number, options?: TcpOptions, damage?: (t: Uint8Array) => void, srcPort = 40000) => {
+      const t = new Uint8Array(tcpHeaderLength(options));
+      emitTcp(t, 0, { srcPort, dstPort: 8080, seq: 1, ack: 0, flags, window: 100, options }, 0, src, dst);
+      if (damage) {
+        damage(t);
+        t[16] = t[17] = 0;
+        const sum = checksum(t, 0, t.length, pseudoHeaderSum(src, dst, 6, t.length));
+        t[16] = sum >>> 8;
+        t[17] = sum & 0xff;
+      }
+      return good({ protocol: 6, payload: t });
+    };
+    cases.push(['tcp.bad-flags', segment(TcpFlag.syn | TcpFlag.fin)]);
+    cases.push(['tcp.bad-flags', segment(TcpFlag.syn | TcpFlag.rst)]);
+    cases.push(['tcp.bad-flags', segment(TcpFlag.psh | TcpFlag.urg)]); // no SYN, ACK or RST: nothing a TCP sends
+    cases.push(['tcp.bad-header-length', segment(TcpFlag.syn, undefined, (t) => (t[12] = 0x40))]);
+    cases.push(['tcp.truncated', segment(TcpFlag.syn, undefined, (t) => (t[12] = 0x80))]);
+    cases.push(['tcp.bad-options', segment(TcpFlag.syn, { mss: 1460 }, (t) => (t[21] = 9))]);
+    cases.push(['tcp.bad-port', segment(TcpFlag.syn, undefined, undefined, 0)]);
 
     for (const [, frame] of cases) expect(() => feed(frame)).not.toThrow();
     const expected: Record<string, number> = {};

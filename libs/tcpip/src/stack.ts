@@ -20,7 +20,8 @@ import { EthernetLayer } from './ethernet';
 import { Icmpv4Layer, type Icmpv4Options } from './icmpv4';
 import { Ipv4Layer, type Ipv4Options } from './ipv4';
 import { consoleLog, type Log } from './log';
-import { ClosedTcp } from './tcp-closed';
+import type { TcpSettings } from './tcp/config';
+import { TcpLayer, type TcpStats } from './tcp/layer';
 import { UdpLayer } from './udp';
 import { formatIpv4, parseIpv4, parseIpv4Prefix } from './wire/address';
 
@@ -30,15 +31,14 @@ export interface DirectStackOptions {
   readonly ipv4?: Ipv4Options;
   readonly icmp?: Icmpv4Options;
   readonly dhcp?: DhcpClientOptions;
+  readonly tcp?: TcpSettings;
   /** Where log lines go instead of the console (e.g. to keep a benchmark quiet). */
   readonly log?: Log;
 }
 
-const TCP_NOT_YET = 'TCP is not available in the direct stack yet (ARP, IPv4, ICMP and UDP are)';
-
 /**
- * The direct stack (`--net=direct`): our own Ethernet, ARP, IPv4, ICMP, UDP
- * and DHCP client over a Network. It logs what MirageOS's stack logs, and a
+ * The direct stack (`--net=direct`): our own Ethernet, ARP, IPv4, ICMP, UDP,
+ * TCP and DHCP client over a Network. It logs what MirageOS's stack logs, and a
  * packet can never make it throw: what cannot be parsed is counted in
  * `drops()` and forgotten.
  */
@@ -48,6 +48,7 @@ export class DirectStackv4 implements Stackv4 {
   readonly ip: Ipv4Layer;
   readonly icmp: Icmpv4Layer;
   readonly udp: UdpLayer;
+  readonly tcp: TcpLayer;
   private readonly dropCounters: DropCounters;
   private dhcpClient: DhcpClient | undefined;
   private readonly listening: Promise<Result<void, NetError>>;
@@ -64,7 +65,7 @@ export class DirectStackv4 implements Stackv4 {
     this.ip = new Ipv4Layer(this.ethernet, this.arp, this.dropCounters, options.ipv4);
     this.icmp = new Icmpv4Layer(this.ip, this.dropCounters, log, options.icmp);
     this.udp = new UdpLayer(this.ip, this.icmp, this.dropCounters, log);
-    new ClosedTcp(this.ip, this.dropCounters);
+    this.tcp = new TcpLayer(this.ip, this.icmp, this.dropCounters, log, options.tcp);
     let internalErrorLogged = false;
     this.listening = network.listen((frame) => {
       try {
@@ -117,8 +118,8 @@ export class DirectStackv4 implements Stackv4 {
     return Promise.resolve(this.disconnected ? fail('disconnected', 'the stack is disconnected') : this.udp.listen(port, callback));
   }
 
-  listenTcpv4(_port: number, _callback: TcpCallback): Promise<Result<void, NetError>> {
-    return Promise.resolve(fail('io', TCP_NOT_YET));
+  listenTcpv4(port: number, callback: TcpCallback): Promise<Result<void, NetError>> {
+    return Promise.resolve(this.disconnected ? fail('disconnected', 'the stack is disconnected') : this.tcp.listen(port, callback));
   }
 
   udpv4(): Udpv4 {
@@ -126,7 +127,7 @@ export class DirectStackv4 implements Stackv4 {
   }
 
   tcpv4(): Tcpv4 {
-    return { connect: async (): Promise<Result<Flow, NetError>> => fail('io', TCP_NOT_YET) };
+    return this.tcp;
   }
 
   ipv4Addresses(): string[] {
@@ -137,6 +138,11 @@ export class DirectStackv4 implements Stackv4 {
   /** The DHCP lease in use, or null for a static configuration. */
   lease(): DhcpLease | null {
     return this.dhcpClient?.lease() ?? null;
+  }
+
+  /** TCP connections by state and the bytes they buffer. */
+  tcpStats(): TcpStats {
+    return this.tcp.stats();
   }
 
   /** Packets dropped so far, by reason (`ipv4.bad-checksum`: 3, ...). */
@@ -152,6 +158,7 @@ export class DirectStackv4 implements Stackv4 {
     if (this.disconnected) return;
     this.disconnected = true;
     this.dhcpClient?.stop();
+    this.tcp.disconnect();
     this.icmp.disconnect();
     await this.arp.disconnect();
     await this.ip.disconnect();

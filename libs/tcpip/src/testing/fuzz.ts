@@ -45,6 +45,13 @@ export class FrameFuzzer {
     };
     const syn = new Uint8Array(40);
     emitTcp(syn, 0, { srcPort: 40000, dstPort: 8080, seq: 1, ack: 0, flags: TcpFlag.syn, window: 1000, options: { mss: 1460, sackPermitted: true, timestamp: { value: 1, echo: 0 }, windowScale: 7 } }, 0, parseIpv4(peer.ip) as number, parseIpv4(target.ip) as number);
+    // Segments for an established-looking connection on the listening port: data, FIN, RST.
+    const segment = (flags: number, data: Uint8Array) => {
+      const t = new Uint8Array(32 + data.length);
+      t.set(data, 32);
+      emitTcp(t, 0, { srcPort: 40000, dstPort: 8080, seq: 2, ack: 12345, flags, window: 500, options: { timestamp: { value: 9, echo: 1 } } }, data.length, parseIpv4(peer.ip) as number, parseIpv4(target.ip) as number);
+      return t;
+    };
     const dhcp = emitDhcp({ op: DhcpOp.reply, xid: 7, yiaddr: parseIpv4(target.ip) as number, chaddr: parseMac(target.mac) as number, options: [byteOption(DhcpOptionCode.messageType, DhcpMessageType.offer), ipOption(DhcpOptionCode.serverId, parseIpv4(peer.ip) as number)] });
     const big = new Uint8Array(2000).fill(0x5a);
     const bigUdp = udpDatagram(peer.ip, target.ip, 1234, 53, big);
@@ -58,6 +65,9 @@ export class FrameFuzzer {
       ipFrame({ ...base, protocol: 17, payload: bigUdp.subarray(0, 1480), id: 77, moreFragments: true }),
       ipFrame({ ...base, protocol: 17, payload: bigUdp.subarray(1480), id: 77, fragmentOffset: 1480 }),
       ipFrame({ ...base, protocol: 6, payload: syn }),
+      ipFrame({ ...base, protocol: 6, payload: segment(TcpFlag.ack | TcpFlag.psh, Buffer.from('hello tcp world')) }),
+      ipFrame({ ...base, protocol: 6, payload: segment(TcpFlag.ack | TcpFlag.fin, new Uint8Array(0)) }),
+      ipFrame({ ...base, protocol: 6, payload: segment(TcpFlag.rst, new Uint8Array(0)) }),
       ipFrame({ ...base, dst: '255.255.255.255', dstMac: 'ff:ff:ff:ff:ff:ff', protocol: 17, payload: udpDatagram(peer.ip, '255.255.255.255', 67, 68, dhcp) }),
     ];
   }

@@ -1,0 +1,945 @@
+import type { NetError, Result } from '@mirage-ts/types';
+import type { DropCounters } from '../drops';
+import { TcpFlag, type TcpHeaderFields, type TcpOptions } from '../wire/tcp';
+import type { TcpConfig } from './config';
+import { windowShiftFor } from './config';
+import { NewReno } from './congestion';
+import type { ConnectionId } from './isn';
+import { ReorderQueue } from './reorder-queue';
+import { RttEstimator } from './rtt';
+import { SendBuffer } from './send-buffer';
+import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt } from './seq';
+import { Deadline, type TcpClock } from './timer';
+
+export type TcpState =
+  | 'SYN-SENT'
+  | 'SYN-RECEIVED'
+  | 'ESTABLISHED'
+  | 'FIN-WAIT-1'
+  | 'FIN-WAIT-2'
+  | 'CLOSE-WAIT'
+  | 'CLOSING'
+  | 'LAST-ACK'
+  | 'TIME-WAIT'
+  | 'CLOSED';
+
+/** A received segment, already checked by the wire view; `payload` is only valid during the call. */
+export interface IncomingSegment {
+  readonly seq: number;
+  readonly ack: number;
+  readonly flags: number;
+  readonly window: number;
+  readonly payload: Uint8Array;
+  readonly options: TcpOptions;
+}
+
+/** What a connection needs from the TCP layer around it. */
+export interface ConnectionHost {
+  readonly clock: TcpClock;
+  readonly drops: DropCounters;
+  /** Sends one segment; the payload views are copied into the frame when it is built. */
+  transmit(conn: Connection, header: TcpHeaderFields, payload: readonly Uint8Array[], length: number): Promise<Result<void, NetError>>;
+  /** Takes `bytes` from the stack-wide buffer budget; false when it is spent. */
+  reserve(bytes: number): boolean;
+  release(bytes: number): void;
+  /** Bytes left in the stack-wide budget. */
+  available(): number;
+  /** The budget, not the connection's own buffer, keeps a writer waiting: call `notify` when it frees up. */
+  waitForMemory(conn: Connection): void;
+  established(conn: Connection): void;
+  /** The connection reached CLOSED: the layer forgets it. */
+  closed(conn: Connection): void;
+}
+
+/** Why a connection ended, for its flow. */
+export type Failure = NetError;
+
+/** The IPv4 and TCP headers without options. */
+const HEADERS = 40;
+const TIMESTAMP_OPTION = 12;
+/** RFC 9293 3.7.1: the MSS to assume when the peer sends none. */
+const DEFAULT_MSS = 536;
+/** RFC 7323 5.5: timestamps older than 24 days are not compared. */
+const PAWS_IDLE_MS = 24 * 24 * 3600 * 1000;
+const MAX_PERSIST_MS = 60_000;
+/** Linux's tcp_invalid_ratelimit: answers to unusable segments without data, at most one per this interval. */
+const UNUSABLE_ANSWER_MS = 500;
+/** Received bytes a read returns at most at once. */
+const READ_MAX = 256 * 1024;
+
+const SYNCHRONIZED_SENDING: ReadonlySet<TcpState> = new Set(['ESTABLISHED', 'CLOSE-WAIT', 'FIN-WAIT-1', 'CLOSING', 'LAST-ACK']);
+const RECEIVING: ReadonlySet<TcpState> = new Set(['ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2']);
+
+/**
+ * One TCP connection (RFC 9293's TCB and its event processing): the state
+ * machine, sending with retransmission and congestion control, receiving
+ * with reordering and window management, and its timers. It never throws on
+ * a segment; whatever it refuses is counted.
+ */
+export class Connection {
+  state: TcpState;
+  readonly id: ConnectionId;
+  /** Set by the layer: the listener a passive connection came from. */
+  listener: unknown;
+  /** Told whenever a reader or a writer may make progress. */
+  onChange: (() => void) | undefined;
+  /** Why the connection failed (reset, timeout, refused), once it has. */
+  error: Failure | undefined;
+  /** The peer's FIN arrived and every byte before it was received. */
+  peerFinished = false;
+
+  readonly iss: number;
+  irs = 0;
+  sndUna: number;
+  sndNxt: number;
+  /** The highest sequence number sent so far (SND.NXT moves back after a timeout). */
+  sndMax: number;
+  sndWnd = 0;
+  private sndWl1 = 0;
+  private sndWl2 = 0;
+  private maxSndWnd = 0;
+  /** Sequence number of the send buffer's first byte. */
+  private sndBase: number;
+  private sndShift = 0;
+  private rcvShift = 0;
+  /** Payload bytes per segment we send (the peer's MSS, less our options). */
+  sndMss = DEFAULT_MSS;
+  rcvNxt = 0;
+  /** The right edge of the window last advertised; it never moves left (RFC 9293 3.8.6.2.2). */
+  private rcvAdvRight = 0;
+
+  private readonly sendBuffer = new SendBuffer();
+  private finQueued = false;
+  private finSeq = 0;
+  private readonly ready: Uint8Array[] = [];
+  private readyBytes = 0;
+  /** Whether the ready bytes count against the stack-wide budget (not once the connection is gone). */
+  private readyCounted = true;
+  private readonly reorder: ReorderQueue;
+  private readClosed = false;
+
+  private tsOk = false;
+  private tsRecent = 0;
+  private tsRecentAt = 0;
+  private readonly tsOffset = Math.floor(Math.random() * 0x1_0000_0000);
+  private lastAckSent = 0;
+  private windowScaleOk = false;
+
+  readonly rtt: RttEstimator;
+  readonly cc: NewReno;
+  private timing = false;
+  private timedSeq = 0;
+  private timedAt = 0;
+  private retries = 0;
+  private probes = 0;
+  private segmentsUnacked = 0;
+  private ackNeeded = false;
+  private outputQueued = false;
+  private synSentAt = 0;
+  private lastUnusableAnswer = -Infinity;
+
+  private readonly retransmitTimer: Deadline;
+  private readonly delayedAckTimer: Deadline;
+  private readonly persistTimer: Deadline;
+  /** TIME-WAIT, and the FIN timeout of a connection closed locally. */
+  private readonly lifetimeTimer: Deadline;
+
+  private constructor(
+    private readonly host: ConnectionHost,
+    private readonly cfg: TcpConfig,
+    id: ConnectionId,
+    iss: number,
+    /** The MSS we announce: the link MTU less the headers. */
+    private readonly rcvMss: number,
+    /** Opened by us (connect), rather than accepted. */
+    readonly active: boolean,
+    state: TcpState,
+  ) {
+    this.id = id;
+    this.state = state;
+    this.iss = iss;
+    this.sndUna = iss;
+    this.sndNxt = iss;
+    this.sndMax = iss;
+    this.sndBase = seqAdd(iss, 1);
+    this.reorder = new ReorderQueue(cfg.reorderPieces);
+    this.rtt = new RttEstimator(cfg.rtt);
+    this.cc = new NewReno(DEFAULT_MSS, iss);
+    const clock = host.clock;
+    this.retransmitTimer = new Deadline(clock, () => this.retransmitTimeout());
+    this.delayedAckTimer = new Deadline(clock, () => this.ackNow());
+    this.persistTimer = new Deadline(clock, () => this.persistTimeout());
+    this.lifetimeTimer = new Deadline(clock, () => this.lifetimeEnded());
+  }
+
+  /** Active open: sends a SYN (SYN-SENT). */
+  static connect(host: ConnectionHost, cfg: TcpConfig, id: ConnectionId, iss: number, mss: number): Connection {
+    const c = new Connection(host, cfg, id, iss, mss, true, 'SYN-SENT');
+    c.sendSyn();
+    return c;
+  }
+
+  /** Passive open: answers `syn` with a SYN-ACK (SYN-RECEIVED). */
+  static accept(host: ConnectionHost, cfg: TcpConfig, id: ConnectionId, iss: number, mss: number, syn: IncomingSegment): Connection {
+    const c = new Connection(host, cfg, id, iss, mss, false, 'SYN-RECEIVED');
+    c.synReceived(syn);
+    c.sendSyn();
+    return c;
+  }
+
+  /**
+   * A connection whose SYN-ACK came from a SYN cookie: the ACK completing the
+   * handshake arrived, and the cookie kept the peer's MSS and window scale.
+   */
+  static fromCookie(
+    host: ConnectionHost,
+    cfg: TcpConfig,
+    id: ConnectionId,
+    iss: number,
+    mss: number,
+    ack: IncomingSegment,
+    peer: { readonly mss: number; readonly windowScale: number | undefined },
+  ): Connection {
+    const c = new Connection(host, cfg, id, iss, mss, false, 'ESTABLISHED');
+    c.irs = seqAdd(ack.seq, -1);
+    c.rcvNxt = ack.seq;
+    c.rcvAdvRight = seqAdd(c.rcvNxt, Math.min(cfg.receiveBuffer, 0xffff));
+    c.lastAckSent = c.rcvNxt;
+    if (peer.windowScale !== undefined && cfg.windowScaling) {
+      c.windowScaleOk = true;
+      c.sndShift = peer.windowScale;
+      c.rcvShift = windowShiftFor(cfg.receiveBuffer);
+    }
+    c.setSendMss(peer.mss);
+    c.sndNxt = c.sndMax = seqAdd(iss, 1);
+    c.sndUna = seqAdd(iss, 1);
+    c.sndWnd = ack.window << c.sndShift;
+    c.maxSndWnd = c.sndWnd;
+    c.sndWl1 = ack.seq;
+    c.sndWl2 = ack.ack;
+    return c;
+  }
+
+  // --- what the flow uses ---
+
+  /** Bytes a writer may hand over now. */
+  sendSpace(): number {
+    if (this.finQueued || !SYNCHRONIZED_SENDING.has(this.state)) return 0;
+    const own = this.cfg.sendBuffer - this.sendBuffer.length;
+    const shared = this.host.available();
+    if (shared <= 0 && own > 0) this.host.waitForMemory(this);
+    return Math.max(0, Math.min(own, shared));
+  }
+
+  /** Wakes the flow (the stack-wide budget freed up). */
+  notify(): void {
+    this.changed();
+  }
+
+  /** Ends the connection without a segment (an ICMP error, a TIME-WAIT reused, a SYN-ACK nobody answered). */
+  forget(reason?: Failure): void {
+    this.teardown(reason);
+  }
+
+  /**
+   * Whether a new SYN may end this TIME-WAIT early (RFC 6191): its
+   * timestamp, or else its sequence number, is newer than anything of the
+   * old connection.
+   */
+  acceptsNewSyn(seg: IncomingSegment): boolean {
+    if (this.state !== 'TIME-WAIT') return false;
+    const ts = seg.options.timestamp;
+    if (this.tsOk && ts) return seqGt(ts.value, this.tsRecent);
+    return seqGt(seg.seq, this.rcvNxt);
+  }
+
+  /** Whether writes are still possible at all (not closed, not failed). */
+  get writable(): boolean {
+    return !this.finQueued && SYNCHRONIZED_SENDING.has(this.state) && this.state !== 'FIN-WAIT-1' && this.state !== 'CLOSING' && this.state !== 'LAST-ACK';
+  }
+
+  /** Copies `n` bytes (at most `sendSpace()`) into the send buffer; they go out on the next turn. */
+  write(data: Uint8Array, from: number, n: number): void {
+    if (n <= 0) return;
+    if (!this.host.reserve(n)) throw new RangeError('write beyond sendSpace()');
+    this.sendBuffer.append(data, from, n);
+    this.scheduleOutput();
+  }
+
+  /** Received bytes, in order, or undefined when none wait. */
+  read(): Uint8Array | undefined {
+    if (this.readyBytes === 0) return undefined;
+    let chunk: Uint8Array;
+    if (this.ready.length === 1 || this.ready[0].length >= READ_MAX) {
+      chunk = this.ready.shift() as Uint8Array;
+    } else {
+      let n = 0;
+      let k = 0;
+      while (k < this.ready.length && n + this.ready[k].length <= READ_MAX) n += this.ready[k++].length;
+      chunk = Buffer.concat(this.ready.splice(0, k), n);
+    }
+    this.readyBytes -= chunk.length;
+    if (this.readyCounted) this.host.release(chunk.length);
+    this.windowOpened();
+    return chunk;
+  }
+
+  /** Sends a FIN after the bytes already written (the local side is done sending). */
+  shutdown(): void {
+    if (this.finQueued) return;
+    if (this.state === 'ESTABLISHED') this.state = 'FIN-WAIT-1';
+    else if (this.state === 'CLOSE-WAIT') this.state = 'LAST-ACK';
+    else return;
+    this.finQueued = true;
+    this.finSeq = seqAdd(this.sndBase, this.sendBuffer.length);
+    // Nobody will read any more: bound how long the peer may take to finish.
+    if (this.readClosed) this.lifetimeTimer.set(this.cfg.finTimeoutMs);
+    this.output();
+  }
+
+  /** The local side will not read any more: received bytes are acknowledged and dropped. */
+  closeReading(): void {
+    if (this.readClosed) return;
+    this.readClosed = true;
+    this.host.release((this.readyCounted ? this.readyBytes : 0) + this.reorder.bytes);
+    this.ready.length = 0;
+    this.readyBytes = 0;
+    this.reorder.clear();
+    if (this.finQueued) this.lifetimeTimer.set(this.cfg.finTimeoutMs);
+    this.windowOpened();
+  }
+
+  /** Ends the connection at once with a reset (RFC 9293 3.10.5 ABORT). */
+  abort(reason: Failure): void {
+    if (this.state === 'CLOSED') return;
+    if (this.state !== 'SYN-SENT' && this.state !== 'TIME-WAIT') {
+      this.emit(this.sndMax, TcpFlag.rst | TcpFlag.ack, [], 0);
+    }
+    this.teardown(reason);
+  }
+
+  /** Bytes this connection holds in its buffers. */
+  get bufferedBytes(): number {
+    return this.sendBuffer.length + this.readyBytes + this.reorder.bytes;
+  }
+
+  // --- segment arrival (RFC 9293 3.10.7) ---
+
+  input(seg: IncomingSegment): void {
+    if (this.state === 'CLOSED') return;
+    if (this.state === 'SYN-SENT') this.inputSynSent(seg);
+    else this.inputSynchronized(seg);
+    if (this.isClosed()) return;
+    this.output();
+    if (this.ackNeeded) this.sendAck();
+  }
+
+  private inputSynSent(seg: IncomingSegment): void {
+    const f = seg.flags;
+    if (f & TcpFlag.ack && (seqLe(seg.ack, this.iss) || seqGt(seg.ack, this.sndMax))) {
+      this.host.drops.count('tcp.bad-ack');
+      if (!(f & TcpFlag.rst)) this.emitBare(seg.ack, TcpFlag.rst);
+      return;
+    }
+    if (f & TcpFlag.rst) {
+      if (f & TcpFlag.ack) this.teardown({ kind: 'refused', message: `${this.name} refused the connection` });
+      return;
+    }
+    if (!(f & TcpFlag.syn)) return this.host.drops.count('tcp.unexpected');
+    this.synReceived(seg);
+    if (f & TcpFlag.ack) {
+      this.acceptSynAck(seg);
+      this.ackNeeded = true;
+      this.becomeEstablished();
+    } else {
+      // Simultaneous open (RFC 9293 figure 8): answer with our SYN again, now with an ACK.
+      this.state = 'SYN-RECEIVED';
+      this.emit(this.iss, TcpFlag.syn | TcpFlag.ack, [], 0);
+    }
+  }
+
+  /** Records what the peer's SYN says: its ISN and the options it offers. */
+  private synReceived(syn: IncomingSegment): void {
+    this.irs = syn.seq;
+    this.rcvNxt = seqAdd(syn.seq, 1);
+    this.rcvAdvRight = seqAdd(this.rcvNxt, Math.min(this.cfg.receiveBuffer, 0xffff));
+    this.lastAckSent = this.rcvNxt;
+    const o = syn.options;
+    // An active opener offered both already; a passive one offers what the peer did.
+    if (this.cfg.windowScaling && o.windowScale !== undefined) {
+      this.windowScaleOk = true;
+      this.sndShift = o.windowScale;
+      this.rcvShift = windowShiftFor(this.cfg.receiveBuffer);
+    } else {
+      this.windowScaleOk = false;
+      this.sndShift = this.rcvShift = 0;
+    }
+    if (this.cfg.timestamps && o.timestamp) {
+      this.tsOk = true;
+      this.tsRecent = o.timestamp.value;
+      this.tsRecentAt = this.host.clock.now();
+    } else {
+      this.tsOk = false;
+    }
+    this.setSendMss(o.mss ?? DEFAULT_MSS);
+  }
+
+  private setSendMss(peerMss: number): void {
+    const mss = Math.max(64, Math.min(peerMss, this.rcvMss)) - (this.tsOk ? TIMESTAMP_OPTION : 0);
+    this.sndMss = mss;
+    this.cc.setMss(mss);
+  }
+
+  /** Our SYN was acknowledged by a SYN-ACK (SYN-SENT, or the ACK in SYN-RECEIVED). */
+  private acceptSynAck(seg: IncomingSegment): void {
+    if (this.retries === 0) {
+      if (this.tsOk && seg.options.timestamp?.echo) this.rttSampleFromEcho(seg.options.timestamp.echo);
+      else this.rtt.sample(this.host.clock.now() - this.synSentAt);
+    }
+    this.retries = 0;
+    this.sndUna = seg.ack;
+    if (seqLt(this.sndNxt, this.sndUna)) this.sndNxt = this.sndUna;
+    // The window in a SYN is never scaled (RFC 7323 2.2).
+    this.sndWnd = seg.flags & TcpFlag.syn ? seg.window : seg.window << this.sndShift;
+    this.maxSndWnd = Math.max(this.maxSndWnd, this.sndWnd);
+    this.sndWl1 = seg.seq;
+    this.sndWl2 = seg.ack;
+    this.retransmitTimer.clear();
+  }
+
+  private becomeEstablished(): void {
+    this.state = 'ESTABLISHED';
+    this.host.established(this);
+  }
+
+  private inputSynchronized(seg: IncomingSegment): void {
+    const f = seg.flags;
+    const drops = this.host.drops;
+    // A retransmitted SYN while our SYN-ACK is unanswered: say it again.
+    if (this.state === 'SYN-RECEIVED' && f & TcpFlag.syn && !(f & TcpFlag.ack) && seg.seq === this.irs) {
+      this.emit(this.iss, TcpFlag.syn | TcpFlag.ack, [], 0);
+      return;
+    }
+    const ts = seg.options.timestamp;
+    // PAWS (RFC 7323 5.3): a segment with an older timestamp is a stale duplicate.
+    if (this.tsOk && ts && !(f & TcpFlag.rst) && seqLt(ts.value, this.tsRecent) && this.host.clock.now() - this.tsRecentAt < PAWS_IDLE_MS) {
+      drops.count('tcp.paws-rejected');
+      return this.answerUnusable(seg);
+    }
+    let payload = seg.payload;
+    let seq = seg.seq;
+    let syn = (f & TcpFlag.syn) !== 0;
+    let fin = (f & TcpFlag.fin) !== 0;
+    const segLen = payload.length + (syn ? 1 : 0) + (fin ? 1 : 0);
+    const wnd = Math.max(0, seqDiff(this.rcvAdvRight, this.rcvNxt));
+    if (!this.acceptable(seq, segLen, wnd)) {
+      drops.count('tcp.out-of-window');
+      if (this.state === 'TIME-WAIT' && fin) this.lifetimeTimer.set(this.cfg.timeWaitMs);
+      if (!(f & TcpFlag.rst)) this.answerUnusable(seg);
+      return;
+    }
+    // Trim to the window: what precedes RCV.NXT was received already, what passes the right edge does not fit.
+    if (seqLt(seq, this.rcvNxt)) {
+      let cut = seqDiff(this.rcvNxt, seq);
+      if (syn) {
+        syn = false;
+        cut--;
+      }
+      if (cut >= payload.length) {
+        if (cut > payload.length) fin = false;
+        payload = payload.subarray(payload.length);
+      } else {
+        payload = payload.subarray(cut);
+      }
+      seq = this.rcvNxt;
+    }
+    const room = seqDiff(seqAdd(this.rcvNxt, wnd), seq);
+    if (payload.length > room) {
+      payload = payload.subarray(0, Math.max(0, room));
+      fin = false;
+    }
+    if (f & TcpFlag.rst) {
+      // RFC 5961 3.2: only a reset at exactly RCV.NXT is believed; one elsewhere in the window gets a challenge ACK.
+      if (seg.seq === this.rcvNxt) this.resetReceived();
+      else {
+        drops.count('tcp.challenge-ack');
+        this.answerUnusable(seg);
+      }
+      return;
+    }
+    if (f & TcpFlag.syn) {
+      // RFC 5961 4.2: a SYN inside a synchronized connection is answered with a challenge ACK.
+      drops.count('tcp.challenge-ack');
+      return this.answerUnusable(seg);
+    }
+    if (!(f & TcpFlag.ack)) return drops.count('tcp.no-ack');
+    if (this.tsOk && ts && seqLe(seg.seq, this.lastAckSent) && seqGe(ts.value, this.tsRecent)) {
+      this.tsRecent = ts.value;
+      this.tsRecentAt = this.host.clock.now();
+    }
+    if (this.state === 'SYN-RECEIVED') {
+      if (!(seqLt(this.sndUna, seg.ack) && seqLe(seg.ack, this.sndMax))) {
+        drops.count('tcp.bad-ack');
+        this.emitBare(seg.ack, TcpFlag.rst);
+        return;
+      }
+      this.acceptSynAck(seg);
+      this.becomeEstablished();
+      if (this.isClosed()) return; // the layer may have refused it
+    } else if (!this.processAck(seg)) {
+      return;
+    }
+    const finAcked = this.finQueued && seqGt(this.sndUna, this.finSeq);
+    switch (this.state) {
+      case 'FIN-WAIT-1':
+        if (finAcked) {
+          this.state = 'FIN-WAIT-2';
+          if (this.readClosed) this.lifetimeTimer.set(this.cfg.finTimeoutMs);
+        }
+        break;
+      case 'CLOSING':
+        if (finAcked) this.enterTimeWait();
+        return;
+      case 'LAST-ACK':
+        if (finAcked) this.teardown(undefined);
+        return;
+      case 'TIME-WAIT':
+        return;
+      default:
+    }
+    if (payload.length > 0 && RECEIVING.has(this.state)) this.receiveText(seq, payload, fin);
+    else if (fin && seq === this.rcvNxt) this.finReceived();
+    else if (fin && RECEIVING.has(this.state)) this.reorder.finSeq = seqAdd(seq, payload.length);
+  }
+
+  /**
+   * An unacceptable segment is answered with an ACK (RFC 9293 3.10.7.4,
+   * RFC 5961's challenge ACKs), but for ones without data or FIN at most
+   * every 500 ms, as Linux does: two ends that disagree about the sequence
+   * space cannot then bounce ACKs off each other as fast as the link goes.
+   */
+  private answerUnusable(seg: IncomingSegment): void {
+    const carries = seg.payload.length > 0 || (seg.flags & TcpFlag.fin) !== 0;
+    if (!carries || seg.flags & TcpFlag.syn) {
+      const now = this.host.clock.now();
+      if (now - this.lastUnusableAnswer < UNUSABLE_ANSWER_MS) return this.host.drops.count('tcp.answer-rate-limited');
+      this.lastUnusableAnswer = now;
+    }
+    this.ackNeeded = true;
+  }
+
+  /** RFC 9293 3.10.7.4's four cases, with the zero-window allowance for ACKs and resets. */
+  private acceptable(seq: number, segLen: number, wnd: number): boolean {
+    const nxt = this.rcvNxt;
+    if (wnd === 0) return seq === nxt;
+    const right = seqAdd(nxt, wnd);
+    if (segLen === 0) return seqInWindow(seq, nxt, right);
+    return seqInWindow(seq, nxt, right) || seqInWindow(seqAdd(seq, segLen - 1), nxt, right);
+  }
+
+  /** The ACK field of a segment in a synchronized state; false when the segment is to be dropped. */
+  private processAck(seg: IncomingSegment): boolean {
+    const ack = seg.ack;
+    if (seqGt(ack, this.sndMax)) {
+      // Acknowledges something never sent (RFC 5961 5.2 too): answer with an ACK, drop it.
+      this.host.drops.count('tcp.ack-unsent');
+      this.answerUnusable(seg);
+      return false;
+    }
+    const window = seg.window << this.sndShift;
+    if (seqGt(ack, this.sndUna)) {
+      this.newAck(ack, seg);
+    } else if (
+      ack === this.sndUna &&
+      seg.payload.length === 0 &&
+      !(seg.flags & (TcpFlag.syn | TcpFlag.fin)) &&
+      window === this.sndWnd &&
+      seqGt(this.sndMax, this.sndUna)
+    ) {
+      if (this.cc.onDuplicateAck(this.sndUna, this.sndMax, seqDiff(this.sndMax, this.sndUna)) === 'retransmit') this.retransmitFirst();
+    }
+    if (seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && seqLe(this.sndWl2, ack))) {
+      this.sndWnd = window;
+      this.maxSndWnd = Math.max(this.maxSndWnd, window);
+      this.sndWl1 = seg.seq;
+      this.sndWl2 = ack;
+      if (window > 0) {
+        this.persistTimer.clear();
+        this.probes = 0;
+      }
+    }
+    return true;
+  }
+
+  private newAck(ack: number, seg: IncomingSegment): void {
+    const before = this.sndUna;
+    const dataAcked = Math.max(0, Math.min(this.sendBuffer.length, seqDiff(ack, this.sndBase)));
+    if (dataAcked > 0) {
+      this.sendBuffer.consume(dataAcked);
+      this.host.release(dataAcked);
+      this.sndBase = seqAdd(this.sndBase, dataAcked);
+    }
+    this.sndUna = ack;
+    if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
+    const echo = seg.options.timestamp?.echo;
+    if (this.tsOk && echo) this.rttSampleFromEcho(echo);
+    else if (this.timing && seqGe(ack, this.timedSeq)) {
+      this.timing = false;
+      this.rtt.sample(this.host.clock.now() - this.timedAt);
+    }
+    this.retries = 0;
+    this.probes = 0;
+    const flight = seqDiff(this.sndMax, ack);
+    if (this.cc.onNewAck(ack, seqDiff(ack, before), flight) === 'retransmit') this.retransmitFirst();
+    if (flight === 0) this.retransmitTimer.clear();
+    else this.retransmitTimer.set(this.rtt.rto);
+    if (dataAcked > 0) this.changed();
+  }
+
+  private rttSampleFromEcho(echo: number): void {
+    const rtt = (this.tsNow() - echo) >>> 0;
+    if (rtt < 600_000) this.rtt.sample(rtt);
+  }
+
+  private resetReceived(): void {
+    this.host.drops.count('tcp.reset-received');
+    switch (this.state) {
+      case 'SYN-RECEIVED':
+        return this.teardown(this.active ? { kind: 'refused', message: `${this.name} refused the connection` } : undefined);
+      case 'ESTABLISHED':
+      case 'FIN-WAIT-1':
+      case 'FIN-WAIT-2':
+      case 'CLOSE-WAIT':
+        return this.teardown({ kind: 'disconnected', message: `${this.name}: the peer reset the connection` });
+      default:
+        return this.teardown(undefined);
+    }
+  }
+
+  // --- receiving ---
+
+  private receiveText(seq: number, payload: Uint8Array, fin: boolean): void {
+    if (seq === this.rcvNxt) {
+      if (!this.store(payload)) return;
+      this.rcvNxt = seqAdd(this.rcvNxt, payload.length);
+      const held = this.reorder.count;
+      if (held > 0) {
+        this.rcvNxt = this.reorder.drain(
+          this.rcvNxt,
+          (d) => this.deliver(d),
+          (n) => this.host.release(n),
+        );
+        // Filling a hole is acknowledged at once (RFC 5681 4.2), so the sender's recovery ends quickly.
+        this.ackNeeded = true;
+      } else if (++this.segmentsUnacked >= 2) {
+        this.ackNeeded = true;
+      } else {
+        this.delayedAckTimer.ensure(this.cfg.delayedAckMs);
+      }
+      if (fin) this.finReceived();
+      else if (this.reorder.finSeq !== undefined && this.reorder.finSeq === this.rcvNxt) this.finReceived();
+      this.changed();
+      return;
+    }
+    // Ahead of RCV.NXT: keep it, and send a duplicate ACK at once (RFC 5681 4.2) for fast retransmit.
+    this.ackNeeded = true;
+    if (fin) this.reorder.finSeq = seqAdd(seq, payload.length);
+    if (!this.host.reserve(payload.length)) return this.host.drops.count('tcp.memory-limit');
+    const added = this.reorder.insert(seq, payload);
+    if (added < 0) this.host.drops.count('tcp.reorder-full');
+    this.host.release(payload.length - Math.max(0, added));
+  }
+
+  /** Keeps in-order bytes for the reader (a copy: the frame is reused). */
+  private store(payload: Uint8Array): boolean {
+    if (this.readClosed) return true;
+    if (!this.host.reserve(payload.length)) {
+      this.host.drops.count('tcp.memory-limit');
+      return false;
+    }
+    const copy = Buffer.allocUnsafe(payload.length);
+    copy.set(payload);
+    this.ready.push(copy);
+    this.readyBytes += payload.length;
+    return true;
+  }
+
+  /** Bytes the reorder queue released (already counted against the budget). */
+  private deliver(data: Uint8Array): void {
+    if (this.readClosed) return this.host.release(data.length);
+    this.ready.push(data);
+    this.readyBytes += data.length;
+  }
+
+  private finReceived(): void {
+    this.rcvNxt = seqAdd(this.rcvNxt, 1);
+    this.reorder.finSeq = undefined;
+    this.peerFinished = true;
+    this.ackNeeded = true;
+    switch (this.state) {
+      case 'ESTABLISHED':
+        this.state = 'CLOSE-WAIT';
+        break;
+      case 'FIN-WAIT-1':
+        // Simultaneous close when our FIN is not acknowledged yet (RFC 9293 figure 13).
+        if (seqGt(this.sndUna, this.finSeq)) this.enterTimeWait();
+        else this.state = 'CLOSING';
+        break;
+      case 'FIN-WAIT-2':
+        this.enterTimeWait();
+        break;
+      default:
+    }
+    this.changed();
+  }
+
+  private enterTimeWait(): void {
+    this.state = 'TIME-WAIT';
+    this.retransmitTimer.clear();
+    this.persistTimer.clear();
+    this.delayedAckTimer.clear();
+    this.lifetimeTimer.set(this.cfg.timeWaitMs);
+    this.releaseBuffers();
+    this.changed();
+  }
+
+  /** The reader took bytes: announce a window that opened by a useful amount (receiver-side SWS avoidance). */
+  private windowOpened(): void {
+    if (!RECEIVING.has(this.state)) return;
+    const advertised = Math.max(0, seqDiff(this.rcvAdvRight, this.rcvNxt));
+    const free = this.cfg.receiveBuffer - this.readyBytes;
+    if (advertised < this.cfg.receiveBuffer / 2 && free - advertised >= Math.min(this.cfg.receiveBuffer / 2, this.rcvMss)) this.sendAck();
+  }
+
+  /** The window field for a segment, moving the advertised right edge (never left). */
+  private windowField(syn: boolean): number {
+    const advertised = Math.max(0, seqDiff(this.rcvAdvRight, this.rcvNxt));
+    const free = this.readClosed ? this.cfg.receiveBuffer : Math.max(0, this.cfg.receiveBuffer - this.readyBytes);
+    let win = free;
+    if (win < advertised || win - advertised < Math.min(this.cfg.receiveBuffer / 2, this.rcvMss)) win = advertised;
+    if (syn) return Math.min(win, 0xffff);
+    const shift = this.rcvShift;
+    const field = Math.min(0xffff, Math.ceil(win / 2 ** shift));
+    const right = seqAdd(this.rcvNxt, field * 2 ** shift);
+    if (seqGt(right, this.rcvAdvRight)) this.rcvAdvRight = right;
+    return field;
+  }
+
+  // --- sending ---
+
+  private scheduleOutput(): void {
+    if (this.outputQueued) return;
+    this.outputQueued = true;
+    // Writes made in one turn go out together, in full-sized segments.
+    queueMicrotask(() => {
+      this.outputQueued = false;
+      this.output();
+    });
+  }
+
+  /** Sends what the windows allow (RFC 9293 3.8.6.2.1's sender-side SWS avoidance, without Nagle). */
+  output(): void {
+    if (!SYNCHRONIZED_SENDING.has(this.state)) return;
+    for (;;) {
+      const offset = seqDiff(this.sndNxt, this.sndBase);
+      const unsent = Math.max(0, this.sendBuffer.length - offset);
+      const flight = seqDiff(this.sndNxt, this.sndUna);
+      const room = Math.min(this.sndWnd, this.cc.cwnd) - flight;
+      const len = Math.max(0, Math.min(unsent, this.sndMss, room));
+      const fin = this.finQueued && len === unsent && seqAdd(this.sndNxt, len) === this.finSeq;
+      if (len === 0 && !fin) {
+        if (unsent > 0 && flight === 0 && this.sndWnd === 0) this.persistTimer.ensure(this.persistInterval());
+        return;
+      }
+      if (len < this.sndMss && len < unsent && flight > 0) return; // wait for ACKs rather than send a runt
+      let flags = TcpFlag.ack;
+      if (fin) flags |= TcpFlag.fin;
+      if (len > 0 && len === unsent) flags |= TcpFlag.psh;
+      const views = len > 0 ? this.sendBuffer.views(offset, len) : [];
+      const fresh = seqGe(this.sndNxt, this.sndMax);
+      if (!this.timing && fresh && len > 0 && !this.tsOk) {
+        this.timing = true;
+        this.timedSeq = seqAdd(this.sndNxt, len);
+        this.timedAt = this.host.clock.now();
+      }
+      this.emit(this.sndNxt, flags, views, len);
+      this.sndNxt = seqAdd(this.sndNxt, len + (fin ? 1 : 0));
+      if (seqGt(this.sndNxt, this.sndMax)) this.sndMax = this.sndNxt;
+      this.retransmitTimer.ensure(this.rtt.rto);
+    }
+  }
+
+  /** Sends the first unacknowledged segment again (fast retransmit, NewReno partial ACK). */
+  private retransmitFirst(): void {
+    this.timing = false; // Karn: no measurement from a retransmitted segment
+    this.host.drops.count('tcp.retransmit-fast');
+    const offset = seqDiff(this.sndUna, this.sndBase);
+    const len = Math.max(0, Math.min(this.sndMss, this.sendBuffer.length - offset, seqDiff(this.sndMax, this.sndUna)));
+    const fin = this.finQueued && seqAdd(this.sndUna, len) === this.finSeq && seqGt(this.sndMax, this.finSeq);
+    if (len === 0 && !fin) return;
+    this.emit(this.sndUna, TcpFlag.ack | (fin ? TcpFlag.fin : 0), len > 0 ? this.sendBuffer.views(offset, len) : [], len);
+    this.retransmitTimer.set(this.rtt.rto);
+  }
+
+  private retransmitTimeout(): void {
+    if (this.state === 'CLOSED' || this.state === 'TIME-WAIT') return;
+    this.timing = false;
+    if (this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED') {
+      if (++this.retries > this.cfg.synRetries) {
+        this.host.drops.count(this.active ? 'tcp.connect-timeout' : 'tcp.syn-ack-timeout');
+        return this.teardown(this.active ? { kind: 'timeout', message: `connect to ${this.name} timed out` } : undefined);
+      }
+      this.rtt.timedOut();
+      return this.sendSyn();
+    }
+    if (this.sndUna === this.sndMax) return;
+    if (++this.retries > this.cfg.maxRetransmits) return this.abort({ kind: 'timeout', message: `${this.name}: the peer stopped acknowledging, the connection timed out` });
+    this.host.drops.count('tcp.retransmit-timeout');
+    this.cc.onTimeout(seqDiff(this.sndMax, this.sndUna), this.sndMax);
+    this.rtt.timedOut();
+    // Go back to the first unacknowledged byte; slow start sends it again.
+    this.sndNxt = this.sndUna;
+    this.retransmitTimer.clear();
+    this.output();
+    this.retransmitTimer.ensure(this.rtt.rto);
+  }
+
+  private persistInterval(): number {
+    return Math.min(MAX_PERSIST_MS, this.rtt.rto * 2 ** Math.min(this.probes, 16));
+  }
+
+  /** The peer's window is zero: probe it (RFC 9293 3.8.6.1) with a segment it must acknowledge. */
+  private persistTimeout(): void {
+    if (!SYNCHRONIZED_SENDING.has(this.state)) return;
+    if (this.sndWnd > 0) return this.output();
+    if (++this.probes > this.cfg.maxRetransmits) return this.abort({ kind: 'timeout', message: `${this.name}: the peer stopped answering window probes, the connection timed out` });
+    // One byte before SND.UNA: outside the window, so the peer answers with an ACK carrying its window.
+    this.emitBare(seqAdd(this.sndUna, -1), TcpFlag.ack);
+    this.persistTimer.set(this.persistInterval());
+  }
+
+  private sendSyn(): void {
+    this.synSentAt = this.host.clock.now();
+    const flags = this.state === 'SYN-SENT' ? TcpFlag.syn : TcpFlag.syn | TcpFlag.ack;
+    const sent = this.emit(this.iss, flags, [], 0);
+    this.sndNxt = seqAdd(this.iss, 1);
+    if (seqGt(this.sndNxt, this.sndMax)) this.sndMax = this.sndNxt;
+    this.retransmitTimer.set(this.rtt.rto);
+    if (this.state === 'SYN-SENT') {
+      void sent.then((r) => {
+        // No ARP answer for the peer (or no route): nothing will ever come back.
+        if (!r.ok && r.error.kind === 'unreachable' && this.state === 'SYN-SENT') this.teardown({ kind: 'unreachable', message: `${this.name} is unreachable: ${r.error.message}` });
+      });
+    }
+  }
+
+  private ackNow(): void {
+    if (this.state === 'CLOSED') return;
+    this.sendAck();
+  }
+
+  /**
+   * A segment with no data carries SND.MAX, not SND.NXT: after a timeout
+   * SND.NXT steps back to resend, and the peer, which may hold more than we
+   * know, would find a sequence number behind its RCV.NXT unacceptable and
+   * drop the ACK with it. Both ends stepping back at once would then deadlock.
+   */
+  sendAck(): void {
+    if (this.state === 'CLOSED' || this.state === 'SYN-SENT') return;
+    this.emit(this.sndMax, TcpFlag.ack, [], 0);
+  }
+
+  /** A segment with no payload and no options but timestamps, at `seq` (resets, probes). */
+  private emitBare(seq: number, flags: number): void {
+    this.emit(seq, flags, [], 0);
+  }
+
+  private emit(seq: number, flags: number, payload: readonly Uint8Array[], len: number): Promise<Result<void, NetError>> {
+    const syn = (flags & TcpFlag.syn) !== 0;
+    const hasAck = (flags & TcpFlag.ack) !== 0;
+    let options: TcpOptions | undefined;
+    if (syn) {
+      options = { mss: this.rcvMss };
+      const offerAll = this.state === 'SYN-SENT';
+      if (this.cfg.windowScaling && (offerAll || this.windowScaleOk)) options.windowScale = windowShiftFor(this.cfg.receiveBuffer);
+      if (this.cfg.timestamps && (offerAll || this.tsOk)) options.timestamp = { value: this.tsNow(), echo: offerAll ? 0 : this.tsRecent };
+    } else if (this.tsOk && !(flags & TcpFlag.rst)) {
+      options = { timestamp: { value: this.tsNow(), echo: this.tsRecent } };
+    }
+    const header: TcpHeaderFields = {
+      srcPort: this.id.localPort,
+      dstPort: this.id.remotePort,
+      seq,
+      ack: hasAck ? this.rcvNxt : 0,
+      flags,
+      window: flags & TcpFlag.rst ? 0 : this.windowField(syn),
+      options,
+    };
+    if (hasAck) {
+      this.lastAckSent = this.rcvNxt;
+      this.ackNeeded = false;
+      this.segmentsUnacked = 0;
+      this.delayedAckTimer.clear();
+    }
+    return this.host.transmit(this, header, payload, len);
+  }
+
+  private tsNow(): number {
+    return (Math.floor(this.host.clock.now()) + this.tsOffset) >>> 0;
+  }
+
+  // --- endings ---
+
+  private lifetimeEnded(): void {
+    if (this.state === 'TIME-WAIT') return this.teardown(undefined);
+    if (this.state === 'CLOSED') return;
+    this.host.drops.count('tcp.fin-timeout');
+    this.abort({ kind: 'timeout', message: `${this.name}: the peer did not finish closing` });
+  }
+
+  /**
+   * Frees the send buffer and the reorder queue. Bytes received in order stay
+   * readable (after a reset too, as with a socket) unless nobody will read
+   * them, but no longer count against the budget.
+   */
+  private releaseBuffers(): void {
+    const held = this.sendBuffer.length + this.reorder.bytes + (this.readyCounted ? this.readyBytes : 0);
+    if (held > 0) this.host.release(held);
+    if (this.sendBuffer.length > 0) this.sendBuffer.consume(this.sendBuffer.length);
+    this.reorder.clear();
+    this.readyCounted = false;
+    if (this.readClosed) {
+      this.ready.length = 0;
+      this.readyBytes = 0;
+    }
+  }
+
+  /** CLOSED: timers stop, buffers are freed, the layer forgets the connection. */
+  private teardown(reason: Failure | undefined): void {
+    if (this.state === 'CLOSED') return;
+    this.state = 'CLOSED';
+    this.error ??= reason;
+    this.retransmitTimer.clear();
+    this.delayedAckTimer.clear();
+    this.persistTimer.clear();
+    this.lifetimeTimer.clear();
+    this.releaseBuffers();
+    this.host.closed(this);
+    this.changed();
+  }
+
+  /** A method, not a comparison, because the state changes under TypeScript's narrowing. */
+  private isClosed(): boolean {
+    return this.state === 'CLOSED';
+  }
+
+  private changed(): void {
+    this.onChange?.();
+  }
+
+  /** `TCP 10.0.0.1.8080`, for messages. */
+  get name(): string {
+    const ip = this.id.remoteIp;
+    return `TCP ${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}.${this.id.remotePort}`;
+  }
+}

@@ -1,0 +1,391 @@
+import { err, ok, type Endpoint, type Flow, type NetError, type Result, type TcpCallback, type Tcpv4 } from '@mirage-ts/types';
+import type { DropCounters } from '../drops';
+import { fail } from '../errors';
+import type { IcmpErrorReport, Icmpv4Layer } from '../icmpv4';
+import type { Ipv4Layer } from '../ipv4';
+import type { Log } from '../log';
+import { formatIpv4, isMulticastIpv4, parseIpv4 } from '../wire/address';
+import { IcmpType, UnreachableCode } from '../wire/icmpv4';
+import { IpProtocol, type Ipv4View } from '../wire/ipv4';
+import { emitTcp, TCP_HEADER_LEN, TcpFlag, tcpHeaderLength, TcpView, type TcpHeaderFields } from '../wire/tcp';
+import { tcpConfig, windowShiftFor, type TcpConfig, type TcpSettings } from './config';
+import { Connection, type ConnectionHost, type IncomingSegment, type TcpState } from './connection';
+import { TcpFlow } from './flow';
+import { SequenceNumbers, type ConnectionId } from './isn';
+import { seqAdd } from './seq';
+import { realClock, type TcpClock } from './timer';
+
+const EPHEMERAL_FIRST = 49152; // RFC 6335's dynamic range
+const EPHEMERAL_COUNT = 65536 - EPHEMERAL_FIRST;
+
+interface Listener {
+  readonly port: number;
+  readonly callback: TcpCallback;
+  /** Connections in SYN-RECEIVED. */
+  readonly halfOpen: Set<Connection>;
+}
+
+/** What the TCP layer holds right now (for tests, benchmarks and limits). */
+export interface TcpStats {
+  readonly connections: number;
+  readonly byState: Partial<Record<TcpState, number>>;
+  /** Bytes in send, receive and reorder buffers, against `memoryLimit`. */
+  readonly bufferedBytes: number;
+}
+
+const pairKey = (remoteIp: number, remotePort: number) => remoteIp * 65536 + remotePort;
+
+/**
+ * TCP over IPv4 (RFC 9293): demultiplexes segments to connections, accepts
+ * connections on listening ports (with SYN cookies once a listener's
+ * half-open queue is full), opens connections, answers segments for no
+ * connection with a reset, and keeps the number of connections and the
+ * bytes they buffer within fixed limits.
+ */
+export class TcpLayer implements Tcpv4, ConnectionHost {
+  readonly drops: DropCounters;
+  readonly clock: TcpClock;
+  readonly cfg: TcpConfig;
+  private readonly view = new TcpView();
+  private readonly listeners = new Map<number, Listener>();
+  /** Local port -> (remote address and port -> connection). */
+  private readonly table = new Map<number, Map<number, Connection>>();
+  private connectionCount = 0;
+  private readonly connecting = new Map<Connection, (r: Result<Flow, NetError>) => void>();
+  private readonly flows = new Map<Connection, TcpFlow>();
+  private readonly numbers: SequenceNumbers;
+  private memoryUsed = 0;
+  private readonly starved = new Set<Connection>();
+  private wakeQueued = false;
+  private nextEphemeral = Math.floor(Math.random() * EPHEMERAL_COUNT);
+  private disconnected = false;
+
+  constructor(
+    private readonly ip: Ipv4Layer,
+    icmp: Icmpv4Layer,
+    drops: DropCounters,
+    private readonly log: Log,
+    settings: TcpSettings = {},
+    clock: TcpClock = realClock,
+  ) {
+    this.drops = drops;
+    this.clock = clock;
+    this.cfg = tcpConfig(settings);
+    this.numbers = new SequenceNumbers(() => clock.now());
+    ip.setHandler(IpProtocol.tcp, (buf, off, len, hdr) => this.input(buf, off, len, hdr));
+    icmp.setErrorHandler(IpProtocol.tcp, (report) => this.icmpError(report));
+  }
+
+  /** The MSS announced: what fits one IPv4 datagram on the link. */
+  private get ourMss(): number {
+    return Math.min(0xffff, this.ip.mtu - TCP_HEADER_LEN);
+  }
+
+  // --- listening and connecting ---
+
+  listen(port: number, callback: TcpCallback): Result<void, NetError> {
+    if (this.disconnected) return fail('disconnected', 'the stack is disconnected');
+    if (!Number.isInteger(port) || port < 1 || port > 65535) return fail('io', `TCP port ${port} is not a port number: use 1 to 65535`);
+    if (this.listeners.has(port)) return fail('in-use', `TCP port ${port} already has a listener`);
+    this.listeners.set(port, { port, callback, halfOpen: new Set() });
+    return ok(undefined);
+  }
+
+  unlisten(port: number): void {
+    this.listeners.delete(port);
+  }
+
+  async connect(dst: Endpoint): Promise<Result<Flow, NetError>> {
+    if (this.disconnected) return err({ kind: 'disconnected', message: 'the stack is disconnected' });
+    const remoteIp = parseIpv4(dst.address);
+    if (remoteIp === null) return err({ kind: 'unreachable', message: `'${dst.address}' is not an IPv4 address` });
+    if (!Number.isInteger(dst.port) || dst.port < 1 || dst.port > 65535) return err({ kind: 'io', message: `${dst.port} is not a port number: use 1 to 65535` });
+    const what = `TCP ${dst.address}.${dst.port}`;
+    const numbers = this.ip.numbers;
+    if (!numbers) return err({ kind: 'unreachable', message: `${what} is unreachable: no IPv4 address is configured yet` });
+    if (this.ip.isBroadcast(remoteIp) || isMulticastIpv4(remoteIp) || remoteIp === 0) {
+      return err({ kind: 'unreachable', message: `${what} is unreachable: not a unicast address` });
+    }
+    if (!this.roomForConnection()) return err({ kind: 'io', message: `connect to ${what}: ${this.cfg.maxConnections} connections are open already` });
+    const localPort = this.ephemeralPort(remoteIp, dst.port);
+    if (localPort === undefined) return err({ kind: 'in-use', message: `connect to ${what}: every local port is in use for that peer` });
+    const id: ConnectionId = { localIp: numbers.address, localPort, remoteIp, remotePort: dst.port };
+    return new Promise((resolve) => {
+      const conn = Connection.connect(this, this.cfg, id, this.numbers.isn(id), this.ourMss);
+      this.add(conn);
+      this.connecting.set(conn, resolve);
+    });
+  }
+
+  private ephemeralPort(remoteIp: number, remotePort: number): number | undefined {
+    const key = pairKey(remoteIp, remotePort);
+    for (let i = 0; i < EPHEMERAL_COUNT; i++) {
+      const port = EPHEMERAL_FIRST + ((this.nextEphemeral + i) % EPHEMERAL_COUNT);
+      if (this.listeners.has(port) || this.table.get(port)?.has(key)) continue;
+      this.nextEphemeral = (this.nextEphemeral + i + 1) % EPHEMERAL_COUNT;
+      return port;
+    }
+    return undefined;
+  }
+
+  // --- the connection table ---
+
+  private lookup(localPort: number, remoteIp: number, remotePort: number): Connection | undefined {
+    return this.table.get(localPort)?.get(pairKey(remoteIp, remotePort));
+  }
+
+  private add(conn: Connection): void {
+    let byPeer = this.table.get(conn.id.localPort);
+    if (!byPeer) this.table.set(conn.id.localPort, (byPeer = new Map()));
+    byPeer.set(pairKey(conn.id.remoteIp, conn.id.remotePort), conn);
+    this.connectionCount++;
+  }
+
+  /** Whether one more connection fits, making room by ending the oldest TIME-WAIT if need be. */
+  private roomForConnection(): boolean {
+    if (this.connectionCount < this.cfg.maxConnections) return true;
+    for (const byPeer of this.table.values()) {
+      for (const conn of byPeer.values()) {
+        if (conn.state === 'TIME-WAIT') {
+          conn.forget();
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  stats(): TcpStats {
+    const byState: Partial<Record<TcpState, number>> = {};
+    for (const byPeer of this.table.values()) for (const c of byPeer.values()) byState[c.state] = (byState[c.state] ?? 0) + 1;
+    return { connections: this.connectionCount, byState, bufferedBytes: this.memoryUsed };
+  }
+
+  // --- ConnectionHost ---
+
+  transmit(conn: Connection, header: TcpHeaderFields, payload: readonly Uint8Array[], length: number): Promise<Result<void, NetError>> {
+    return this.sendSegment(conn.id.remoteIp, header, payload, length);
+  }
+
+  private sendSegment(dst: number, header: TcpHeaderFields, payload: readonly Uint8Array[], length: number): Promise<Result<void, NetError>> {
+    const headerLength = tcpHeaderLength(header.options);
+    return this.ip.send(dst, IpProtocol.tcp, headerLength + length, (buf, off, src) => {
+      let at = off + headerLength;
+      for (const p of payload) {
+        buf.set(p, at);
+        at += p.length;
+      }
+      emitTcp(buf, off, header, length, src, dst);
+    });
+  }
+
+  reserve(bytes: number): boolean {
+    if (this.memoryUsed + bytes > this.cfg.memoryLimit) return false;
+    this.memoryUsed += bytes;
+    return true;
+  }
+
+  release(bytes: number): void {
+    this.memoryUsed = Math.max(0, this.memoryUsed - bytes);
+    if (this.starved.size > 0 && !this.wakeQueued) {
+      this.wakeQueued = true;
+      queueMicrotask(() => {
+        this.wakeQueued = false;
+        const waiting = [...this.starved];
+        this.starved.clear();
+        for (const c of waiting) c.notify();
+      });
+    }
+  }
+
+  available(): number {
+    return this.cfg.memoryLimit - this.memoryUsed;
+  }
+
+  waitForMemory(conn: Connection): void {
+    this.starved.add(conn);
+  }
+
+  established(conn: Connection): void {
+    const local = { address: formatIpv4(conn.id.localIp), port: conn.id.localPort };
+    const remote = { address: formatIpv4(conn.id.remoteIp), port: conn.id.remotePort };
+    const resolve = this.connecting.get(conn);
+    if (resolve) {
+      this.connecting.delete(conn);
+      const flow = new TcpFlow(conn, local, remote);
+      this.flows.set(conn, flow);
+      resolve(ok(flow));
+      return;
+    }
+    const listener = conn.listener as Listener | undefined;
+    listener?.halfOpen.delete(conn);
+    if (!listener || this.listeners.get(listener.port) !== listener) {
+      // The port stopped listening meanwhile.
+      conn.abort({ kind: 'refused', message: `${conn.name}: nobody listens any more` });
+      return;
+    }
+    const flow = new TcpFlow(conn, local, remote);
+    this.flows.set(conn, flow);
+    const failed = (e: unknown) => {
+      this.log(`TCP callback on port ${listener.port} failed: ${e instanceof Error ? e.message : String(e)}`);
+      void flow.close();
+    };
+    try {
+      const r = listener.callback(flow);
+      if (r && typeof r.then === 'function') r.then(undefined, failed);
+    } catch (e) {
+      failed(e);
+    }
+  }
+
+  closed(conn: Connection): void {
+    const byPeer = this.table.get(conn.id.localPort);
+    if (byPeer?.get(pairKey(conn.id.remoteIp, conn.id.remotePort)) === conn) {
+      byPeer.delete(pairKey(conn.id.remoteIp, conn.id.remotePort));
+      if (byPeer.size === 0) this.table.delete(conn.id.localPort);
+      this.connectionCount--;
+    }
+    (conn.listener as Listener | undefined)?.halfOpen.delete(conn);
+    this.flows.delete(conn);
+    this.starved.delete(conn);
+    const resolve = this.connecting.get(conn);
+    if (resolve) {
+      this.connecting.delete(conn);
+      resolve(err(conn.error ?? { kind: 'refused', message: `${conn.name} refused the connection` }));
+    }
+  }
+
+  // --- segment arrival ---
+
+  private input(buf: Uint8Array, off: number, len: number, hdr: Ipv4View): void {
+    const v = this.view;
+    const bad = v.wrap(buf, off, len, hdr.src, hdr.dst);
+    if (bad) return this.drops.count(`tcp.${bad}`);
+    if (this.ip.isBroadcast(hdr.dst) || isMulticastIpv4(hdr.dst)) return this.drops.count('tcp.not-unicast');
+    if (v.srcPort === 0 || v.dstPort === 0) return this.drops.count('tcp.bad-port');
+    const f = v.flags;
+    // Combinations no TCP sends (scanners and damaged segments do).
+    if ((f & TcpFlag.syn && f & (TcpFlag.fin | TcpFlag.rst)) || !(f & (TcpFlag.syn | TcpFlag.ack | TcpFlag.rst))) return this.drops.count('tcp.bad-flags');
+    const seg: IncomingSegment = {
+      seq: v.seq,
+      ack: v.ack,
+      flags: f,
+      window: v.window,
+      payload: buf.subarray(v.payloadOffset, v.payloadOffset + v.payloadLength),
+      options: v.options,
+    };
+    const conn = this.lookup(v.dstPort, hdr.src, v.srcPort);
+    const listener = this.listeners.get(v.dstPort);
+    if (conn) {
+      const newSyn = (f & (TcpFlag.syn | TcpFlag.ack | TcpFlag.rst)) === TcpFlag.syn;
+      if (!(newSyn && listener && conn.acceptsNewSyn(seg))) return conn.input(seg);
+      conn.forget(); // RFC 6191: a new incarnation may end TIME-WAIT early
+    }
+    if (this.disconnected) return;
+    if (!listener) return this.closedPort(seg, v.srcPort, v.dstPort, hdr.src);
+    this.listening(listener, seg, { localIp: hdr.dst, localPort: v.dstPort, remoteIp: hdr.src, remotePort: v.srcPort });
+  }
+
+  /** RFC 9293 3.10.7.2: a segment for a listening port. */
+  private listening(listener: Listener, seg: IncomingSegment, id: ConnectionId): void {
+    const f = seg.flags;
+    if (f & TcpFlag.rst) return this.drops.count('tcp.listen-rst');
+    if (f & TcpFlag.ack) {
+      if (!(f & TcpFlag.syn)) {
+        const cookie = this.numbers.checkCookie(id, seqAdd(seg.seq, -1), seqAdd(seg.ack, -1));
+        if (cookie) {
+          if (!this.roomForConnection()) return this.drops.count('tcp.too-many-connections');
+          this.drops.count('tcp.syn-cookie-accepted');
+          const conn = Connection.fromCookie(this, this.cfg, id, seqAdd(seg.ack, -1), this.ourMss, seg, cookie);
+          conn.listener = listener;
+          this.add(conn);
+          this.established(conn);
+          conn.input(seg); // the ACK may carry data already
+          return;
+        }
+      }
+      this.drops.count('tcp.listen-bad-ack');
+      return this.reset(id.remoteIp, id.localPort, id.remotePort, seg.ack, undefined);
+    }
+    if (!(f & TcpFlag.syn)) return this.drops.count('tcp.listen-unexpected');
+    if (!this.roomForConnection()) return this.drops.count('tcp.too-many-connections');
+    if (listener.halfOpen.size >= this.cfg.backlog) return this.sendCookie(seg, id);
+    const conn = Connection.accept(this, this.cfg, id, this.numbers.isn(id), this.ourMss, seg);
+    conn.listener = listener;
+    listener.halfOpen.add(conn);
+    this.add(conn);
+  }
+
+  /** A SYN-ACK that keeps no state: the connection is made when the ACK brings the cookie back. */
+  private sendCookie(syn: IncomingSegment, id: ConnectionId): void {
+    this.drops.count('tcp.syn-cookie-sent');
+    const peerScale = this.cfg.windowScaling ? syn.options.windowScale : undefined;
+    const peerMss = syn.options.mss ?? 536;
+    const cookie = this.numbers.cookie(id, syn.seq, { mss: peerMss, windowScale: peerScale });
+    void this.sendSegment(
+      id.remoteIp,
+      {
+        srcPort: id.localPort,
+        dstPort: id.remotePort,
+        seq: cookie,
+        ack: seqAdd(syn.seq, 1),
+        flags: TcpFlag.syn | TcpFlag.ack,
+        window: Math.min(this.cfg.receiveBuffer, 0xffff),
+        options: { mss: this.ourMss, ...(peerScale === undefined ? {} : { windowScale: windowShiftFor(this.cfg.receiveBuffer) }) },
+      },
+      [],
+      0,
+    );
+  }
+
+  /** RFC 9293 3.10.7.1: a segment for no connection is answered with a reset (never a reset for a reset). */
+  private closedPort(seg: IncomingSegment, srcPort: number, dstPort: number, src: number): void {
+    this.drops.count('tcp.closed-port');
+    if (seg.flags & TcpFlag.rst) return;
+    if (seg.flags & TcpFlag.ack) return this.reset(src, dstPort, srcPort, seg.ack, undefined);
+    const segLen = seg.payload.length + (seg.flags & TcpFlag.syn ? 1 : 0) + (seg.flags & TcpFlag.fin ? 1 : 0);
+    this.reset(src, dstPort, srcPort, 0, seqAdd(seg.seq, segLen));
+  }
+
+  /** A reset at `seq`, with an ACK of `ack` when given. */
+  private reset(dst: number, srcPort: number, dstPort: number, seq: number, ack: number | undefined): void {
+    void this.sendSegment(
+      dst,
+      { srcPort, dstPort, seq, ack: ack ?? 0, flags: ack === undefined ? TcpFlag.rst : TcpFlag.rst | TcpFlag.ack, window: 0 },
+      [],
+      0,
+    );
+  }
+
+  /**
+   * ICMP errors about our segments (RFC 1122 4.2.3.9, RFC 5927): while
+   * connecting, an unreachable peer ends the attempt; otherwise they are
+   * soft errors and the retransmission timer decides.
+   */
+  private icmpError(report: IcmpErrorReport): void {
+    const th = report.transportHeader;
+    if (th.length < 8) return this.drops.count('tcp.icmp-short-quote');
+    const localPort = (th[0] << 8) | th[1];
+    const remotePort = (th[2] << 8) | th[3];
+    const seq = ((th[4] << 24) | (th[5] << 16) | (th[6] << 8) | th[7]) >>> 0;
+    const conn = this.lookup(localPort, report.dst, remotePort);
+    if (!conn || conn.state !== 'SYN-SENT' || seq !== conn.iss) return this.drops.count('tcp.icmp-ignored');
+    if (report.type !== IcmpType.unreachable) return this.drops.count('tcp.icmp-ignored');
+    const refused = report.code === UnreachableCode.port || report.code === UnreachableCode.protocol;
+    conn.forget(
+      refused
+        ? { kind: 'refused', message: `${conn.name} refused the connection (ICMP unreachable code ${report.code})` }
+        : { kind: 'unreachable', message: `${conn.name} is unreachable (ICMP unreachable code ${report.code})` },
+    );
+  }
+
+  /** Resets every connection and stops listening (the stack is going away). */
+  disconnect(): void {
+    if (this.disconnected) return;
+    this.disconnected = true;
+    this.listeners.clear();
+    const gone: NetError = { kind: 'disconnected', message: 'the stack is disconnected' };
+    for (const flow of [...this.flows.values()]) flow.shut(gone);
+    for (const byPeer of [...this.table.values()]) for (const conn of [...byPeer.values()]) conn.abort(gone);
+  }
+}

@@ -1,0 +1,84 @@
+/** Bytes per chunk: large enough that a bulk writer rarely allocates, small enough to free memory as ACKs arrive. */
+const CHUNK = 64 * 1024;
+
+/**
+ * The bytes written but not yet acknowledged, from SND.UNA on. Writes are
+ * copied in (the writer may reuse its buffer), appended to fixed-size chunks
+ * that are never modified once written, so a segment can keep views of its
+ * bytes even when it waits for ARP and an ACK frees them meanwhile.
+ */
+export class SendBuffer {
+  private readonly chunks: Buffer[] = [];
+  /** Bytes already acknowledged at the front of chunks[0]. */
+  private head = 0;
+  /** Bytes written into the last chunk. */
+  private tailUsed = CHUNK;
+  private held = 0;
+
+  /** Bytes held, from SND.UNA on. */
+  get length(): number {
+    return this.held;
+  }
+
+  /** Copies `n` bytes of `data` from `from` on. */
+  append(data: Uint8Array, from: number, n: number): void {
+    let at = from;
+    let left = n;
+    while (left > 0) {
+      if (this.tailUsed === CHUNK) {
+        this.chunks.push(Buffer.allocUnsafe(CHUNK));
+        this.tailUsed = 0;
+      }
+      const tail = this.chunks[this.chunks.length - 1];
+      const take = Math.min(left, CHUNK - this.tailUsed);
+      tail.set(data.subarray(at, at + take), this.tailUsed);
+      this.tailUsed += take;
+      at += take;
+      left -= take;
+    }
+    this.held += n;
+  }
+
+  /** Forgets the first `n` bytes (acknowledged). */
+  consume(n: number): void {
+    if (n <= 0) return;
+    if (n > this.held) throw new RangeError(`cannot consume ${n} of ${this.held} bytes`);
+    this.held -= n;
+    let left = n;
+    while (left > 0) {
+      const inFirst = this.chunkLength(0) - this.head;
+      if (left < inFirst) {
+        this.head += left;
+        return;
+      }
+      left -= inFirst;
+      this.chunks.shift();
+      this.head = 0;
+      if (this.chunks.length === 0) this.tailUsed = CHUNK;
+    }
+  }
+
+  /** Views of `len` bytes from `offset` (relative to SND.UNA); they stay valid after consume. */
+  views(offset: number, len: number): Uint8Array[] {
+    if (offset < 0 || offset + len > this.held) throw new RangeError(`bytes ${offset}..${offset + len} are not in a ${this.held}-byte buffer`);
+    const out: Uint8Array[] = [];
+    let skip = this.head + offset;
+    let left = len;
+    for (let i = 0; i < this.chunks.length && left > 0; i++) {
+      const size = this.chunkLength(i);
+      if (skip >= size) {
+        skip -= size;
+        continue;
+      }
+      const take = Math.min(left, size - skip);
+      out.push(this.chunks[i].subarray(skip, skip + take));
+      left -= take;
+      skip = 0;
+    }
+    return out;
+  }
+
+  private chunkLength(i: number): number {
+    return i === this.chunks.length - 1 ? this.tailUsed : CHUNK;
+  }
+}

@@ -1,0 +1,74 @@
+/** Where time comes from, so the state machine can be driven by a test's clock. */
+export interface TcpClock {
+  /** Milliseconds, monotonic. */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realClock: TcpClock = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    // The network device keeps a unikernel alive; a TCP timer alone must not.
+    t.unref();
+    return t;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/**
+ * One timer of a connection (retransmission, delayed ACK, persist,
+ * TIME-WAIT). The retransmission deadline moves on almost every ACK, so
+ * moving it later only records the new deadline: the pending timeout wakes
+ * up, sees it is early, and sleeps again. That keeps a bulk transfer from
+ * creating and cancelling a timer per segment.
+ */
+export class Deadline {
+  private at: number | undefined;
+  private handle: unknown;
+  private armedFor: number | undefined;
+
+  constructor(
+    private readonly clock: TcpClock,
+    private readonly fire: () => void,
+  ) {}
+
+  get pending(): boolean {
+    return this.at !== undefined;
+  }
+
+  /** Fires `ms` from now (replacing any earlier setting). */
+  set(ms: number): void {
+    const at = this.clock.now() + ms;
+    this.at = at;
+    if (this.armedFor !== undefined && this.armedFor <= at) return;
+    this.arm(at);
+  }
+
+  /** Sets it only if it is not already pending. */
+  ensure(ms: number): void {
+    if (this.at === undefined) this.set(ms);
+  }
+
+  clear(): void {
+    this.at = undefined;
+    if (this.handle !== undefined) this.clock.clearTimeout(this.handle);
+    this.handle = this.armedFor = undefined;
+  }
+
+  private arm(at: number): void {
+    if (this.handle !== undefined) this.clock.clearTimeout(this.handle);
+    this.armedFor = at;
+    this.handle = this.clock.setTimeout(() => this.wake(), Math.max(0, Math.ceil(at - this.clock.now())));
+  }
+
+  private wake(): void {
+    this.handle = this.armedFor = undefined;
+    const at = this.at;
+    if (at === undefined) return;
+    if (this.clock.now() + 0.5 < at) return this.arm(at);
+    this.at = undefined;
+    this.fire();
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * The direct stack's TCP: bulk throughput between two direct stacks over the
+ * in-memory switch, and between the direct stack and Linux over a tap (each
+ * way), against the socket stack (the host kernel's TCP) over loopback;
+ * connection setup rate on both.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { MemorySwitch } from '@mirage-ts/netif/memory';
+import { canManageNetwork } from '@mirage-ts/netif/testing/netns';
+import { SocketStackv4 } from '@mirage-ts/socket-stack/stack';
+import { DirectStackv4 } from '@mirage-ts/tcpip/stack';
+import type { Flow, Stackv4 } from '@mirage-ts/types';
+import { RecordingConsole } from '@mirage-ts/tcpip/testing/recording-console';
+import { tapPeer } from '@mirage-ts/tcpip/testing/tap-peer';
+import { ratio, type BenchRow } from './table';
+
+const BULK = 64 << 20;
+const CHUNK = 64 * 1024;
+const SETUPS = 2000;
+const SETUP_LOOPS = 8;
+const quiet = { log: () => undefined, icmp: { logEcho: false } };
+
+const mbps = (bytes: number, seconds: number) => (bytes * 8) / seconds / 1e6;
+const fmtMbps = (x: number) => `${x.toFixed(0)} Mbit/s`;
+const fmtRate = (x: number) => `${Math.round(x).toLocaleString('en-US')} connections/s`;
+const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+
+async function drainCount(flow: Flow): Promise<number> {
+  let n = 0;
+  for (let r = await flow.read(); r.ok && r.value !== 'eof'; r = await flow.read()) n += r.value.length;
+  return n;
+}
+
+async function pour(flow: Flow, bytes: number): Promise<void> {
+  const chunk = Buffer.alloc(CHUNK, 0x5a);
+  for (let sent = 0; sent < bytes; sent += CHUNK) {
+    const w = await flow.write(chunk);
+    if (!w.ok) throw new Error(w.error.message);
+  }
+  await flow.close();
+}
+
+/** `bytes` from `client` to a listener of `server` on `port`; Mbit/s from connect to the last byte read. */
+async function bulk(server: Stackv4, client: Stackv4, address: string, port: number, bytes: number): Promise<number> {
+  let done: Promise<number> | undefined;
+  const listening = await server.listenTcpv4(port, (flow) => {
+    done = drainCount(flow).then(async (n) => {
+      await flow.close();
+      return n;
+    });
+  });
+  if (!listening.ok) throw new Error(listening.error.message);
+  const start = process.hrtime.bigint();
+  const c = await client.tcpv4().connect({ address, port });
+  if (!c.ok) throw new Error(c.error.message);
+  await pour(c.value, bytes);
+  while (!done) await new Promise((r) => setImmediate(r));
+  const got = await done;
+  if (got !== bytes) throw new Error(`received ${got} of ${bytes} bytes`);
+  return mbps(bytes, seconds(start));
+}
+
+/** Connections opened and closed per second, `SETUP_LOOPS` at a time, to a listener that closes at once. */
+async function setupRate(server: Stackv4, client: Stackv4, address: string, port: number): Promise<number> {
+  const listening = await server.listenTcpv4(port, (flow) => flow.close());
+  if (!listening.ok) throw new Error(listening.error.message);
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: SETUP_LOOPS }, async () => {
+      for (let i = 0; i < SETUPS / SETUP_LOOPS; i++) {
+        const c = await client.tcpv4().connect({ address, port });
+        if (!c.ok) throw new Error(c.error.message);
+        await c.value.read(); // the server's FIN
+        await c.value.close();
+      }
+    }),
+  );
+  return SETUPS / seconds(start);
+}
+
+async function memoryPair(): Promise<{ a: DirectStackv4; b: DirectStackv4; close(): Promise<void> }> {
+  const sw = new MemorySwitch({ seed: 1 });
+  const a = await DirectStackv4.connect(new RecordingConsole(), sw.connect(), false, '10.0.0.2/24', '', quiet);
+  const b = await DirectStackv4.connect(new RecordingConsole(), sw.connect(), false, '10.0.0.3/24', '', quiet);
+  return {
+    a,
+    b,
+    close: async () => {
+      await a.disconnect();
+      await b.disconnect();
+      await sw.close();
+    },
+  };
+}
+
+async function socketPair(): Promise<{ a: SocketStackv4; b: SocketStackv4; close(): Promise<void> }> {
+  const a = await SocketStackv4.connect(new RecordingConsole(), ['127.0.0.1']);
+  const b = await SocketStackv4.connect(new RecordingConsole(), ['127.0.0.1']);
+  return {
+    a,
+    b,
+    close: async () => {
+      await a.disconnect();
+      await b.disconnect();
+    },
+  };
+}
+
+export async function rows(): Promise<BenchRow[]> {
+  const out: BenchRow[] = [];
+  const mem = await memoryPair();
+  const sock = await socketPair();
+  try {
+    const direct = await bulk(mem.a, mem.b, '10.0.0.2', 5001, BULK);
+    const socket = await bulk(sock.a, sock.b, '127.0.0.1', 0x7e61, BULK);
+    out.push({
+      name: `tcp: bulk ${BULK >> 20} MiB, direct stack -> direct stack over the memory switch`,
+      value: fmtMbps(direct),
+      comparison: `socket stack -> socket stack on loopback ${fmtMbps(socket)}, ratio ${ratio(direct, socket)}`,
+    });
+    const directSetup = await setupRate(mem.a, mem.b, '10.0.0.2', 5002);
+    const socketSetup = await setupRate(sock.a, sock.b, '127.0.0.1', 0x7e62);
+    out.push({
+      name: `tcp: connection setup and teardown, ${SETUPS} connections, ${SETUP_LOOPS} at a time, memory switch`,
+      value: fmtRate(directSetup),
+      comparison: `socket stack on loopback ${fmtRate(socketSetup)}, ratio ${ratio(directSetup, socketSetup)}`,
+    });
+
+    if (!canManageNetwork()) {
+      out.push({ name: 'tcp: tap rows', value: 'not measured', comparison: 'needs root to make a namespace and a tap' });
+      return out;
+    }
+    const peer = await tapPeer('10.0.0.1/24');
+    const stack = await DirectStackv4.connect(new RecordingConsole(), peer.netif, false, '10.0.0.2/24', '10.0.0.1', quiet);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-bench-'));
+    try {
+      // Linux -> the stack: nc sends a file; timed in the stack from accept to end-of-stream.
+      const file = path.join(dir, 'bulk.bin');
+      fs.writeFileSync(file, Buffer.alloc(BULK, 0x5a));
+      let inbound: Promise<number> | undefined;
+      await stack.listenTcpv4(6000, (flow) => {
+        const start = process.hrtime.bigint();
+        inbound = drainCount(flow).then(async (n) => {
+          await flow.close();
+          if (n !== BULK) throw new Error(`received ${n} of ${BULK} bytes`);
+          return mbps(n, seconds(start));
+        });
+      });
+      await peer.inNs(['sh', '-c', `nc -N 10.0.0.2 6000 < ${file}`], 120_000);
+      const fromLinux = await (inbound as Promise<number>);
+      // The stack -> Linux: nc reads to the end; timed from accept to nc's exit.
+      let outStart = 0n;
+      await stack.listenTcpv4(6001, (flow) => {
+        outStart = process.hrtime.bigint();
+        void pour(flow, BULK);
+      });
+      const r = await peer.inNs(['sh', '-c', 'nc -d 10.0.0.2 6001 | wc -c'], 120_000);
+      const toLinux = mbps(BULK, seconds(outStart));
+      if (Number(r.stdout.trim()) !== BULK) throw new Error(`Linux received ${r.stdout.trim()} of ${BULK} bytes`);
+      const socket = await bulk(sock.a, sock.b, '127.0.0.1', 0x7e63, BULK);
+      out.push({
+        name: `tcp: bulk ${BULK >> 20} MiB, Linux (nc) -> direct stack over a tap`,
+        value: fmtMbps(fromLinux),
+        comparison: `socket stack -> socket stack on loopback ${fmtMbps(socket)}, ratio ${ratio(fromLinux, socket)}`,
+      });
+      out.push({
+        name: `tcp: bulk ${BULK >> 20} MiB, direct stack -> Linux (nc) over a tap`,
+        value: fmtMbps(toLinux),
+        comparison: `socket stack -> socket stack on loopback ${fmtMbps(socket)}, ratio ${ratio(toLinux, socket)}`,
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      await stack.disconnect();
+      await peer.close();
+    }
+  } finally {
+    await mem.close();
+    await sock.close();
+  }
+  return out;
+}
