@@ -62,6 +62,12 @@ describe('the plugin installed in a fresh Nx workspace', () => {
     expect(fs.existsSync(path.join(consumer, 'node_modules/@mirage-ts/nx-plugin/src/index.js'))).toBe(true);
   });
 
+  it("builds the netif addon with the package's own install script, so tap and packet devices load there", () => {
+    const addon = path.join(consumer, 'node_modules/@mirage-ts/netif/native/build/Release/mirage_netif.node');
+    const r = run(process.execPath, ['-e', `const a = require(${JSON.stringify(addon)}); console.log(Object.keys(a).sort().join(' '))`]);
+    expect(r.output.trim()).toBe('close interfaceInfo openPacket openTap startReading writeFrame');
+  });
+
   it('scaffolds the console example with `npx nx g unikernel console`', () => {
     const r = consumerNx('g', 'unikernel', 'console');
     expect(r.status).toBe(0);

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * Builds the netif addon with node-gyp; the root package.json runs this on
- * `npm ci` (npm runs the project's own install script, not its
- * dependencies'). The headers come from the installed Node (Debian and
+ * Builds the netif addon with node-gyp. In this workspace the root
+ * package.json runs it on `npm ci` (libs are not npm packages here); where
+ * @mirage-ts/netif is installed from its tarball, the package's own install
+ * script runs it. The headers come from the installed Node (Debian and
  * NodeSource put them under /usr/include/node), never from the network.
  *
  * A failed build does not fail the install: only the tap and packet
@@ -41,8 +42,15 @@ function main() {
 function fail(why) {
   process.stderr.write(
     `netif: the native addon for tap and packet interfaces was not built: ${why}\n` +
-      'netif: install python3, make and a C compiler, then run `npm run build:netif`\n',
+      `netif: install python3, make and a C compiler, then run \`${rebuildCommand()}\`\n`,
   );
+}
+
+/** The command that runs this script again, from the root of the workspace that has it. */
+function rebuildCommand() {
+  const parts = here.split(path.sep);
+  const installedAt = parts.lastIndexOf('node_modules');
+  return installedAt < 0 ? 'npm run build:netif' : `node ${path.posix.join(...parts.slice(installedAt), 'build.js')}`;
 }
 
 main();
