@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { blockSequenceLines, SECTOR, twelveSectorPattern } from '../testing/block-sequence';
 import { vmDist } from '../testing/vm';
-import { nx, WORKSPACE_ROOT } from '../testing/workspace';
+import { copyWorkspace, nx, WORKSPACE_ROOT } from '../testing/workspace';
 import { bootUnderXen, type XenBoot } from '../xen/boot-under-xen';
 import { describeBoot, serialLog } from '../xen/report';
 
@@ -11,7 +12,8 @@ import { describeBoot, serialLog } from '../xen/report';
  * Debian dom0 inside QEMU (software emulation: no Xen host or KVM is
  * needed), the dom0 running `xl create -c` on the domain that the build's
  * NAME.xl.in describes. The domU's console lines come back marked, apart
- * from Xen's and dom0's messages.
+ * from Xen's and dom0's messages. Boots are ≈ 25 s each here, so one
+ * per example.
  */
 const BUILD_MS = 600_000;
 const BOOT_MS = 240_000;
@@ -43,4 +45,37 @@ describe('the xen artifact under Xen in QEMU', () => {
     // Xen and the dom0 kernel spoke too, on the same port, and none of it was taken for the domU's.
     expect(r.lines.some((l) => l.from === 'other' && l.text.startsWith('(XEN)'))).toBe(true);
   }, BUILD_MS + BOOT_MS);
+
+  describe('block', () => {
+    const ws = copyWorkspace('mirage-xen-block-');
+    afterAll(() => ws.dispose());
+    const SECTORS = 100000;
+
+    it('runs the 10 tests on the disk given as `phy:` (a loop device in dom0), and the host file holds the patterns at both ends and nothing else', async () => {
+      const build = nx(['build', 'block', '--target=xen'], { cwd: ws.root, timeoutMs: BUILD_MS });
+      expect(build.output).toContain('Successfully ran target build for project block');
+      expect(nx(['run', 'block:disk-image', '--target=xen'], { cwd: ws.root }).status).toBe(0);
+      const disk = path.join(ws.root, 'apps/block/xvda1');
+      expect(fs.statSync(disk).size).toBe(SECTORS * SECTOR);
+
+      const log = path.join(logs, 'block.serial.log');
+      const r = await bootUnderXen({
+        distDir: vmDist(ws.root, 'block', 'xen'),
+        name: 'block_test',
+        disks: { xvda1: disk },
+        timeoutMs: BOOT_MS,
+        ...serialLog(log),
+      });
+      expectCleanEnd(r, 'block_test', log);
+      expect(r.harness).toContain('disk xenharness0: /dev/vda as /dev/loop0');
+      expect({ domu: r.domu, how: describeBoot(r, log) }).toEqual({ domu: blockSequenceLines(SECTORS), how: describeBoot(r, log) });
+
+      const bytes = fs.readFileSync(disk);
+      expect(bytes.length).toBe(SECTORS * SECTOR);
+      const pattern = twelveSectorPattern();
+      expect(bytes.subarray(0, 12 * SECTOR).equals(pattern)).toBe(true);
+      expect(bytes.subarray((SECTORS - 12) * SECTOR).equals(pattern)).toBe(true);
+      expect(bytes.subarray(12 * SECTOR, (SECTORS - 12) * SECTOR).every((b) => b === 0)).toBe(true);
+    }, BUILD_MS + BOOT_MS);
+  });
 });

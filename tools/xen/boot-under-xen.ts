@@ -16,6 +16,12 @@ export interface XenBootOptions {
   readonly distDir: string;
   /** The domain name (NAME of NAME.xl.in). */
   readonly name: string;
+  /**
+   * Host files for the domain's @BLOCK:file@ variables, by file name. Each
+   * reaches dom0 as a virtio disk and goes to the domain as `phy:` on a
+   * loop device; the domain's writes land in the host file.
+   */
+  readonly disks?: Readonly<Record<string, string>>;
   /** Each serial line as it arrives, sorted (for streaming to a log). */
   readonly onLine?: (line: SerialLine, atMs: number) => void;
   /** The whole run, QEMU included; QEMU is killed when it is over. */
@@ -62,12 +68,26 @@ export async function bootUnderXen(o: XenBootOptions): Promise<XenBoot> {
   const host = await xenHost(tools, log);
 
   const domu = (f: string) => `/${DOM0_PATHS.domuDir}/${f}`;
-  const xlConfig = substituteXl(template, { name: o.name, kernel: domu(info.kernel), ramdisk: domu(info.initramfs), memoryMb: info.memoryMb }, { tcg: true });
+  const disks = Object.entries(o.disks ?? {}).map(([name, file], i) => {
+    if (!fs.existsSync(file)) throw new Error(`the disk ${file} for @BLOCK:${name}@ does not exist`);
+    return { name, file: path.resolve(file), serial: `xenharness${i}`, loop: `/dev/loop${i}` };
+  });
+  const xlConfig = substituteXl(
+    template,
+    {
+      name: o.name,
+      kernel: domu(info.kernel),
+      ramdisk: domu(info.initramfs),
+      memoryMb: info.memoryMb,
+      blocks: Object.fromEntries(disks.map((d) => [d.name, d.loop])),
+    },
+    { tcg: true },
+  );
   const entries = await dom0Entries(
     {
       host,
       busybox: o.busybox ?? '/bin/busybox',
-      init: { domain: o.name, domainTimeoutS: 30 },
+      init: { domain: o.name, domainTimeoutS: 30, disks },
       xlConfig,
       domuFiles: new Map([
         [info.kernel, path.join(o.distDir, info.kernel)],
@@ -86,6 +106,7 @@ export async function bootUnderXen(o: XenBootOptions): Promise<XenBoot> {
       dom0Kernel: host.dom0Kernel,
       dom0Initrd: initrd,
       memoryMb: DOM0_MEMORY_MB + info.memoryMb + XEN_MEMORY_MB,
+      disks,
       verboseXl: o.verboseXl,
     });
     return await runQemu(args, o.timeoutMs ?? 240_000, o.onLine);
@@ -99,6 +120,8 @@ export interface XenQemuLaunch {
   readonly dom0Kernel: string;
   readonly dom0Initrd: string;
   readonly memoryMb: number;
+  /** Host files attached to dom0 as virtio disks, found there by serial. */
+  readonly disks?: readonly { readonly file: string; readonly serial: string }[];
   /** `xl -vvv`: the domain builder's every step, for when a domain does not start. */
   readonly verboseXl?: boolean;
 }
@@ -117,6 +140,10 @@ export function xenQemuArgs(l: XenQemuLaunch): string[] {
   const xen = ['console=com1', 'com1=115200,8n1', `dom0_mem=${DOM0_MEMORY_MB}M,max:${DOM0_MEMORY_MB}M`, 'dom0_max_vcpus=1', 'smap=0', 'smep=0', 'noreboot'];
   // Parameters without a dot reach dom0's init as environment variables.
   const dom0 = ['console=hvc0', 'quiet', 'loglevel=3', 'panic=-1', ...(l.verboseXl ? ['xl_verbose=-vvv'] : [])];
+  const drives = (l.disks ?? []).flatMap((d, i) => [
+    '-drive', `file=${d.file.replace(/,/g, ',,')},format=raw,if=none,id=disk${i},cache=writeback`,
+    '-device', `virtio-blk-pci,drive=disk${i},serial=${d.serial}`,
+  ]);
   return [
     '-nodefaults',
     '-no-user-config',
@@ -129,6 +156,7 @@ export function xenQemuArgs(l: XenQemuLaunch): string[] {
     '-append', xen.join(' '),
     '-initrd', `${l.dom0Kernel} ${dom0.join(' ')},${l.dom0Initrd}`,
     '-serial', 'stdio',
+    ...drives,
   ];
 }
 

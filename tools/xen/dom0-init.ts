@@ -23,13 +23,17 @@ export interface Dom0Init {
   readonly domain: string;
   /** Seconds to wait for the domain to end before giving up on it. */
   readonly domainTimeoutS: number;
-  /** Loop devices to set up before the domain starts: dom0 file -> /dev/loopN. */
-  readonly loops?: readonly { readonly file: string; readonly device: string }[];
+  /**
+   * Disks the host attached (virtio, each with its serial), and the loop
+   * device each becomes in dom0: what a Xen host gives blkback for a disk
+   * file, as `phy:`.
+   */
+  readonly disks?: readonly { readonly serial: string; readonly loop: string }[];
 }
 
 export function dom0InitScript(s: Dom0Init): string {
   const bin = `/${DOM0_PATHS.toolsDir}`;
-  const loops = (s.loops ?? []).map((l) => `losetup ${l.device} ${l.file} || say "losetup ${l.device} ${l.file} failed"\n`).join('');
+  const loops = (s.disks ?? []).map((d) => `attach_disk ${d.serial} ${d.loop}\n`).join('');
   return `#!/bin/busybox sh
 /bin/busybox --install -s /bin
 export PATH=/bin:${bin} HOME=/root LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu
@@ -44,6 +48,20 @@ mount -t devpts devpts /dev/pts
 while read -r m; do insmod "/lib/modules/$m.ko" || say "insmod $m failed"; done < /${DOM0_PATHS.modules}
 mount -t xenfs xenfs /proc/xen || say "cannot mount xenfs"
 say "dom0 up"
+# Virtio disks appear a moment after their module loads: look for the serial for up to 10 s.
+attach_disk() {
+  tries=0
+  while [ $tries -lt 100 ]; do
+    for f in /sys/block/vd*/serial; do
+      [ "$(cat "$f" 2>/dev/null)" = "$1" ] || continue
+      d=\${f#/sys/block/}; d=/dev/\${d%/serial}
+      losetup "$2" "$d" && say "disk $1: $d as $2" || say "losetup $2 $d failed"
+      return
+    done
+    sleep 0.1; tries=$((tries + 1))
+  done
+  say "disk $1 did not appear"
+}
 ${loops}xenstored --pid-file=/var/run/xenstored.pid || say "xenstored failed"
 xenconsoled --pid-file=/var/run/xenconsoled.pid || say "xenconsoled failed"
 xen-init-dom0 > /tmp/xen-init-dom0.log 2>&1 || { say "xen-init-dom0 failed:"; cat /tmp/xen-init-dom0.log; }
@@ -59,7 +77,8 @@ say "xl create exited with status $(cat /tmp/xl-status)"
 waited=0
 while xl list ${s.domain} > /dev/null 2>&1 && [ $waited -lt ${s.domainTimeoutS} ]; do sleep 1; waited=$((waited + 1)); done
 if xl list ${s.domain} > /dev/null 2>&1; then say "domain ${s.domain} still running"; xl list; else say "domain ${s.domain} ended"; fi
-sync
+${(s.disks ?? []).map((d) => `losetup -d ${d.loop}
+`).join('')}sync
 say "powering off"
 poweroff -f
 `;

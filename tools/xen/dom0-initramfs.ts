@@ -7,11 +7,43 @@ import { modulesInLoadOrder } from '../../plugins/mirage/src/targets/vm/kernel-m
 import { DOM0_PATHS, dom0InitScript, type Dom0Init } from './dom0-init';
 import type { XenHost } from './xen-packages';
 
-/** Programs of the toolstack a dom0 needs to create one domain and show its console. */
-export const DOM0_PROGRAMS = ['xl', 'xenstored', 'xenconsoled', 'xenconsole', 'xen-init-dom0', 'libxl-save-helper'] as const;
+/** Programs (inside the unpacked packages) a dom0 needs to create one domain, show its console and attach its disks. */
+export const DOM0_PROGRAMS = [
+  'usr/lib/xen-4.17/bin/xl',
+  'usr/lib/xen-4.17/bin/xenstored',
+  'usr/lib/xen-4.17/bin/xenconsoled',
+  'usr/lib/xen-4.17/bin/xenconsole',
+  'usr/lib/xen-4.17/bin/xen-init-dom0',
+  'usr/lib/xen-4.17/bin/libxl-save-helper',
+  'usr/bin/xenstore',
+] as const;
 
-/** Kernel modules of the dom0: the Xen devices the toolstack opens, and the block back-end for domU disks. */
-export const DOM0_MODULES = ['xen-evtchn', 'xen-gntdev', 'xen-gntalloc', 'xen-privcmd', 'xenfs', 'xen-blkback', 'loop'] as const;
+/** xenstore is one program that acts as its name says. */
+const XENSTORE_NAMES = ['xenstore-read', 'xenstore-write', 'xenstore-exists', 'xenstore-rm', 'xenstore-ls'];
+
+/**
+ * Kernel modules of the dom0: the Xen devices the toolstack opens; the
+ * block back-end, loop devices and the virtio disk that carries a domU
+ * disk in from the host.
+ */
+export const DOM0_MODULES = ['xen-evtchn', 'xen-gntdev', 'xen-gntalloc', 'xen-privcmd', 'xenfs', 'xen-blkback', 'loop', 'virtio_pci', 'virtio_blk'] as const;
+
+/**
+ * libxl runs /etc/xen/scripts/block for every `phy:` disk. Debian's is a
+ * bash script with many helpers; this dom0 has only busybox, and a block
+ * device needs one thing: its major:minor (hexadecimal) in xenstore, for
+ * blkback.
+ */
+export const BLOCK_HOTPLUG_SCRIPT = `#!/bin/busybox sh
+case "$1" in
+  add)
+    dev=$(xenstore-read "$XENBUS_PATH/params") || exit 1
+    [ -b "$dev" ] || { echo "block: $dev is not a block device" >&2; exit 1; }
+    xenstore-write "$XENBUS_PATH/physical-device" "$(stat -L -c '%t:%T' "$dev")" || exit 1
+    xenstore-write "$XENBUS_PATH/hotplug-status" connected ;;
+  remove) ;;
+esac
+`;
 
 export interface Dom0Inputs {
   readonly host: XenHost;
@@ -21,8 +53,6 @@ export interface Dom0Inputs {
   readonly xlConfig: string;
   /** Files the domain needs inside dom0 (its kernel, ramdisk, disks), by name under /domu. */
   readonly domuFiles: ReadonlyMap<string, string>;
-  /** The hotplug scripts libxl runs (busybox sh), by name under /etc/xen/scripts. */
-  readonly hotplugScripts?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -50,11 +80,12 @@ export async function dom0Entries(inputs: Dom0Inputs, tools: HostTools): Promise
   file('bin/busybox', busybox, 0o755);
   file('init', Buffer.from(dom0InitScript(inputs.init)), 0o755);
 
-  const programs = DOM0_PROGRAMS.map((p) => path.join(inputs.host.toolsDir, p));
+  const programs = DOM0_PROGRAMS.map((p) => path.join(inputs.host.root, p));
   for (const p of programs) {
-    if (!fs.existsSync(p)) throw new Error(`the Xen tools in ${inputs.host.root} have no ${path.basename(p)}`);
+    if (!fs.existsSync(p)) throw new Error(`the Xen packages in ${inputs.host.root} have no ${path.relative(inputs.host.root, p)}; remove that folder and try again`);
     file(`${DOM0_PATHS.toolsDir}/${path.basename(p)}`, fs.readFileSync(p), 0o755);
   }
+  for (const name of XENSTORE_NAMES) entries.push({ kind: 'symlink', path: `${DOM0_PATHS.toolsDir}/${name}`, target: 'xenstore' });
   const libs = new Map<string, string>();
   for (const p of programs) for (const [soname, real] of await sharedObjects(p, inputs.host.libDir, tools)) libs.set(soname, real);
   // glibc loads libgcc_s with dlopen when a thread is cancelled; ldd cannot see that.
@@ -74,7 +105,7 @@ export async function dom0Entries(inputs: Dom0Inputs, tools: HostTools): Promise
   // xl's defaults are right for this dom0; an empty file spares a warning.
   file('etc/xen/xl.conf', Buffer.from('# test dom0: xl defaults\n'));
   for (const [name, from] of inputs.domuFiles) file(`${DOM0_PATHS.domuDir}/${name}`, fs.readFileSync(from));
-  for (const [name, text] of inputs.hotplugScripts ?? []) file(`etc/xen/scripts/${name}`, Buffer.from(text), 0o755);
+  file('etc/xen/scripts/block', Buffer.from(BLOCK_HOTPLUG_SCRIPT), 0o755);
 
   for (const d of dirs) entries.push({ kind: 'dir', path: d, mode: d === 'tmp' ? 0o1777 : 0o755 });
   return sortEntries(entries);

@@ -30,6 +30,8 @@ export const XEN_PACKAGES = [
   'libxentoolcore1',
   'libxentoollog1',
   'libyajl2',
+  // xenstore-read/-write, for the block hotplug script.
+  'xenstore-utils',
 ] as const;
 
 export interface XenHost {
