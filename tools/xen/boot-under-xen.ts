@@ -109,7 +109,7 @@ export async function bootUnderXen(o: XenBootOptions): Promise<XenBoot> {
       disks,
       verboseXl: o.verboseXl,
     });
-    return await runQemu(args, o.timeoutMs ?? 240_000, o.onLine);
+    return await runSerial(QEMU_BINARY, args, o.timeoutMs ?? 240_000, o.onLine);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
@@ -160,11 +160,15 @@ export function xenQemuArgs(l: XenQemuLaunch): string[] {
   ];
 }
 
-function runQemu(args: readonly string[], timeoutMs: number, onLine?: (line: SerialLine, atMs: number) => void): Promise<XenBoot> {
+/**
+ * Runs QEMU (`program`) with its serial port on stdout, sorting the lines as
+ * they come; kills it at the time limit, and when this process exits.
+ */
+export function runSerial(program: string, args: readonly string[], timeoutMs: number, onLine?: (line: SerialLine, atMs: number) => void): Promise<XenBoot> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     const elapsed = () => Number(process.hrtime.bigint() - start) / 1e6;
-    const child = spawn(QEMU_BINARY, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(program, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     // Whatever happens to this process, QEMU does not outlive it.
     const killQemu = () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -194,7 +198,7 @@ function runQemu(args: readonly string[], timeoutMs: number, onLine?: (line: Ser
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       process.removeListener('exit', killQemu);
-      reject(e.code === 'ENOENT' ? new Error(`${QEMU_BINARY} is not installed: apt-get install qemu-system-x86`) : e);
+      reject(e.code === 'ENOENT' ? new Error(`${program} is not installed${program === QEMU_BINARY ? ': apt-get install qemu-system-x86' : ''}`) : e);
     });
     child.on('close', (status) => {
       clearTimeout(timer);

@@ -21,7 +21,7 @@ export interface XlSubstitutions {
  * make the guest kernel hang or fault. Never needed on a real Xen host, so
  * the generator does not write them.
  */
-export const TCG_ONLY_LINES = ['tsc_mode = "native"', 'cpuid = "host,avx=0,avx2=0"'] as const;
+export const TCG_ONLY_LINES = ["tsc_mode = 'native'", "cpuid = 'host,avx=0,avx2=0'"] as const;
 
 export function substituteXl(template: string, s: XlSubstitutions, options: { tcg: boolean }): string {
   const out = template.replace(/@([A-Z]+)(?::([^@]*))?@/g, (whole, key: string, arg: string | undefined) => {
