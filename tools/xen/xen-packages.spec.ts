@@ -22,7 +22,7 @@ const aptCache =
   (args) =>
     args[0] === 'depends'
       ? { stdout: Buffer.from('linux-image-amd64\n  Depends: linux-image-6.1.0-9-amd64\n') }
-      : { stdout: Buffer.from(`${args[1]}:\n  Installed: (none)\n  Candidate: ${version}\n`) };
+      : { stdout: Buffer.from(args.slice(1).map((p) => `${p}:\n  Installed: (none)\n  Candidate: ${version}\n  Version table:\n     ${version} 500\n`).join('')) };
 
 /** apt-get download writing one .deb per package, and dpkg-deb -x making what the packages hold. */
 const aptGet: FakeProgram = (args, cwd) => {
@@ -83,7 +83,7 @@ describe('the Xen packages of the harness', () => {
 
   it('says so when the package lists do not know Xen', async () => {
     const tools = fakeHostTools({
-      'apt-cache': (args) => (args[0] === 'depends' ? aptCache('1')(args, undefined, undefined) : { stdout: Buffer.from(`${args[1]}:\n  Candidate: (none)\n`) }),
+      'apt-cache': (args) => (args[0] === 'depends' ? aptCache('1')(args, undefined, undefined) : { stdout: Buffer.from(args.slice(1).map((p) => `${p}:\n  Installed: (none)\n  Candidate: (none)\n`).join('')) }),
     });
     expect((await failure(xenHost(tools))).problem).toBe('cannot fetch the Xen packages: the package lists know no xen-hypervisor-4.17-amd64');
   });
