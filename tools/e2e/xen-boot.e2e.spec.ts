@@ -44,6 +44,7 @@ describe('the xen artifact under Xen in QEMU', () => {
     expect({ domu: r.domu, how: describeBoot(r, log) }).toEqual({ domu: EIGHT, how: describeBoot(r, log) });
     // Xen and the dom0 kernel spoke too, on the same port, and none of it was taken for the domU's.
     expect(r.lines.some((l) => l.from === 'other' && l.text.startsWith('(XEN)'))).toBe(true);
+    expect(r.lines.filter((l) => l.from !== 'domU' && EIGHT.includes(l.text))).toEqual([]);
   }, BUILD_MS + BOOT_MS);
 
   describe('block', () => {
