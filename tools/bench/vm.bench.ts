@@ -91,10 +91,10 @@ function boot(kernel: string, initramfs: string, memoryMb: number, accel: 'kvm' 
   });
 }
 
-const firstLineMs = async (kernel: string, initramfs: string, memoryMb: number, accel: 'kvm' | 'tcg', match: RegExp) =>
+export const firstLineMs = async (kernel: string, initramfs: string, memoryMb: number, accel: 'kvm' | 'tcg', match: RegExp) =>
   (await boot(kernel, initramfs, memoryMb, accel, match)).firstLineMs;
 
-async function median(n: number, f: () => Promise<number | undefined>): Promise<number> {
+export async function median(n: number, f: () => Promise<number | undefined>): Promise<number> {
   const xs: number[] = [];
   for (let i = 0; i < n; i++) {
     const x = await f();

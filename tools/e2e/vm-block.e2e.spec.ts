@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { blockSequenceLines, SECTOR, twelveSectorPattern } from '../testing/block-sequence';
 import { consoleLines, imageInfo, vmDist } from '../testing/vm';
 import { copyWorkspace, nx } from '../testing/workspace';
 import { parseXl } from '../../plugins/mirage/src/targets/vm/xl-files';
@@ -11,33 +12,8 @@ import { parseXl } from '../../plugins/mirage/src/targets/vm/xl-files';
  * block_test.xl.
  */
 const BOOT_MS = 600_000;
-const SECTOR = 512;
 const SECTORS = 100000;
-
-function expectedLines(size: number): string[] {
-  const lines = [`sectors = ${size}`, 'read_write=true', `sector_size=${SECTOR}`];
-  for (const n of [1, 2, 12]) lines.push(`writing ${n} sectors at 0`, `writing ${n} sectors at ${size - n}`);
-  lines.push(
-    `writing 1 sectors at ${size}`,
-    `writing 12 sectors at ${size - 11}`,
-    `reading 1 sectors at ${size}`,
-    `reading 12 sectors at ${size - 11}`,
-    'Test sequence finished',
-    'Total tests started: 10',
-    'Total tests passed:  10',
-    'Total tests failed:  0',
-  );
-  return lines;
-}
-
-function twelveSectorPattern(): Buffer {
-  const out = Buffer.alloc(12 * SECTOR);
-  for (let i = 0; i < 12; i++) {
-    const phrase = Buffer.from(`${12 - i}: All work and no play makes Dave a dull boy.\n`);
-    for (let j = 0; j < SECTOR; j++) out[i * SECTOR + j] = phrase[j % phrase.length];
-  }
-  return out;
-}
+const expectedLines = blockSequenceLines;
 
 describe('block example on qemu and xen', () => {
   const ws = copyWorkspace('mirage-vm-block-');

@@ -94,22 +94,39 @@ async function resolveKernelPackage(tools: HostTools): Promise<string> {
   return dep;
 }
 
-async function fetchKernelPackage(pkg: string, dir: string, tools: HostTools): Promise<void> {
+function fetchKernelPackage(pkg: string, dir: string, tools: HostTools): Promise<void> {
+  return fetchDebianPackages([pkg], dir, tools, { problem: 'no kernel available', fix: KERNEL_FIX });
+}
+
+/**
+ * Downloads Debian packages with `apt-get download` (no root) and unpacks
+ * them all into DIR/root with `dpkg-deb -x`, nothing installed. DIR appears
+ * whole or not at all (built beside it, then renamed), with a `.complete`
+ * file listing the .debs. Failures are UserErrors starting with `problem`.
+ */
+export async function fetchDebianPackages(
+  pkgs: readonly string[],
+  dir: string,
+  tools: HostTools,
+  failure: { readonly problem: string; readonly fix: string },
+): Promise<void> {
   const work = `${dir}.partial-${process.pid}`;
   fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(work, { recursive: true });
   try {
-    const dl = await tools.run('apt-get', ['download', pkg], { cwd: work });
-    const deb = fs.readdirSync(work).find((f) => f.endsWith('.deb'));
-    if (dl.missing || dl.status !== 0 || !deb) {
-      throw new UserError(`no kernel available: \`apt-get download ${pkg}\` failed${dl.stderr ? `: ${lastLine(dl.stderr)}` : ''}`, { fix: KERNEL_FIX });
+    const dl = await tools.run('apt-get', ['download', ...pkgs], { cwd: work });
+    const debs = fs.readdirSync(work).filter((f) => f.endsWith('.deb')).sort();
+    if (dl.missing || dl.status !== 0 || debs.length < pkgs.length) {
+      throw new UserError(`${failure.problem}: \`apt-get download ${pkgs.join(' ')}\` failed${dl.stderr ? `: ${lastLine(dl.stderr)}` : ''}`, { fix: failure.fix });
     }
-    const x = await tools.run('dpkg-deb', ['-x', path.join(work, deb), path.join(work, 'root')]);
-    if (x.missing || x.status !== 0) {
-      throw new UserError(`no kernel available: cannot unpack ${deb}${x.stderr ? `: ${lastLine(x.stderr)}` : ''}`, { fix: KERNEL_FIX });
+    for (const deb of debs) {
+      const x = await tools.run('dpkg-deb', ['-x', path.join(work, deb), path.join(work, 'root')]);
+      if (x.missing || x.status !== 0) {
+        throw new UserError(`${failure.problem}: cannot unpack ${deb}${x.stderr ? `: ${lastLine(x.stderr)}` : ''}`, { fix: failure.fix });
+      }
+      fs.rmSync(path.join(work, deb));
     }
-    fs.rmSync(path.join(work, deb));
-    fs.writeFileSync(path.join(work, '.complete'), `${deb}\n`);
+    fs.writeFileSync(path.join(work, '.complete'), `${debs.join('\n')}\n`);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(path.dirname(dir), { recursive: true });
     fs.renameSync(work, dir);
