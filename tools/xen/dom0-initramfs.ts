@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { sortEntries, type CpioEntry } from '../../plugins/mirage/src/targets/vm/cpio';
+import { CpioTree, type CpioEntry } from '../../plugins/mirage/src/targets/vm/cpio';
 import type { HostTools } from '../../plugins/mirage/src/targets/vm/host-tools';
 import { hasInterpreter } from '../../plugins/mirage/src/targets/vm/initramfs';
 import { modulesInLoadOrder } from '../../plugins/mirage/src/targets/vm/kernel-modules';
@@ -61,19 +61,8 @@ export interface Dom0Inputs {
  * the search path), the dom0 modules, the init, and the domain's files.
  */
 export async function dom0Entries(inputs: Dom0Inputs, tools: HostTools): Promise<CpioEntry[]> {
-  const entries: CpioEntry[] = [];
-  const dirs = new Set<string>();
-  const addDirsOf = (p: string) => {
-    const parts = p.split('/').slice(0, -1);
-    for (let i = 1; i <= parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
-  };
-  const file = (p: string, data: Uint8Array, mode = 0o644) => {
-    addDirsOf(p);
-    entries.push({ kind: 'file', path: p, data, mode });
-  };
-  for (const d of ['proc', 'sys', 'dev', 'tmp', 'root', 'bin', 'var', 'run']) addDirsOf(`${d}/-`);
-  entries.push({ kind: 'char', path: 'dev/console', major: 5, minor: 1, mode: 0o600 });
-  entries.push({ kind: 'char', path: 'dev/null', major: 1, minor: 3, mode: 0o666 });
+  const tree = new CpioTree(['proc', 'sys', 'dev', 'tmp', 'root', 'bin', 'var', 'run']);
+  const file = tree.file.bind(tree);
 
   const busybox = fs.readFileSync(inputs.busybox);
   if (hasInterpreter(busybox)) throw new Error(`${inputs.busybox} is dynamically linked; the dom0 needs busybox-static (apt-get install busybox-static)`);
@@ -85,7 +74,7 @@ export async function dom0Entries(inputs: Dom0Inputs, tools: HostTools): Promise
     if (!fs.existsSync(p)) throw new Error(`the Xen packages in ${inputs.host.root} have no ${path.relative(inputs.host.root, p)}; remove that folder and try again`);
     file(`${DOM0_PATHS.toolsDir}/${path.basename(p)}`, fs.readFileSync(p), 0o755);
   }
-  for (const name of XENSTORE_NAMES) entries.push({ kind: 'symlink', path: `${DOM0_PATHS.toolsDir}/${name}`, target: 'xenstore' });
+  for (const name of XENSTORE_NAMES) tree.symlink(`${DOM0_PATHS.toolsDir}/${name}`, 'xenstore');
   const libs = new Map<string, string>();
   for (const p of programs) for (const [soname, real] of await sharedObjects(p, inputs.host.libDir, tools)) libs.set(soname, real);
   // glibc loads libgcc_s with dlopen when a thread is cancelled; ldd cannot see that.
@@ -107,8 +96,7 @@ export async function dom0Entries(inputs: Dom0Inputs, tools: HostTools): Promise
   for (const [name, from] of inputs.domuFiles) file(`${DOM0_PATHS.domuDir}/${name}`, fs.readFileSync(from));
   file('etc/xen/scripts/block', Buffer.from(BLOCK_HOTPLUG_SCRIPT), 0o755);
 
-  for (const d of dirs) entries.push({ kind: 'dir', path: d, mode: d === 'tmp' ? 0o1777 : 0o755 });
-  return sortEntries(entries);
+  return tree.sorted();
 }
 
 /** name-or-path -> real file of every shared object `ldd` lists for a program (the loader by its absolute path). */

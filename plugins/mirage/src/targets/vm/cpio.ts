@@ -30,6 +30,44 @@ export function sortEntries(entries: readonly CpioEntry[]): CpioEntry[] {
   return [...seen.values()].sort((a, b) => compareBytes(a.path, b.path));
 }
 
+/**
+ * An initramfs being put together: files and links, each parent folder
+ * added once, and the two device nodes the kernel opens for init before
+ * anything is mounted.
+ */
+export class CpioTree {
+  private readonly entries: CpioEntry[] = [];
+  private readonly dirs = new Set<string>();
+
+  /** `emptyDirs`: folders the init mounts on or writes into, present even with nothing in them. */
+  constructor(emptyDirs: readonly string[]) {
+    for (const d of emptyDirs) this.addParentsOf(`${d}/-`);
+    this.entries.push({ kind: 'char', path: 'dev/console', major: 5, minor: 1, mode: 0o600 });
+    this.entries.push({ kind: 'char', path: 'dev/null', major: 1, minor: 3, mode: 0o666 });
+  }
+
+  file(p: string, data: Uint8Array, mode = 0o644): void {
+    this.addParentsOf(p);
+    this.entries.push({ kind: 'file', path: p, data, mode });
+  }
+
+  symlink(p: string, target: string): void {
+    this.addParentsOf(p);
+    this.entries.push({ kind: 'symlink', path: p, target });
+  }
+
+  /** Every entry and folder (tmp sticky and writable by all), in the canonical order. */
+  sorted(): CpioEntry[] {
+    const dirs = [...this.dirs].map((d): CpioEntry => ({ kind: 'dir', path: d, mode: d === 'tmp' ? 0o1777 : 0o755 }));
+    return sortEntries([...this.entries, ...dirs]);
+  }
+
+  private addParentsOf(p: string): void {
+    const parts = p.split('/').slice(0, -1);
+    for (let i = 1; i <= parts.length; i++) this.dirs.add(parts.slice(0, i).join('/'));
+  }
+}
+
 /** The archive, entries in the order given (use sortEntries for a canonical order). */
 export function writeCpio(entries: readonly CpioEntry[]): Buffer {
   const parts: Buffer[] = [];

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { UserError } from '../../configure/user-error';
-import { sortEntries, type CpioEntry } from './cpio';
+import { CpioTree, type CpioEntry } from './cpio';
 import type { HostTools } from './host-tools';
 import { initScript, MODULE_LIST, UDHCPC_SCRIPT, udhcpcScript, type InitSettings } from './init-script';
 import type { KernelModule } from './kernel-modules';
@@ -24,21 +24,8 @@ export interface InitramfsInputs {
  * manager, no /etc beyond what the init reads.
  */
 export async function initramfsEntries(inputs: InitramfsInputs, tools: HostTools): Promise<CpioEntry[]> {
-  const entries: CpioEntry[] = [];
-  const dirs = new Set<string>();
-  const addDirsOf = (p: string) => {
-    const parts = p.split('/').slice(0, -1);
-    for (let i = 1; i <= parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
-  };
-  const file = (p: string, data: Uint8Array, mode = 0o644) => {
-    addDirsOf(p);
-    entries.push({ kind: 'file', path: p, data, mode });
-  };
-
-  for (const d of ['proc', 'sys', 'dev', 'tmp', 'root', 'etc/mirage', 'bin', 'app']) addDirsOf(`${d}/-`);
-  // The kernel opens /dev/console for init before anything is mounted.
-  entries.push({ kind: 'char', path: 'dev/console', major: 5, minor: 1, mode: 0o600 });
-  entries.push({ kind: 'char', path: 'dev/null', major: 1, minor: 3, mode: 0o666 });
+  const tree = new CpioTree(['proc', 'sys', 'dev', 'tmp', 'root', 'etc/mirage', 'bin', 'app']);
+  const file = tree.file.bind(tree);
 
   file('init', Buffer.from(initScript(inputs.init)), 0o755);
   file(UDHCPC_SCRIPT, Buffer.from(udhcpcScript), 0o755);
@@ -52,8 +39,7 @@ export async function initramfsEntries(inputs: InitramfsInputs, tools: HostTools
   }
   for (const [name, data] of [...inputs.app].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) file(`app/${name}`, data);
 
-  for (const d of dirs) entries.push({ kind: 'dir', path: d, mode: d === 'tmp' ? 0o1777 : 0o755 });
-  return sortEntries(entries);
+  return tree.sorted();
 }
 
 export type Compression = 'zstd' | 'gzip' | 'xz' | 'none';
