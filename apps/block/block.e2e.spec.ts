@@ -8,36 +8,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeUnwritable } from '@mirage-ts/block/testing/unwritable';
+import { blockSequenceLines, SECTOR, seedDiskLayout, seedDiskLayoutOf } from '../../tools/testing/block-sequence';
 import { copyWorkspace, nx } from '../../tools/testing/workspace';
-
-const SECTOR = 512;
-
-/** What mir-block_test prints for a writable disk of `size` sectors: the seed's lines. */
-function expectedOutput(size: bigint): string[] {
-  const lines = [`sectors = ${size}`, 'read_write=true', `sector_size=${SECTOR}`];
-  for (const n of [1n, 2n, 12n]) lines.push(`writing ${n} sectors at 0`, `writing ${n} sectors at ${size - n}`);
-  lines.push(
-    `writing 1 sectors at ${size}`,
-    `writing 12 sectors at ${size - 11n}`,
-    `reading 1 sectors at ${size}`,
-    `reading 12 sectors at ${size - 11n}`,
-    'Test sequence finished',
-    'Total tests started: 10',
-    'Total tests passed:  10',
-    'Total tests failed:  0',
-  );
-  return lines;
-}
-
-/** The 12 sectors the last writes leave at each end: "12: All work..." down to "1: All work...". */
-function twelveSectorPattern(): Buffer {
-  const out = Buffer.alloc(12 * SECTOR);
-  for (let i = 0; i < 12; i++) {
-    const phrase = Buffer.from(`${12 - i}: All work and no play makes Dave a dull boy.\n`);
-    for (let j = 0; j < SECTOR; j++) out[i * SECTOR + j] = phrase[j % phrase.length];
-  }
-  return out;
-}
 
 function contiguousIn(haystack: string[], needle: string[]): boolean {
   for (let i = 0; i + needle.length <= haystack.length; i++) {
@@ -67,24 +39,18 @@ describe('block example on unix', () => {
       'apps/block/disk.img does not exist: creating it, 100000 sectors of 512 bytes (51.2 MB) of zeros ' +
         '(another size: npx nx run block:disk-image --sectors=N --force).',
     );
-    expect(contiguousIn(r.stdout.split('\n').map((l) => l.trimEnd()), expectedOutput(100000n))).toBe(true);
+    expect(contiguousIn(r.stdout.split('\n').map((l) => l.trimEnd()), blockSequenceLines(100000))).toBe(true);
   }, 300_000);
 
   it('leaves the patterns at both ends of the disk and nothing anywhere else', () => {
-    const bytes = fs.readFileSync(disk);
-    expect(bytes.length).toBe(100000 * SECTOR); // nothing was written past the end
-    const pattern = twelveSectorPattern();
-    expect(bytes.subarray(0, 12 * SECTOR).equals(pattern)).toBe(true);
-    expect(bytes.subarray((100000 - 12) * SECTOR).equals(pattern)).toBe(true);
-    const between = bytes.subarray(12 * SECTOR, (100000 - 12) * SECTOR);
-    expect(between.every((b) => b === 0)).toBe(true);
+    expect(seedDiskLayout(fs.readFileSync(disk), 100000)).toEqual(seedDiskLayoutOf(100000));
   });
 
   it('mir-block_test prints exactly the seed lines, from any working directory', () => {
     const r = spawnSync(program, [], { encoding: 'utf8', cwd: '/', timeout: 60_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe(`${expectedOutput(100000n).join('\n')}\n`);
+    expect(r.stdout).toBe(`${blockSequenceLines(100000).join('\n')}\n`);
   });
 
   it('keeps the build cached while the disk image changes', () => {
@@ -110,10 +76,8 @@ describe('block example on unix', () => {
 
     const r = run();
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe(`${expectedOutput(2048n).join('\n')}\n`);
-    const bytes = fs.readFileSync(disk);
-    expect(bytes.length).toBe(2048 * SECTOR);
-    expect(bytes.subarray((2048 - 12) * SECTOR).equals(twelveSectorPattern())).toBe(true);
+    expect(r.stdout).toBe(`${blockSequenceLines(2048).join('\n')}\n`);
+    expect(seedDiskLayout(fs.readFileSync(disk), 2048)).toEqual(seedDiskLayoutOf(2048));
   }, 300_000);
 
   it('reports a read-only disk: the writes fail, the tally says so, the status is 1', () => {
@@ -149,7 +113,7 @@ describe('block example on unix', () => {
     expect(g.status).toBe(0);
     const r = nx(['run', 'mydisk:run'], { cwd: ws.root });
     expect(r.status).toBe(0);
-    expect(contiguousIn(r.stdout.split('\n').map((l) => l.trimEnd()), expectedOutput(100000n))).toBe(true);
+    expect(contiguousIn(r.stdout.split('\n').map((l) => l.trimEnd()), blockSequenceLines(100000))).toBe(true);
     expect(fs.statSync(path.join(ws.root, 'apps', 'mydisk', 'disk.img')).size).toBe(100000 * SECTOR);
     expect(fs.existsSync(path.join(ws.root, 'dist', 'apps', 'mydisk', 'unix', 'mir-mydisk'))).toBe(true);
   }, 300_000);

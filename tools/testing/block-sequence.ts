@@ -29,3 +29,21 @@ export function twelveSectorPattern(): Buffer {
   }
   return out;
 }
+
+/**
+ * What a disk holds after the sequence, in the terms tests assert: its
+ * length (nothing written past the end), the pattern at both ends, and
+ * zeros everywhere between.
+ */
+export function seedDiskLayout(bytes: Buffer, sectors: number): { bytes: number; patternAtStart: boolean; patternAtEnd: boolean; zerosBetween: boolean } {
+  const pattern = twelveSectorPattern();
+  return {
+    bytes: bytes.length,
+    patternAtStart: bytes.subarray(0, 12 * SECTOR).equals(pattern),
+    patternAtEnd: bytes.subarray((sectors - 12) * SECTOR).equals(pattern),
+    zerosBetween: bytes.subarray(12 * SECTOR, (sectors - 12) * SECTOR).every((b) => b === 0),
+  };
+}
+
+/** seedDiskLayout of a disk that is exactly right. */
+export const seedDiskLayoutOf = (sectors: number) => ({ bytes: sectors * SECTOR, patternAtStart: true, patternAtEnd: true, zerosBetween: true });
