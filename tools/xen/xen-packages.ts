@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { UserError } from '../../plugins/mirage/src/configure/user-error';
 import type { HostTools } from '../../plugins/mirage/src/targets/vm/host-tools';
-import { cacheDir, fetchDebianPackages } from '../../plugins/mirage/src/targets/vm/kernel';
+import { cacheDir, fetchDebianPackages, kernelPackageBehind } from '../../plugins/mirage/src/targets/vm/kernel';
 
 /** Debian's Xen release the harness boots, and the dom0 kernel (the standard one: the cloud kernel cannot be a dom0). */
 export const XEN_VERSION = '4.17';
@@ -57,7 +57,7 @@ const FIX =
  * Debian point release fetches afresh, an unchanged one reuses the folder.
  */
 export async function xenHost(tools: HostTools, log: (line: string) => void = () => undefined): Promise<XenHost> {
-  const kernelPackage = await dependencyOf(DOM0_KERNEL_PACKAGE, tools);
+  const kernelPackage = await kernelPackageBehind(DOM0_KERNEL_PACKAGE, tools, { problem: 'cannot fetch the Xen packages', fix: FIX });
   const pkgs = [...XEN_PACKAGES, kernelPackage];
   const candidates = await candidateVersions(pkgs, tools);
   const versions = pkgs.map((p) => `${p}=${candidates.get(p)}`);
@@ -87,16 +87,6 @@ export async function xenHost(tools: HostTools, log: (line: string) => void = ()
     libDir: path.join(root, 'usr/lib/x86_64-linux-gnu'),
     versions,
   };
-}
-
-/** linux-image-amd64 -> linux-image-6.1.0-NN-amd64, the package with the kernel in it. */
-async function dependencyOf(pkg: string, tools: HostTools): Promise<string> {
-  const r = await tools.run('apt-cache', ['depends', pkg]);
-  const dep = /Depends:\s*(linux-image-[^\s]+)/.exec(r.stdout.toString('utf8'))?.[1];
-  if (r.missing || r.status !== 0 || !dep) {
-    throw new UserError(`cannot fetch the Xen packages: the package lists know no ${pkg}${r.missing ? ' (apt-cache is not installed)' : ''}`, { fix: FIX });
-  }
-  return dep;
 }
 
 /** One `apt-cache policy` for all (each call reads the package lists, ≈ 0.7 s). */

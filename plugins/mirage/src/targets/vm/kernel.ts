@@ -80,15 +80,24 @@ function guessModulesDir(kernel: string): string | undefined {
   return path.join(root, 'lib', 'modules', m[1]);
 }
 
-async function resolveKernelPackage(tools: HostTools): Promise<string> {
-  const r = await tools.run('apt-cache', ['depends', DEFAULT_KERNEL_PACKAGE]);
+function resolveKernelPackage(tools: HostTools): Promise<string> {
+  return kernelPackageBehind(DEFAULT_KERNEL_PACKAGE, tools, { problem: 'no kernel available', fix: KERNEL_FIX });
+}
+
+/**
+ * The versioned package a kernel meta-package depends on today
+ * (linux-image-cloud-amd64 -> linux-image-6.1.0-NN-cloud-amd64): the one
+ * with the kernel in it. Failures are UserErrors starting with `problem`.
+ */
+export async function kernelPackageBehind(meta: string, tools: HostTools, failure: { readonly problem: string; readonly fix: string }): Promise<string> {
+  const r = await tools.run('apt-cache', ['depends', meta]);
   if (r.missing) {
-    throw new UserError('no kernel available: this host has no Debian package tools (apt-cache) to fetch one', { fix: KERNEL_FIX });
+    throw new UserError(`${failure.problem}: this host has no Debian package tools (apt-cache) to fetch one`, { fix: failure.fix });
   }
   const dep = /Depends:\s*(linux-image-[^\s]+)/.exec(r.stdout.toString('utf8'))?.[1];
   if (r.status !== 0 || !dep) {
-    throw new UserError(`no kernel available: the package lists know no ${DEFAULT_KERNEL_PACKAGE}${r.stderr ? ` (${r.stderr.trim().split('\n')[0]})` : ''}`, {
-      fix: KERNEL_FIX,
+    throw new UserError(`${failure.problem}: the package lists know no ${meta}${r.stderr ? ` (${r.stderr.trim().split('\n')[0]})` : ''}`, {
+      fix: failure.fix,
     });
   }
   return dep;
