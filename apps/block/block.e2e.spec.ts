@@ -39,7 +39,12 @@ describe('block example on unix', () => {
       'apps/block/disk.img does not exist: creating it, 100000 sectors of 512 bytes (51.2 MB) of zeros ' +
         '(another size: npx nx run block:disk-image --sectors=N --force).',
     );
-    expect(contiguousIn(r.stdout.split('\n').map((l) => l.trimEnd()), blockSequenceLines(100000))).toBe(true);
+    expect(
+      contiguousIn(
+        r.stdout.split('\n').map((l) => l.trimEnd()),
+        blockSequenceLines(100000),
+      ),
+    ).toBe(true);
   }, 300_000);
 
   it('leaves the patterns at both ends of the disk and nothing anywhere else', () => {
@@ -65,7 +70,9 @@ describe('block example on unix', () => {
   it('disk-image refuses to resize an existing image without --force, then makes the size asked for', () => {
     const refused = nx(['run', 'block:disk-image', '--sectors=2048'], { cwd: ws.root });
     expect(refused.status).not.toBe(0);
-    expect(refused.output).toContain('error: apps/block/disk.img already exists with 51200512 bytes, not the 1048576 asked for; nothing was changed');
+    expect(refused.output).toContain(
+      'error: apps/block/disk.img already exists with 51200512 bytes, not the 1048576 asked for; nothing was changed',
+    );
     expect(refused.output).toContain('fix: add --force to replace it');
     expect(fs.statSync(disk).size).toBe(51200512);
 
@@ -87,7 +94,12 @@ describe('block example on unix', () => {
       const r = run();
       expect(r.status).toBe(1);
       const lines = r.stdout.trimEnd().split('\n');
-      expect(lines.slice(0, 4)).toEqual(['sectors = 2048', 'read_write=false', 'sector_size=512', 'writing 1 sectors at 0']);
+      expect(lines.slice(0, 4)).toEqual([
+        'sectors = 2048',
+        'read_write=false',
+        'sector_size=512',
+        'writing 1 sectors at 0',
+      ]);
       expect(lines[4]).toBe('-- write failed: the device is read-only: it cannot be written');
       expect(lines.slice(-3)).toEqual(['Total tests started: 10', 'Total tests passed:  4', 'Total tests failed:  6']);
       expect(r.stderr).toContain('mir-block_test: Error: 6 of 10 block tests failed');
@@ -104,7 +116,7 @@ describe('block example on unix', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr.trim()).toBe(
       `mir-block_test: cannot connect block file disk.img (apps/block/config.ts:8:53): ${disk} does not exist: ` +
-        'a block device needs an existing file of the disk\'s size (npx nx run <app>:disk-image creates one)',
+        "a block device needs an existing file of the disk's size (npx nx run <app>:disk-image creates one)",
     );
   });
 
@@ -113,7 +125,12 @@ describe('block example on unix', () => {
     expect(g.status).toBe(0);
     const r = nx(['run', 'mydisk:run'], { cwd: ws.root });
     expect(r.status).toBe(0);
-    expect(contiguousIn(r.stdout.split('\n').map((l) => l.trimEnd()), blockSequenceLines(100000))).toBe(true);
+    expect(
+      contiguousIn(
+        r.stdout.split('\n').map((l) => l.trimEnd()),
+        blockSequenceLines(100000),
+      ),
+    ).toBe(true);
     expect(fs.statSync(path.join(ws.root, 'apps', 'mydisk', 'disk.img')).size).toBe(100000 * SECTOR);
     expect(fs.existsSync(path.join(ws.root, 'dist', 'apps', 'mydisk', 'unix', 'mir-mydisk'))).toBe(true);
   }, 300_000);

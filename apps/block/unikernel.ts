@@ -58,12 +58,19 @@ export class Main {
   }
 
   /** A request that runs past the end of the disk must be refused (with any error, as in the seed). */
-  private async checkFailure(c: Console, b: Block, doing: 'writing' | 'reading', sector: bigint, n: number): Promise<void> {
+  private async checkFailure(
+    c: Console,
+    b: Block,
+    doing: 'writing' | 'reading',
+    sector: bigint,
+    n: number,
+  ): Promise<void> {
     await c.log(`${doing} ${n} sectors at ${sector}`);
     this.started++;
     const { sectorSize } = await b.getInfo();
     const buffers = patternSectors(sectorSize, n);
-    const r: Result<void, BlockError> = doing === 'writing' ? await b.write(sector, buffers) : await b.read(sector, buffers);
+    const r: Result<void, BlockError> =
+      doing === 'writing' ? await b.write(sector, buffers) : await b.read(sector, buffers);
     if (r.ok) return this.fail(c, 'expected failure; got success');
     this.passed++;
   }

@@ -15,7 +15,16 @@ describe('console on unix', () => {
     const run = await runTimed(path.join(dist('unix'), 'mir-console'), [], { timeoutMs: 30_000 });
     expect(run.status).toBe(0);
     expect(run.stderr).toBe('');
-    expect(run.lines.map((l) => l.text)).toEqual(['hello', 'world', 'hello', 'world', 'hello', 'world', 'hello', 'world']);
+    expect(run.lines.map((l) => l.text)).toEqual([
+      'hello',
+      'world',
+      'hello',
+      'world',
+      'hello',
+      'world',
+      'hello',
+      'world',
+    ]);
     // Each world follows its hello after the unikernel's 1 s sleep; the next hello follows at once.
     for (let i = 0; i < 8; i += 2) {
       const slept = run.lines[i + 1].atMs - run.lines[i].atMs;
@@ -53,7 +62,9 @@ describe('console on unix', () => {
   it('refuses a key the unikernel does not declare', () => {
     const r = nx(['build', 'console', '--net=direct']);
     expect(r.status).not.toBe(0);
-    expect(r.output).toContain('error: unknown option --net: the unikernel registered at apps/console/config.ts declares no such key');
+    expect(r.output).toContain(
+      'error: unknown option --net: the unikernel registered at apps/console/config.ts declares no such key',
+    );
   });
 
   it('runs with `nx run console:run`', () => {
@@ -65,7 +76,10 @@ describe('console on unix', () => {
   it('answers --help and refuses unknown flags as a program should', async () => {
     const help = await runTimed(path.join(dist('unix'), 'mir-console'), ['--help']);
     expect(help.status).toBe(0);
-    expect(help.lines.map((l) => l.text)).toEqual(['usage: mir-console [--key=value ...]', 'This unikernel has no run-time options.']);
+    expect(help.lines.map((l) => l.text)).toEqual([
+      'usage: mir-console [--key=value ...]',
+      'This unikernel has no run-time options.',
+    ]);
     const bad = await runTimed(path.join(dist('unix'), 'mir-console'), ['--ipv4=1.2.3.4/24']);
     expect(bad.status).toBe(64);
     expect(bad.stderr).toBe('mir-console: unknown option --ipv4; run-time options: none\n');

@@ -31,7 +31,9 @@ describe('kv_ro example on unix', () => {
   it('refuses --kv_ro=fat before the image is made, saying how to make it', () => {
     const r = nx(['build', 'kv_ro', '--kv_ro=fat'], { cwd: ws.root });
     expect(r.status).not.toBe(0);
-    expect(r.output).toMatch(/apps\/kv_ro\/config\.ts:\d+:\d+ - error: FAT image fat1\.img of t: apps\/kv_ro\/fat1\.img does not exist yet/);
+    expect(r.output).toMatch(
+      /apps\/kv_ro\/config\.ts:\d+:\d+ - error: FAT image fat1\.img of t: apps\/kv_ro\/fat1\.img does not exist yet/,
+    );
     expect(r.output).toContain('fix: make it first: npx nx run kv_ro:fat-image');
   });
 
@@ -49,20 +51,35 @@ describe('kv_ro example on unix', () => {
 
   it.each([
     ['crunch', [['kv_ro', './static1', 'Static1']]],
-    ['fat', [['block', '@mirage-ts/block/file', 'FileBlock'], ['fs', '@mirage-ts/fat/fs', 'FatFs'], ['kv_ro', '@mirage-ts/fat/kv', 'FsKvRo']]],
+    [
+      'fat',
+      [
+        ['block', '@mirage-ts/block/file', 'FileBlock'],
+        ['fs', '@mirage-ts/fat/fs', 'FatFs'],
+        ['kv_ro', '@mirage-ts/fat/kv', 'FsKvRo'],
+      ],
+    ],
     ['direct', [['kv_ro', '@mirage-ts/kv/direct', 'DirectKvRo']]],
   ])('--kv_ro=%s: one store, read twice, prints YES! --count times', (kvRo, devices) => {
     const r = nx(['run', 'kv_ro:run', `--kv_ro=${kvRo}`, '--count=3'], { cwd: ws.root });
     expect(r.status).toBe(0);
     expect(r.stdout.match(/^(YES!|NO!.*)$/gm)).toEqual(['YES!', 'YES!', 'YES!']);
     // The same device object twice in config.ts is one device, connected once.
-    expect(graph().filter((d) => d.typ !== 'console').map((d) => [d.typ, d.module, d.symbol])).toEqual(devices);
+    expect(
+      graph()
+        .filter((d) => d.typ !== 'console')
+        .map((d) => [d.typ, d.module, d.symbol]),
+    ).toEqual(devices);
   });
 
   it('--kv_ro=direct where there is no host folder (xen) embeds t/ instead', () => {
     const r = nx(['run', 'kv_ro:configure', '--target=xen', '--kv_ro=direct'], { cwd: ws.root });
     expect(r.status).toBe(0);
-    expect(graph('xen').filter((d) => d.typ === 'kv_ro').map((d) => d.symbol)).toEqual(['Static1']);
+    expect(
+      graph('xen')
+        .filter((d) => d.typ === 'kv_ro')
+        .map((d) => d.symbol),
+    ).toEqual(['Static1']);
     expect(fs.readFileSync(path.join(ws.root, 'dist/apps/kv_ro/xen/static1.ts'), 'utf8')).toContain('text: "foo\\n"');
   });
 });

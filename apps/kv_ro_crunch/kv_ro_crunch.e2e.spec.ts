@@ -15,7 +15,7 @@ describe('kv_ro_crunch example on unix', () => {
   });
   afterAll(() => ws.dispose());
 
-  it('builds two stores as static1.ts and static2.ts, and prints the seed\'s ten YES! lines', async () => {
+  it("builds two stores as static1.ts and static2.ts, and prints the seed's ten YES! lines", async () => {
     const build = nx(['build', 'kv_ro_crunch'], { cwd: ws.root });
     expect(build.status).toBe(0);
     const mainTs = fs.readFileSync(path.join(dist(), 'main.ts'), 'utf8');
@@ -36,7 +36,10 @@ describe('kv_ro_crunch example on unix', () => {
     fs.mkdirSync(path.join(ws.root, 'apps/kv_ro_crunch/u'));
     fs.writeFileSync(path.join(ws.root, 'apps/kv_ro_crunch/u/a'), 'not foo\n');
     const config = path.join(ws.root, 'apps/kv_ro_crunch/config.ts');
-    fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace("const disk2 = crunch('t');", "const disk2 = crunch('u');"));
+    fs.writeFileSync(
+      config,
+      fs.readFileSync(config, 'utf8').replace("const disk2 = crunch('t');", "const disk2 = crunch('u');"),
+    );
     expect(nx(['build', 'kv_ro_crunch'], { cwd: ws.root }).status).toBe(0);
     const run = await runTimed(path.join(dist(), 'mir-kv_ro'), ['--count=2']);
     expect(run.lines.map((l) => l.text)).toEqual(['NO!', 'NO!']);
@@ -44,10 +47,17 @@ describe('kv_ro_crunch example on unix', () => {
 
   it('reports a data folder that does not exist at its config.ts line', () => {
     const config = path.join(ws.root, 'apps/kv_ro_crunch/config.ts');
-    fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace("const disk2 = crunch('u');", "const disk2 = crunch('missing');"));
+    fs.writeFileSync(
+      config,
+      fs.readFileSync(config, 'utf8').replace("const disk2 = crunch('u');", "const disk2 = crunch('missing');"),
+    );
     const r = nx(['build', 'kv_ro_crunch'], { cwd: ws.root });
     expect(r.status).not.toBe(0);
-    expect(r.output).toMatch(/apps\/kv_ro_crunch\/config\.ts:8:15 - error: crunched missing \(static2\.ts\): the directory apps\/kv_ro_crunch\/missing does not exist/);
-    expect(r.output).toContain('fix: create apps/kv_ro_crunch/missing with the files the store should hold, or correct the name');
+    expect(r.output).toMatch(
+      /apps\/kv_ro_crunch\/config\.ts:8:15 - error: crunched missing \(static2\.ts\): the directory apps\/kv_ro_crunch\/missing does not exist/,
+    );
+    expect(r.output).toContain(
+      'fix: create apps/kv_ro_crunch/missing with the files the store should hold, or correct the name',
+    );
   });
 });

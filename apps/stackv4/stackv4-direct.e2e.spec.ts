@@ -13,7 +13,8 @@ import { copyWorkspace, nx } from '../../tools/testing/workspace';
 const root = process.getuid?.() === 0;
 const maybe = root ? describe : describe.skip;
 const NS = `mts-direct-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-const UDP_LINE = (addr: string) => new RegExp(`^UDP 10\\.0\\.0\\.1\\.\\d+ > ${addr.replace(/\./g, '\\.')}\\.53: "hello udp world"$`);
+const UDP_LINE = (addr: string) =>
+  new RegExp(`^UDP 10\\.0\\.0\\.1\\.\\d+ > ${addr.replace(/\./g, '\\.')}\\.53: "hello udp world"$`);
 // The seed's `TCP 10.0.0.1.47329 > _.8080`: the source port is nc's ephemeral one.
 const TCP_LINE = /^TCP 10\.0\.0\.1\.(\d+) > _\.8080$/;
 const READ_LINE = 'read: 15 "hello tcp world"';
@@ -101,20 +102,24 @@ maybe('mir-stackv4 with --net=direct on tap0 in a namespace', () => {
     ws?.dispose();
   });
 
-/** Sends the seed's TCP line with nc and checks the two lines the unikernel prints, one after the other. */
-async function seedTcp(run: ReturnType<typeof startInNs>, address: string): Promise<void> {
-  const nc = inNs(`echo -n hello tcp world | nc -nw1 ${address} 8080`);
-  expect(nc).toEqual({ status: 0, stdout: '', stderr: '' });
-  await waitFor('the TCP lines', () => run.lines().includes(READ_LINE), 10_000, run.output);
-  const lines = run.lines();
-  const at = lines.findIndex((l) => TCP_LINE.test(l));
-  expect(at).toBeGreaterThan(0);
-  expect(Number(TCP_LINE.exec(lines[at])?.[1])).toBeGreaterThanOrEqual(1024);
-  expect(lines[at + 1]).toBe(READ_LINE);
-  expect(lines.some((l) => l.startsWith('TCP: ') || l.startsWith('read error'))).toBe(false);
-  // The unikernel closed the flow after its read: Linux holds no established connection to 8080.
-  await waitFor('the connection to close', () => inNs("ss -Htan state established '( dport = :8080 )'").stdout.trim() === '', 10_000);
-}
+  /** Sends the seed's TCP line with nc and checks the two lines the unikernel prints, one after the other. */
+  async function seedTcp(run: ReturnType<typeof startInNs>, address: string): Promise<void> {
+    const nc = inNs(`echo -n hello tcp world | nc -nw1 ${address} 8080`);
+    expect(nc).toEqual({ status: 0, stdout: '', stderr: '' });
+    await waitFor('the TCP lines', () => run.lines().includes(READ_LINE), 10_000, run.output);
+    const lines = run.lines();
+    const at = lines.findIndex((l) => TCP_LINE.test(l));
+    expect(at).toBeGreaterThan(0);
+    expect(Number(TCP_LINE.exec(lines[at])?.[1])).toBeGreaterThanOrEqual(1024);
+    expect(lines[at + 1]).toBe(READ_LINE);
+    expect(lines.some((l) => l.startsWith('TCP: ') || l.startsWith('read error'))).toBe(false);
+    // The unikernel closed the flow after its read: Linux holds no established connection to 8080.
+    await waitFor(
+      'the connection to close',
+      () => inNs("ss -Htan state established '( dport = :8080 )'").stdout.trim() === '',
+      10_000,
+    );
+  }
 
   it("prints the seed's lines, answers ping -c 20 and prints the UDP and TCP lines for nc (--dhcp=false)", async () => {
     const run = startInNs(staticBin);
@@ -136,7 +141,13 @@ async function seedTcp(run: ReturnType<typeof startInNs>, address: string): Prom
       expect(ping.stdout).toMatch(/20 packets transmitted, 20 received, 0% packet loss/);
       expect(ping.stdout).toMatch(/ttl=38/);
       const kernelMac = /link\/ether ([0-9a-f:]{17})/.exec(inNs('ip link show tap0').stdout)![1];
-      expect(run.lines()).toEqual(expect.arrayContaining(['ARP responding to: who-has 10.0.0.2?', 'ARP: transmitting probe -> 10.0.0.1', `ARP: updating 10.0.0.1 -> ${kernelMac}`]));
+      expect(run.lines()).toEqual(
+        expect.arrayContaining([
+          'ARP responding to: who-has 10.0.0.2?',
+          'ARP: transmitting probe -> 10.0.0.1',
+          `ARP: updating 10.0.0.1 -> ${kernelMac}`,
+        ]),
+      );
 
       expect(inNs('echo -n hello udp world | nc -unw1 10.0.0.2 53').status).toBe(0);
       await waitFor('the UDP line', () => run.lines().some((l) => UDP_LINE('10.0.0.2').test(l)), 10_000, run.output);
@@ -148,13 +159,28 @@ async function seedTcp(run: ReturnType<typeof startInNs>, address: string): Prom
 
   it("gets its address from dnsmasq with the seed's DHCP lines, then prints the UDP and TCP lines (--dhcp=true)", async () => {
     const dnsmasq = startInNs('dnsmasq', [
-      '--no-daemon', '--conf-file=/dev/null', '--port=0', '--no-resolv', '--interface=tap0', '--bind-interfaces',
-      '--dhcp-leasefile=/dev/null', '--dhcp-range=10.0.0.50,10.0.0.60,255.255.255.0,2m', '--dhcp-option=option:router,10.0.0.1',
+      '--no-daemon',
+      '--conf-file=/dev/null',
+      '--port=0',
+      '--no-resolv',
+      '--interface=tap0',
+      '--bind-interfaces',
+      '--dhcp-leasefile=/dev/null',
+      '--dhcp-range=10.0.0.50,10.0.0.60,255.255.255.0,2m',
+      '--dhcp-option=option:router,10.0.0.1',
     ]);
     const run = startInNs(dhcpBin);
     try {
-      await waitFor('an address from DHCP', () => run.lines().some((l) => /^IP address: 10\.0\.0\.(5\d|60)$/.test(l)), 60_000, run.output);
-      const address = run.lines().find((l) => l.startsWith('IP address: '))!.slice('IP address: '.length);
+      await waitFor(
+        'an address from DHCP',
+        () => run.lines().some((l) => /^IP address: 10\.0\.0\.(5\d|60)$/.test(l)),
+        60_000,
+        run.output,
+      );
+      const address = run
+        .lines()
+        .find((l) => l.startsWith('IP address: '))!
+        .slice('IP address: '.length);
       const lines = run.lines();
       for (const l of [
         'DHCP: start discovery',

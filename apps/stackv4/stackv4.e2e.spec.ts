@@ -65,7 +65,10 @@ function bound(proto: 'udp' | 'tcp', port: number): boolean {
 
 async function startStackv4(args: readonly string[] = [], ports = { udp: 53, tcp: 8080 }): Promise<Running> {
   const r = startInNs(bin, args);
-  await waitFor('mir-stackv4 to listen', () => r.child.exitCode !== null || (bound('udp', ports.udp) && bound('tcp', ports.tcp)));
+  await waitFor(
+    'mir-stackv4 to listen',
+    () => r.child.exitCode !== null || (bound('udp', ports.udp) && bound('tcp', ports.tcp)),
+  );
   return r;
 }
 
@@ -105,11 +108,17 @@ describe('mir-stackv4 with --net=socket', () => {
       expect(lines[5]).toBe(READ_LINE);
       expect(lines).toHaveLength(6);
       // The source ports are nc's ephemeral ones.
-      for (const [line, re] of [[lines[3], UDP_LINE], [lines[4], TCP_LINE]] as const) {
+      for (const [line, re] of [
+        [lines[3], UDP_LINE],
+        [lines[4], TCP_LINE],
+      ] as const) {
         expect(Number(re.exec(line)?.[1])).toBeGreaterThanOrEqual(1024);
       }
       // The unikernel closed the flow: nothing but the listener is left on 8080.
-      await waitFor('the TCP flow to close', () => inNs("ss -Htan state established '( sport = :8080 )'").stdout.trim() === '');
+      await waitFor(
+        'the TCP flow to close',
+        () => inNs("ss -Htan state established '( sport = :8080 )'").stdout.trim() === '',
+      );
       expect(r.child.exitCode).toBeNull();
     } finally {
       await stop(r);
@@ -185,7 +194,10 @@ describe('mir-stackv4 with --net=socket', () => {
       const client = `const s = require('net').connect(8080, '127.0.0.1', () => { s.write(Buffer.alloc(4 << 20, 0x61)); setTimeout(() => s.resetAndDestroy(), 5); }); s.on('error', () => {});`;
       const reset = inNs(`${process.execPath} -e "${client}"`);
       expect(reset.status).toBe(0);
-      await waitFor('the reset connection to be handled', () => r.lines().some((l) => TCP_LINE.test(l)) && r.lines().length >= 5);
+      await waitFor(
+        'the reset connection to be handled',
+        () => r.lines().some((l) => TCP_LINE.test(l)) && r.lines().length >= 5,
+      );
       expect(r.lines()[4]).toMatch(/^(read: \d+ "a+"|read error: .*reset.*|read: eof)$/);
 
       sendUdp();

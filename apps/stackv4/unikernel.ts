@@ -8,7 +8,9 @@ const yellow = (s: string) => `\x1b[33m${s}\x1b[m`;
 
 /** Received bytes as text; control characters are escaped so a packet cannot drive the terminal. */
 function printable(data: Uint8Array): string {
-  return new TextDecoder().decode(data).replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return new TextDecoder()
+    .decode(data)
+    .replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /**
@@ -35,7 +37,8 @@ export class Main {
       await flow.close();
     });
     // A port someone holds ends the unikernel; any other TCP failure is reported and UDP is still served.
-    if (!tcp.ok && (tcp.error.kind === 'in-use' || tcp.error.kind === 'denied')) throw new Error(`${tcp.error.message} (--tcp-port=N)`);
+    if (!tcp.ok && (tcp.error.kind === 'in-use' || tcp.error.kind === 'denied'))
+      throw new Error(`${tcp.error.message} (--tcp-port=N)`);
     if (!tcp.ok) await c.log(red(`TCP: ${tcp.error.message}`));
 
     await s.listen();

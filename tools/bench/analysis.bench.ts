@@ -25,7 +25,10 @@ function generate(root: string): string[] {
       path.join(dir, 'config.ts'),
       `import { ${crunched ? 'crunch, kv_ro, ' : ''}console, defaultConsole, foreign, register } from '@mirage-ts/mirage';\n\nconst main = foreign('Unikernel.Main', [console${crunched ? ', kv_ro' : ''}]);\n\nexport default register('${name}', [main(defaultConsole${crunched ? ", crunch('data')" : ''})]);\n`,
     );
-    fs.writeFileSync(path.join(dir, 'unikernel.ts'), "import type { Console } from '@mirage-ts/types';\n\nexport class Main {\n  async start(c: Console): Promise<void> {\n    await c.log('hello');\n  }\n}\n");
+    fs.writeFileSync(
+      path.join(dir, 'unikernel.ts'),
+      "import type { Console } from '@mirage-ts/types';\n\nexport class Main {\n  async start(c: Console): Promise<void> {\n    await c.log('hello');\n  }\n}\n",
+    );
     roots.push(path.join('apps', name));
   }
   return roots;
@@ -51,7 +54,11 @@ function median(values: number[]): number {
 }
 
 function probe(script: string, args: string[]): Record<string, number> {
-  const r = spawnSync(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'analysis', script), ...args], { cwd: WORKSPACE_ROOT, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    ['-r', '@swc-node/register', path.join(__dirname, 'analysis', script), ...args],
+    { cwd: WORKSPACE_ROOT, encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Record<string, number>;
 }

@@ -18,7 +18,11 @@ const RUNS = 9;
  * Median times of `a` and `b`, run alternately (a b, b a, ...), so that a
  * busy machine slows both sides alike instead of whichever ran second.
  */
-async function pairedMediansMs(runs: number, a: () => Promise<void>, b: () => Promise<void>): Promise<[number, number]> {
+async function pairedMediansMs(
+  runs: number,
+  a: () => Promise<void>,
+  b: () => Promise<void>,
+): Promise<[number, number]> {
   const times: [number[], number[]] = [[], []];
   const time = async (fn: () => Promise<void>, into: number[]) => {
     const start = process.hrtime.bigint();

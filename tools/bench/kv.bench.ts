@@ -22,7 +22,11 @@ const KEY_BYTES = 1024 * 1024;
 const RUNS = 41;
 
 /** Medians of `a` and `b` run alternately, so a busy machine slows both alike. */
-async function pairedMediansMs(runs: number, a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[number, number]> {
+async function pairedMediansMs(
+  runs: number,
+  a: () => Promise<unknown>,
+  b: () => Promise<unknown>,
+): Promise<[number, number]> {
   const times: [number[], number[]] = [[], []];
   const time = async (fn: () => Promise<unknown>, into: number[]) => {
     const start = process.hrtime.bigint();

@@ -18,7 +18,8 @@ import type { BenchRow } from './table';
 
 const perSecond = (frames: number, ms: number) => Math.round((frames / ms) * 1000);
 const rate = (frames: number, ms: number) => `${perSecond(frames, ms).toLocaleString('en-US')} frames/s`;
-const gbits = (frames: number, bytes: number, ms: number) => `${((frames * bytes * 8) / (ms / 1000) / 1e9).toFixed(2)} Gbit/s`;
+const gbits = (frames: number, bytes: number, ms: number) =>
+  `${((frames * bytes * 8) / (ms / 1000) / 1e9).toFixed(2)} Gbit/s`;
 const cpuMs = (since: NodeJS.CpuUsage) => {
   const used = process.cpuUsage(since);
   return (used.user + used.system) / 1000;
@@ -64,9 +65,17 @@ async function memoryRows(): Promise<BenchRow[]> {
   const faulty = await medianRate(faults, n, 1514);
   const show = (r: number) => `${r.toLocaleString('en-US')} frames/s`;
   return [
-    { name: 'netif: memory switch, 1514-byte frames a -> b', value: show(big), comparison: `${((big * 1514 * 8) / 1e9).toFixed(2)} Gbit/s; median of 3` },
+    {
+      name: 'netif: memory switch, 1514-byte frames a -> b',
+      value: show(big),
+      comparison: `${((big * 1514 * 8) / 1e9).toFixed(2)} Gbit/s; median of 3`,
+    },
     { name: 'netif: memory switch, 60-byte frames a -> b', value: show(small), comparison: 'median of 3' },
-    { name: 'netif: memory switch, 1514-byte frames, 1% of each fault', value: show(faulty), comparison: `fault-free ratio ${(faulty / big).toFixed(2)}` },
+    {
+      name: 'netif: memory switch, 1514-byte frames, 1% of each fault',
+      value: show(faulty),
+      comparison: `fault-free ratio ${(faulty / big).toFixed(2)}`,
+    },
   ];
 }
 
@@ -96,7 +105,9 @@ async function tapReceiveRow(netif: Network, ns: Netns, name: string, count: num
   });
   const binary = compileFlooder();
   try {
-    const flood = await ns.execAsync([binary, name, String(count), String(size), netif.mac.replace(/:/g, '')], { timeoutMs: 120_000 });
+    const flood = await ns.execAsync([binary, name, String(count), String(size), netif.mac.replace(/:/g, '')], {
+      timeoutMs: 120_000,
+    });
     await new Promise((r) => setTimeout(r, 300));
     const [sent, seconds] = flood.stdout.trim().split(' ').map(Number);
     if (!(sent > 0)) throw new Error(`the load generator failed: ${flood.stderr}`);
@@ -127,14 +138,19 @@ async function tapWriteRow(netif: Network, count: number, size: number): Promise
 }
 
 async function tapRows(): Promise<BenchRow[]> {
-  if (!canManageNetwork()) return [{ name: 'netif: tap', value: 'not measured', comparison: 'needs root for a tap and a namespace' }];
+  if (!canManageNetwork())
+    return [{ name: 'netif: tap', value: 'not measured', comparison: 'needs root for a tap and a namespace' }];
   const ns = Netns.create('mtbn');
   const name = uniqueName('mtb');
   const netif = await TapNetif.connect(name, { log: () => undefined });
   try {
     run('ip', ['link', 'set', name, 'netns', ns.name]);
     ns.ip('link', 'set', name, 'up');
-    return [await tapReceiveRow(netif, ns, name, 300_000, 60), await tapWriteRow(netif, 300_000, 60), await tapWriteRow(netif, 200_000, 1514)];
+    return [
+      await tapReceiveRow(netif, ns, name, 300_000, 60),
+      await tapWriteRow(netif, 300_000, 60),
+      await tapWriteRow(netif, 200_000, 1514),
+    ];
   } finally {
     await netif.disconnect();
     ns.destroy();

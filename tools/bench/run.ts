@@ -21,7 +21,11 @@ async function main(): Promise<void> {
     try {
       rows.push(...(await mod.rows()));
     } catch (e) {
-      rows.push({ name: `${area}: not measured`, value: 'error', comparison: e instanceof Error ? e.message.split('\n')[0] : String(e) });
+      rows.push({
+        name: `${area}: not measured`,
+        value: 'error',
+        comparison: e instanceof Error ? e.message.split('\n')[0] : String(e),
+      });
     }
   }
   process.stdout.write(`${formatTable(rows)}\n`);

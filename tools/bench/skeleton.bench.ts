@@ -37,7 +37,15 @@ export async function rows(): Promise<BenchRow[]> {
   const nodeStart = await medianMs(7, () => spawnSync(process.execPath, ['-e', '0']));
   return [
     { name: 'console: cold build (nx build console --skip-nx-cache)', value: ms(cold) },
-    { name: 'console: cached rebuild (nx build console)', value: ms(cached), comparison: `nx show projects ${ms(noop)}, ratio ${ratio(cached, noop)}` },
-    { name: 'mir-console: time to first line', value: ms(firstLine), comparison: `node -e 0 ${ms(nodeStart)}, ratio ${ratio(firstLine, nodeStart)}` },
+    {
+      name: 'console: cached rebuild (nx build console)',
+      value: ms(cached),
+      comparison: `nx show projects ${ms(noop)}, ratio ${ratio(cached, noop)}`,
+    },
+    {
+      name: 'mir-console: time to first line',
+      value: ms(firstLine),
+      comparison: `node -e 0 ${ms(nodeStart)}, ratio ${ratio(firstLine, nodeStart)}`,
+    },
   ];
 }

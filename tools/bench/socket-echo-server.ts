@@ -17,7 +17,10 @@ async function main(): Promise<void> {
     const r =
       proto === 'tcp'
         ? await stack.listenTcpv4(port, echo)
-        : await stack.listenUdpv4(port, async (d) => void (await stack.udpv4().write(d.src, d.data, { srcPort: port })));
+        : await stack.listenUdpv4(
+            port,
+            async (d) => void (await stack.udpv4().write(d.src, d.data, { srcPort: port })),
+          );
     if (!r.ok) throw new Error(r.error.message);
   } else if (proto === 'tcp') {
     // The plain Node way: every chunk written straight back, paused while the peer is slow.

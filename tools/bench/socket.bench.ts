@@ -14,11 +14,19 @@ const UDP_DATAGRAMS = 50_000;
 const UDP_WINDOW = 64;
 const RUNS = 3;
 
-async function withServer<T>(kind: 'stack' | 'node', proto: 'tcp' | 'udp', use: (port: number) => Promise<T>): Promise<T> {
-  const child: ChildProcess = spawn(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'socket-echo-server.ts'), kind, proto], {
-    cwd: path.resolve(__dirname, '..', '..'),
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+async function withServer<T>(
+  kind: 'stack' | 'node',
+  proto: 'tcp' | 'udp',
+  use: (port: number) => Promise<T>,
+): Promise<T> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['-r', '@swc-node/register', path.join(__dirname, 'socket-echo-server.ts'), kind, proto],
+    {
+      cwd: path.resolve(__dirname, '..', '..'),
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   try {
     const port = await new Promise<number>((resolve, reject) => {
       child.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
@@ -53,7 +61,11 @@ async function tcpEcho(port: number): Promise<number> {
           s.once('connect', pump);
           s.on('data', (d: Buffer) => (received += d.length));
           s.on('error', reject);
-          s.on('close', () => (received === TCP_BYTES_PER_FLOW ? resolve() : reject(new Error(`echoed ${received} of ${TCP_BYTES_PER_FLOW} bytes`))));
+          s.on('close', () =>
+            received === TCP_BYTES_PER_FLOW
+              ? resolve()
+              : reject(new Error(`echoed ${received} of ${TCP_BYTES_PER_FLOW} bytes`)),
+          );
         }),
     ),
   );
@@ -76,7 +88,10 @@ async function udpEcho(port: number): Promise<number> {
         s.send(payload, port, '127.0.0.1');
       }
     };
-    const timeout = setTimeout(() => reject(new Error(`only ${received} of ${UDP_DATAGRAMS} datagrams came back`)), 60_000);
+    const timeout = setTimeout(
+      () => reject(new Error(`only ${received} of ${UDP_DATAGRAMS} datagrams came back`)),
+      60_000,
+    );
     s.on('message', () => {
       received++;
       if (received === UDP_DATAGRAMS) {

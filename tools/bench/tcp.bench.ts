@@ -129,11 +129,22 @@ export async function rows(): Promise<BenchRow[]> {
     });
 
     if (!canManageNetwork()) {
-      out.push({ name: 'tcp: tap rows', value: 'not measured', comparison: 'needs root to make a namespace and a tap' });
+      out.push({
+        name: 'tcp: tap rows',
+        value: 'not measured',
+        comparison: 'needs root to make a namespace and a tap',
+      });
       return out;
     }
     const peer = await tapPeer('10.0.0.1/24');
-    const stack = await DirectStackv4.connect(new RecordingConsole(), peer.netif, false, '10.0.0.2/24', '10.0.0.1', quiet);
+    const stack = await DirectStackv4.connect(
+      new RecordingConsole(),
+      peer.netif,
+      false,
+      '10.0.0.2/24',
+      '10.0.0.1',
+      quiet,
+    );
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-bench-'));
     try {
       // Linux -> the stack: nc sends a file; timed in the stack from accept to end-of-stream.

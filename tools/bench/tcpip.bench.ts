@@ -27,9 +27,14 @@ async function sendAll(count: number, send: () => Promise<unknown>): Promise<voi
 }
 const quiet = { log: () => undefined, icmp: { logEcho: false } };
 
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-const rate = (datagrams: number, seconds: number) => ({ dps: datagrams / seconds, mbps: (datagrams * PAYLOAD * 8) / seconds / 1e6 });
-const fmtRate = (r: { dps: number; mbps: number }) => `${Math.round(r.dps).toLocaleString('en-US')} datagrams/s, ${r.mbps.toFixed(0)} Mbit/s`;
+const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const rate = (datagrams: number, seconds: number) => ({
+  dps: datagrams / seconds,
+  mbps: (datagrams * PAYLOAD * 8) / seconds / 1e6,
+});
+const fmtRate = (r: { dps: number; mbps: number }) =>
+  `${Math.round(r.dps).toLocaleString('en-US')} datagrams/s, ${r.mbps.toFixed(0)} Mbit/s`;
 
 /** A UDP sink in its own process: counts datagrams, prints `count seconds` once they stop coming. */
 const SINK = `
@@ -40,9 +45,17 @@ s.bind(Number(process.argv[2]), process.argv[1], () => { s.setRecvBufferSize(8 <
 setInterval(() => { if (n && process.hrtime.bigint() - last > 500000000n) { console.log(n, Number(last - first) / 1e9); process.exit(0); } }, 100);
 `;
 
-function startSink(prefix: string[], address: string, port: number): Promise<{ done: Promise<{ count: number; seconds: number }> }> {
+function startSink(
+  prefix: string[],
+  address: string,
+  port: number,
+): Promise<{ done: Promise<{ count: number; seconds: number }> }> {
   return new Promise((ready, fail) => {
-    const child = spawn(prefix[0] ?? process.execPath, [...prefix.slice(1), ...(prefix.length ? [process.execPath] : []), '-e', SINK, address, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      prefix[0] ?? process.execPath,
+      [...prefix.slice(1), ...(prefix.length ? [process.execPath] : []), '-e', SINK, address, String(port)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     const done = new Promise<{ count: number; seconds: number }>((resolve) =>
       child.on('close', () => {
@@ -59,7 +72,11 @@ function startSink(prefix: string[], address: string, port: number): Promise<{ d
   });
 }
 
-async function pingTimes(inNs: (args: string[]) => Promise<{ stdout: string }>, address: string, count: number): Promise<number[]> {
+async function pingTimes(
+  inNs: (args: string[]) => Promise<{ stdout: string }>,
+  address: string,
+  count: number,
+): Promise<number[]> {
   const r = await inNs(['ping', '-c', String(count), '-i', '0.01', '-W', '1', address]);
   return [...r.stdout.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1]));
 }
@@ -90,10 +107,14 @@ async function memorySwitchUdp(count: number): Promise<{ dps: number; mbps: numb
 }
 
 /** The socket stack on loopback: to a listener of another socket stack in this process, or to the sink process. */
-async function socketStackUdp(count: number, toSink: boolean): Promise<{ dps: number; mbps: number; received: number }> {
+async function socketStackUdp(
+  count: number,
+  toSink: boolean,
+): Promise<{ dps: number; mbps: number; received: number }> {
   const sender = await SocketStackv4.connect(new RecordingConsole(), ['127.0.0.1']);
   const data = Buffer.alloc(PAYLOAD, 0x42);
-  const send = (port: number) => sendAll(count, () => sender.udpv4().write({ address: '127.0.0.1', port }, data, { srcPort: 0x7e58 }));
+  const send = (port: number) =>
+    sendAll(count, () => sender.udpv4().write({ address: '127.0.0.1', port }, data, { srcPort: 0x7e58 }));
   try {
     if (toSink) {
       const sink = await startSink([], '127.0.0.1', 0x7e57);
@@ -131,11 +152,22 @@ export async function rows(): Promise<BenchRow[]> {
   });
 
   if (!canManageNetwork()) {
-    out.push({ name: 'tcpip: tap rows', value: 'not measured', comparison: 'needs root to make a namespace and a tap' });
+    out.push({
+      name: 'tcpip: tap rows',
+      value: 'not measured',
+      comparison: 'needs root to make a namespace and a tap',
+    });
     return out;
   }
   const peer = await tapPeer('10.0.0.1/24');
-  const stack = await DirectStackv4.connect(new RecordingConsole(), peer.netif, false, '10.0.0.2/24', '10.0.0.1', quiet);
+  const stack = await DirectStackv4.connect(
+    new RecordingConsole(),
+    peer.netif,
+    false,
+    '10.0.0.2/24',
+    '10.0.0.1',
+    quiet,
+  );
   try {
     await pingTimes(peer.inNs, '10.0.0.2', 5); // ARP both ways first
     const direct = await pingTimes(peer.inNs, '10.0.0.2', 500);

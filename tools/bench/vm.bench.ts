@@ -44,8 +44,15 @@ const APPS: [string, string[]][] = (
 
 function buildMs(app: string, keys: string[]): number {
   const start = process.hrtime.bigint();
-  const r = spawnSync(NX, ['build', app, '--target=qemu', '--skip-nx-cache', ...keys], { cwd: WORKSPACE_ROOT, env: nxEnv(), encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`nx build ${app} --target=qemu failed: ${(r.stdout + r.stderr).split('\n').find((l) => l.includes('error')) ?? ''}`);
+  const r = spawnSync(NX, ['build', app, '--target=qemu', '--skip-nx-cache', ...keys], {
+    cwd: WORKSPACE_ROOT,
+    env: nxEnv(),
+    encoding: 'utf8',
+  });
+  if (r.status !== 0)
+    throw new Error(
+      `nx build ${app} --target=qemu failed: ${(r.stdout + r.stderr).split('\n').find((l) => l.includes('error')) ?? ''}`,
+    );
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
@@ -57,7 +64,15 @@ interface Boot {
 }
 
 /** Boots an image; stops it at the first matching line unless `toTheEnd`. */
-function boot(kernel: string, initramfs: string, memoryMb: number, accel: 'kvm' | 'tcg', match: RegExp, toTheEnd = false, timeoutMs = 180_000): Promise<Boot> {
+function boot(
+  kernel: string,
+  initramfs: string,
+  memoryMb: number,
+  accel: 'kvm' | 'tcg',
+  match: RegExp,
+  toTheEnd = false,
+  timeoutMs = 180_000,
+): Promise<Boot> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mirage-vmbench-'));
   const args = qemuArgs({
     kernel,
@@ -91,8 +106,13 @@ function boot(kernel: string, initramfs: string, memoryMb: number, accel: 'kvm' 
   });
 }
 
-export const firstLineMs = async (kernel: string, initramfs: string, memoryMb: number, accel: 'kvm' | 'tcg', match: RegExp) =>
-  (await boot(kernel, initramfs, memoryMb, accel, match)).firstLineMs;
+export const firstLineMs = async (
+  kernel: string,
+  initramfs: string,
+  memoryMb: number,
+  accel: 'kvm' | 'tcg',
+  match: RegExp,
+) => (await boot(kernel, initramfs, memoryMb, accel, match)).firstLineMs;
 
 export async function median(n: number, f: () => Promise<number | undefined>): Promise<number> {
   const xs: number[] = [];
@@ -148,7 +168,9 @@ export async function rows(): Promise<BenchRow[]> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mirage-vmbench-'));
   try {
     const floor = await median(3, () => firstLineMs(kernel, floorInitramfs(tmp), 128, accel, /floor/));
-    const console = await median(3, () => firstLineMs(kernel, path.join(dir, info.initramfs), info.memoryMb, accel, /hello/));
+    const console = await median(3, () =>
+      firstLineMs(kernel, path.join(dir, info.initramfs), info.memoryMb, accel, /hello/),
+    );
     out.push({
       name: `vm console: launch to first console line (${accel}, median of 3)`,
       value: ms(console),
@@ -180,7 +202,11 @@ export async function rows(): Promise<BenchRow[]> {
       try {
         ({ data } = await compressArchive(cpio, how, realHostTools));
       } catch (e) {
-        out.push({ name: `vm console: initramfs ${how}`, value: 'not measured', comparison: e instanceof Error ? e.message.split('\n')[0] : String(e) });
+        out.push({
+          name: `vm console: initramfs ${how}`,
+          value: 'not measured',
+          comparison: e instanceof Error ? e.message.split('\n')[0] : String(e),
+        });
         continue;
       }
       const compressMs = Number(process.hrtime.bigint() - start) / 1e6;
@@ -190,7 +216,8 @@ export async function rows(): Promise<BenchRow[]> {
     }
     const runs = new Map<Compression, Boot[]>(variants.map((v) => [v.how, []]));
     for (let round = 0; round < 3; round++) {
-      for (const v of variants) runs.get(v.how)?.push(await boot(kernel, v.file, info.memoryMb + 128, accel, /hello/, true));
+      for (const v of variants)
+        runs.get(v.how)?.push(await boot(kernel, v.file, info.memoryMb + 128, accel, /hello/, true));
     }
     const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     for (const v of variants) {

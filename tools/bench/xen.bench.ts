@@ -16,7 +16,11 @@ const NX = path.join(WORKSPACE_ROOT, 'node_modules/.bin/nx');
 const ROUNDS = 3;
 
 function build(target: 'xen' | 'qemu'): void {
-  const r = spawnSync(NX, ['build', 'console', `--target=${target}`], { cwd: WORKSPACE_ROOT, env: nxEnv(), encoding: 'utf8' });
+  const r = spawnSync(NX, ['build', 'console', `--target=${target}`], {
+    cwd: WORKSPACE_ROOT,
+    env: nxEnv(),
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`nx build console --target=${target} failed`);
 }
 
@@ -34,11 +38,22 @@ export async function rows(): Promise<BenchRow[]> {
   const direct: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const start = process.hrtime.bigint();
-    const r = await bootUnderXen({ distDir: vmDist(WORKSPACE_ROOT, 'console', 'xen'), name: 'console', timeoutMs: 240_000 });
-    if (r.firstDomuLineMs === undefined || r.domu[0] !== 'hello') throw new Error(`the domU did not print its first line under Xen (domU: ${JSON.stringify(r.domu)})`);
+    const r = await bootUnderXen({
+      distDir: vmDist(WORKSPACE_ROOT, 'console', 'xen'),
+      name: 'console',
+      timeoutMs: 240_000,
+    });
+    if (r.firstDomuLineMs === undefined || r.domu[0] !== 'hello')
+      throw new Error(`the domU did not print its first line under Xen (domU: ${JSON.stringify(r.domu)})`);
     prepMs.push(Number(process.hrtime.bigint() - start) / 1e6 - r.wallMs);
     xen.push(r);
-    const d = await firstLineMs(path.join(qemuDir, qemuInfo.kernel), path.join(qemuDir, qemuInfo.initramfs), qemuInfo.memoryMb, 'tcg', /hello/);
+    const d = await firstLineMs(
+      path.join(qemuDir, qemuInfo.kernel),
+      path.join(qemuDir, qemuInfo.initramfs),
+      qemuInfo.memoryMb,
+      'tcg',
+      /hello/,
+    );
     if (d === undefined) throw new Error('the qemu image did not print its first line');
     direct.push(d);
   }

@@ -61,7 +61,8 @@ describe('build cache soundness', () => {
     for (const e of fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[]) {
       if (e.isDirectory()) continue;
       const file = path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
-      files[path.relative(dir, file)] = `${fs.statSync(file).mode.toString(8)} ${createHash('sha256').update(fs.readFileSync(file)).digest('hex')}`;
+      files[path.relative(dir, file)] =
+        `${fs.statSync(file).mode.toString(8)} ${createHash('sha256').update(fs.readFileSync(file)).digest('hex')}`;
     }
     return files;
   };

@@ -20,7 +20,16 @@ describe('nx g unikernel, end to end', () => {
     expect(build.output).toContain('Successfully ran target build for project hello');
     const run = await runTimed(path.join(ws.root, 'dist/apps/hello/unix/mir-hello'));
     expect(run.status).toBe(0);
-    expect(run.lines.map((l) => l.text)).toEqual(['hello', 'world', 'hello', 'world', 'hello', 'world', 'hello', 'world']);
+    expect(run.lines.map((l) => l.text)).toEqual([
+      'hello',
+      'world',
+      'hello',
+      'world',
+      'hello',
+      'world',
+      'hello',
+      'world',
+    ]);
   });
 
   it('refuses to scaffold over an existing app', () => {

@@ -36,9 +36,13 @@ describe('the plugin installed in a fresh Nx workspace', () => {
     const r = nx(['run', '@mirage-ts/nx-plugin:package'], { cwd: source.root });
     expect(r.status).toBe(0);
     const dir = path.join(source.root, 'dist', 'packages');
-    tarballs = fs.readdirSync(dir).filter((f) => f.endsWith('.tgz')).map((f) => path.join(dir, f));
+    tarballs = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.tgz'))
+      .map((f) => path.join(dir, f));
     const names = tarballs.map((t) => path.basename(t));
-    for (const lib of fs.readdirSync(path.join(source.root, 'libs'))) expect(names).toContain(`mirage-ts-${lib}-0.1.0.tgz`);
+    for (const lib of fs.readdirSync(path.join(source.root, 'libs')))
+      expect(names).toContain(`mirage-ts-${lib}-0.1.0.tgz`);
     expect(names).toContain('mirage-ts-nx-plugin-0.1.0.tgz');
     // JavaScript, declarations, the generator templates, and no TypeScript sources or specs.
     const plugin = path.join(dir, 'nx-plugin');
@@ -46,38 +50,68 @@ describe('the plugin installed in a fresh Nx workspace', () => {
     expect(fs.existsSync(path.join(plugin, 'src/index.d.ts'))).toBe(true);
     expect(fs.existsSync(path.join(plugin, 'src/generators/unikernel/files/console/config.ts__tmpl__'))).toBe(true);
     expect(fs.existsSync(path.join(plugin, 'src/executors/describe/schema.json'))).toBe(true);
-    const listed = spawnSync('tar', ['-tzf', tarballs.find((t) => t.includes('nx-plugin')) as string], { encoding: 'utf8' }).stdout.split('\n');
+    const listed = spawnSync('tar', ['-tzf', tarballs.find((t) => t.includes('nx-plugin')) as string], {
+      encoding: 'utf8',
+    }).stdout.split('\n');
     expect(listed.filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
     expect(fs.existsSync(path.join(dir, 'console/src/stdio.js'))).toBe(true);
     // Tests and their helpers stay home.
     expect(fs.existsSync(path.join(dir, 'block/src/testing'))).toBe(false);
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'mirage/mirage-manifest.json'), 'utf8')).modules[''].defaultConsole.modules).toEqual(['@mirage-ts/console/stdio']);
+    expect(
+      JSON.parse(fs.readFileSync(path.join(dir, 'mirage/mirage-manifest.json'), 'utf8')).modules[''].defaultConsole
+        .modules,
+    ).toEqual(['@mirage-ts/console/stdio']);
   });
 
   it('installs into a new workspace with nx 24.0.6 and typescript 5.9.3', () => {
     expect(run('npm', ['init', '-y']).status).toBe(0);
-    fs.writeFileSync(path.join(consumer, 'nx.json'), `${JSON.stringify({ plugins: ['@mirage-ts/nx-plugin'] }, null, 2)}\n`);
-    const r = run('npm', ['install', '--no-audit', '--no-fund', '--save-dev', 'nx@24.0.6', 'typescript@5.9.3', ...tarballs]);
+    fs.writeFileSync(
+      path.join(consumer, 'nx.json'),
+      `${JSON.stringify({ plugins: ['@mirage-ts/nx-plugin'] }, null, 2)}\n`,
+    );
+    const r = run('npm', [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--save-dev',
+      'nx@24.0.6',
+      'typescript@5.9.3',
+      ...tarballs,
+    ]);
     expect(r.status).toBe(0);
     expect(fs.existsSync(path.join(consumer, 'node_modules/@mirage-ts/nx-plugin/src/index.js'))).toBe(true);
   });
 
   it("builds the netif addon with the package's own install script, so tap and packet devices load there", () => {
     const addon = path.join(consumer, 'node_modules/@mirage-ts/netif/native/build/Release/mirage_netif.node');
-    const r = run(process.execPath, ['-e', `const a = require(${JSON.stringify(addon)}); console.log(Object.keys(a).sort().join(' '))`]);
+    const r = run(process.execPath, [
+      '-e',
+      `const a = require(${JSON.stringify(addon)}); console.log(Object.keys(a).sort().join(' '))`,
+    ]);
     expect(r.output.trim()).toBe('close interfaceInfo openPacket openTap startReading writeFrame');
   });
 
   it('scaffolds the console example with `npx nx g unikernel console`', () => {
     const r = consumerNx('g', 'unikernel', 'console');
     expect(r.status).toBe(0);
-    expect(fs.readFileSync(path.join(consumer, 'apps/console/config.ts'), 'utf8')).toContain("foreign('Unikernel.Main', [console])");
+    expect(fs.readFileSync(path.join(consumer, 'apps/console/config.ts'), 'utf8')).toContain(
+      "foreign('Unikernel.Main', [console])",
+    );
   });
 
   it('builds it for unix and runs it', () => {
     const r = consumerNx('run', 'console:run', '--target=unix');
     expect(r.status).toBe(0);
-    expect(r.stdout.match(/^(hello|world)$/gm)).toEqual(['hello', 'world', 'hello', 'world', 'hello', 'world', 'hello', 'world']);
+    expect(r.stdout.match(/^(hello|world)$/gm)).toEqual([
+      'hello',
+      'world',
+      'hello',
+      'world',
+      'hello',
+      'world',
+      'hello',
+      'world',
+    ]);
     const direct = run(path.join(consumer, 'dist/apps/console/unix/mir-console'), []);
     expect(direct.stdout).toBe('hello\nworld\nhello\nworld\nhello\nworld\nhello\nworld\n');
   });
@@ -89,7 +123,9 @@ describe('the plugin installed in a fresh Nx workspace', () => {
     const r = consumerNx('build', 'console');
     fs.writeFileSync(file, good);
     expect(r.status).not.toBe(0);
-    expect(r.output).toContain("apps/console/unikernel.ts:6:15 - error: parameter 'c' of Main.start expects number, but config.ts:6 passes defaultConsole (Console)");
+    expect(r.output).toContain(
+      "apps/console/unikernel.ts:6:15 - error: parameter 'c' of Main.start expects number, but config.ts:6 passes defaultConsole (Console)",
+    );
   });
 
   it('describes it, and infers its targets and inputs from the installed plugin', () => {

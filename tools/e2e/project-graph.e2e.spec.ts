@@ -25,7 +25,10 @@ export class Main {
   }
 }
 `;
-const kvConfig = (name: string, dir: string) => `import { console, defaultConsole, foreign, register, scratchDir, scratchKv } from '@mirage-ts/mirage';
+const kvConfig = (
+  name: string,
+  dir: string,
+) => `import { console, defaultConsole, foreign, register, scratchDir, scratchKv } from '@mirage-ts/mirage';
 const main = foreign('Unikernel.Main', [console, scratchKv]);
 export default register('${name}', [main(defaultConsole, scratchDir('${dir}'))]);
 `;
@@ -52,12 +55,22 @@ export default register('uses_block', [main(defaultConsole, scratchBlock(8))]);
 `,
         'unikernel.ts': consoleUnikernel.replace('c: Console', 'c: Console, _b: unknown'),
       });
-      writeApp(root, 'uses_dir', { 'config.ts': kvConfig('uses_dir', 'files'), 'unikernel.ts': kvUnikernel, 'files/a': 'from uses_dir\n' });
+      writeApp(root, 'uses_dir', {
+        'config.ts': kvConfig('uses_dir', 'files'),
+        'unikernel.ts': kvUnikernel,
+        'files/a': 'from uses_dir\n',
+      });
       // Data owned by another project: the edge goes to that project.
-      writeApp(root, 'uses_shared', { 'config.ts': kvConfig('uses_shared', '../../libs/shared-data/files'), 'unikernel.ts': kvUnikernel });
+      writeApp(root, 'uses_shared', {
+        'config.ts': kvConfig('uses_shared', '../../libs/shared-data/files'),
+        'unikernel.ts': kvUnikernel,
+      });
       fs.mkdirSync(path.join(root, 'libs/shared-data/files'), { recursive: true });
       fs.writeFileSync(path.join(root, 'libs/shared-data/files/a'), 'shared\n');
-      fs.writeFileSync(path.join(root, 'libs/shared-data/project.json'), JSON.stringify({ name: 'shared-data', root: 'libs/shared-data' }));
+      fs.writeFileSync(
+        path.join(root, 'libs/shared-data/project.json'),
+        JSON.stringify({ name: 'shared-data', root: 'libs/shared-data' }),
+      );
     });
   });
   afterAll(() => ws?.dispose());
@@ -66,14 +79,27 @@ export default register('uses_block', [main(defaultConsole, scratchBlock(8))]);
   const affectedBuilds = (): string[] => {
     const r = nx(['affected', '-t', 'build', '--base=HEAD', '--graph=stdout'], { cwd: ws.root });
     expect(r.status).toBe(0);
-    const json = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as { tasks: { tasks: Record<string, { target: { project: string } }> } };
-    return Object.values(json.tasks.tasks).map((t) => t.target.project).sort();
+    const json = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as {
+      tasks: { tasks: Record<string, { target: { project: string } }> };
+    };
+    return Object.values(json.tasks.tasks)
+      .map((t) => t.target.project)
+      .sort();
   };
   /**
    * The affected unikernels among those this test wrote and the examples it
    * names (other examples come and go on main).
    */
-  const WATCHED = new Set(['plain', 'uses_block', 'uses_dir', 'uses_shared', 'console', 'block', 'kv_ro', 'kv_ro_crunch']);
+  const WATCHED = new Set([
+    'plain',
+    'uses_block',
+    'uses_dir',
+    'uses_shared',
+    'console',
+    'block',
+    'kv_ro',
+    'kv_ro_crunch',
+  ]);
   const after = (file: string, line?: string): string[] => {
     touch(ws.root, file, line);
     try {
@@ -86,21 +112,48 @@ export default register('uses_block', [main(defaultConsole, scratchBlock(8))]);
   it('adds edges from each unikernel to the libraries its config.ts chooses, and to the plugin', () => {
     const file = path.join(ws.root, 'tmp-graph.json');
     expect(nx(['graph', `--file=${file}`], { cwd: ws.root }).status).toBe(0);
-    const deps = (JSON.parse(fs.readFileSync(file, 'utf8')) as { graph: { dependencies: Record<string, { target: string; type: string }[]> } }).graph.dependencies;
+    const deps = (
+      JSON.parse(fs.readFileSync(file, 'utf8')) as {
+        graph: { dependencies: Record<string, { target: string; type: string }[]> };
+      }
+    ).graph.dependencies;
     fs.rmSync(file);
     const of = (p: string) => deps[p].map((d) => `${d.target}:${d.type}`).sort();
     // Nx's own import analysis gives mirage (config.ts), time and types (unikernel.ts); the plugin adds the rest.
-    expect(of('console')).toEqual(['@mirage-ts/console:static', '@mirage-ts/mirage:static', '@mirage-ts/nx-plugin:implicit', '@mirage-ts/time:static', '@mirage-ts/types:static']);
-    expect(of('uses_block')).toEqual(['@mirage-ts/console:static', '@mirage-ts/mirage:static', '@mirage-ts/nx-plugin:implicit', '@mirage-ts/scratch:static', '@mirage-ts/types:static']);
+    expect(of('console')).toEqual([
+      '@mirage-ts/console:static',
+      '@mirage-ts/mirage:static',
+      '@mirage-ts/nx-plugin:implicit',
+      '@mirage-ts/time:static',
+      '@mirage-ts/types:static',
+    ]);
+    expect(of('uses_block')).toEqual([
+      '@mirage-ts/console:static',
+      '@mirage-ts/mirage:static',
+      '@mirage-ts/nx-plugin:implicit',
+      '@mirage-ts/scratch:static',
+      '@mirage-ts/types:static',
+    ]);
     expect(of('uses_shared')).toContain('shared-data:static');
     // The examples: every store --kv_ro can choose; a crunched store's generated module imports @mirage-ts/kv/crunch.
-    expect(of('kv_ro')).toEqual(expect.arrayContaining(['@mirage-ts/block:static', '@mirage-ts/fat:static', '@mirage-ts/kv:static']));
+    expect(of('kv_ro')).toEqual(
+      expect.arrayContaining(['@mirage-ts/block:static', '@mirage-ts/fat:static', '@mirage-ts/kv:static']),
+    );
     expect(of('kv_ro_crunch')).toContain('@mirage-ts/kv:static');
   });
 
   it('a device library: exactly the unikernels that can use it', () => {
     expect(after('libs/scratch/src/host-dir.ts')).toEqual(['uses_block', 'uses_dir', 'uses_shared']);
-    expect(after('libs/console/src/stdio.ts')).toEqual(['block', 'console', 'kv_ro', 'kv_ro_crunch', 'plain', 'uses_block', 'uses_dir', 'uses_shared']);
+    expect(after('libs/console/src/stdio.ts')).toEqual([
+      'block',
+      'console',
+      'kv_ro',
+      'kv_ro_crunch',
+      'plain',
+      'uses_block',
+      'uses_dir',
+      'uses_shared',
+    ]);
     // crunch.ts is imported by the module a crunched store generates: kv_ro (--kv_ro=crunch) and kv_ro_crunch.
     expect(after('libs/kv/src/crunch.ts')).toEqual(['kv_ro', 'kv_ro_crunch']);
     expect(after('libs/block/src/file.ts')).toEqual(['block', 'kv_ro']);

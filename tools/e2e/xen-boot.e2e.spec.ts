@@ -34,44 +34,60 @@ describe('the xen artifact under Xen in QEMU', () => {
   const logs = fs.mkdtempSync(path.join(os.tmpdir(), 'mirage-xen-e2e-'));
   afterAll(() => fs.rmSync(logs, { recursive: true, force: true }));
 
-  it('console: `xl create -c console.xl` prints the 8 lines from the domU, then the domain ends and QEMU exits', async () => {
-    const build = nx(['build', 'console', '--target=xen'], { timeoutMs: BUILD_MS });
-    expect(build.output).toContain('Successfully ran target build for project console');
+  it(
+    'console: `xl create -c console.xl` prints the 8 lines from the domU, then the domain ends and QEMU exits',
+    async () => {
+      const build = nx(['build', 'console', '--target=xen'], { timeoutMs: BUILD_MS });
+      expect(build.output).toContain('Successfully ran target build for project console');
 
-    const log = path.join(logs, 'console.serial.log');
-    const r = await bootUnderXen({ distDir: vmDist(WORKSPACE_ROOT, 'console', 'xen'), name: 'console', timeoutMs: BOOT_MS, ...serialLog(log) });
-    expectCleanEnd(r, 'console', log);
-    expect({ domu: r.domu, how: describeBoot(r, log) }).toEqual({ domu: EIGHT, how: describeBoot(r, log) });
-    // Xen and the dom0 kernel spoke too, on the same port, and none of it was taken for the domU's.
-    expect(r.lines.some((l) => l.from === 'other' && l.text.startsWith('(XEN)'))).toBe(true);
-    expect(r.lines.filter((l) => l.from !== 'domU' && EIGHT.includes(l.text))).toEqual([]);
-  }, BUILD_MS + BOOT_MS);
+      const log = path.join(logs, 'console.serial.log');
+      const r = await bootUnderXen({
+        distDir: vmDist(WORKSPACE_ROOT, 'console', 'xen'),
+        name: 'console',
+        timeoutMs: BOOT_MS,
+        ...serialLog(log),
+      });
+      expectCleanEnd(r, 'console', log);
+      expect({ domu: r.domu, how: describeBoot(r, log) }).toEqual({ domu: EIGHT, how: describeBoot(r, log) });
+      // Xen and the dom0 kernel spoke too, on the same port, and none of it was taken for the domU's.
+      expect(r.lines.some((l) => l.from === 'other' && l.text.startsWith('(XEN)'))).toBe(true);
+      expect(r.lines.filter((l) => l.from !== 'domU' && EIGHT.includes(l.text))).toEqual([]);
+    },
+    BUILD_MS + BOOT_MS,
+  );
 
   describe('block', () => {
     const ws = copyWorkspace('mirage-xen-block-');
     afterAll(() => ws.dispose());
     const SECTORS = 100000;
 
-    it('runs the 10 tests on the disk given as `phy:` (a loop device in dom0), and the host file holds the patterns at both ends and nothing else', async () => {
-      const build = nx(['build', 'block', '--target=xen'], { cwd: ws.root, timeoutMs: BUILD_MS });
-      expect(build.output).toContain('Successfully ran target build for project block');
-      expect(nx(['run', 'block:disk-image', '--target=xen'], { cwd: ws.root }).status).toBe(0);
-      const disk = path.join(ws.root, 'apps/block/xvda1');
-      expect(fs.statSync(disk).size).toBe(SECTORS * SECTOR);
+    it(
+      'runs the 10 tests on the disk given as `phy:` (a loop device in dom0), and the host file holds the patterns at both ends and nothing else',
+      async () => {
+        const build = nx(['build', 'block', '--target=xen'], { cwd: ws.root, timeoutMs: BUILD_MS });
+        expect(build.output).toContain('Successfully ran target build for project block');
+        expect(nx(['run', 'block:disk-image', '--target=xen'], { cwd: ws.root }).status).toBe(0);
+        const disk = path.join(ws.root, 'apps/block/xvda1');
+        expect(fs.statSync(disk).size).toBe(SECTORS * SECTOR);
 
-      const log = path.join(logs, 'block.serial.log');
-      const r = await bootUnderXen({
-        distDir: vmDist(ws.root, 'block', 'xen'),
-        name: 'block_test',
-        disks: { xvda1: disk },
-        timeoutMs: BOOT_MS,
-        ...serialLog(log),
-      });
-      expectCleanEnd(r, 'block_test', log);
-      expect(r.harness).toContain('disk xenharness0: /dev/vda as /dev/loop0');
-      expect({ domu: r.domu, how: describeBoot(r, log) }).toEqual({ domu: blockSequenceLines(SECTORS), how: describeBoot(r, log) });
+        const log = path.join(logs, 'block.serial.log');
+        const r = await bootUnderXen({
+          distDir: vmDist(ws.root, 'block', 'xen'),
+          name: 'block_test',
+          disks: { xvda1: disk },
+          timeoutMs: BOOT_MS,
+          ...serialLog(log),
+        });
+        expectCleanEnd(r, 'block_test', log);
+        expect(r.harness).toContain('disk xenharness0: /dev/vda as /dev/loop0');
+        expect({ domu: r.domu, how: describeBoot(r, log) }).toEqual({
+          domu: blockSequenceLines(SECTORS),
+          how: describeBoot(r, log),
+        });
 
-      expect(seedDiskLayout(fs.readFileSync(disk), SECTORS)).toEqual(seedDiskLayoutOf(SECTORS));
-    }, BUILD_MS + BOOT_MS);
+        expect(seedDiskLayout(fs.readFileSync(disk), SECTORS)).toEqual(seedDiskLayoutOf(SECTORS));
+      },
+      BUILD_MS + BOOT_MS,
+    );
   });
 });

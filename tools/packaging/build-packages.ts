@@ -15,7 +15,13 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { builtinModules } from 'node:module';
 import * as path from 'node:path';
-import { FactsIndex, MANIFEST_FILE, MANIFEST_FORMAT, type DeviceFacts, type PackageManifest } from '../../plugins/mirage/src/analysis/static/module-facts';
+import {
+  FactsIndex,
+  MANIFEST_FILE,
+  MANIFEST_FORMAT,
+  type DeviceFacts,
+  type PackageManifest,
+} from '../../plugins/mirage/src/analysis/static/module-facts';
 import { ModuleResolver } from '../../plugins/mirage/src/analysis/static/module-resolver';
 import { discoverPackages, isPublished, UNPUBLISHED_DIRS, type PackageSource } from './packages';
 
@@ -37,7 +43,9 @@ function compile(packages: readonly PackageSource[]): string {
       types: ['node'],
     },
     include: packages.map((p) => path.join(ROOT, p.root, 'src', '**', '*.ts')),
-    exclude: ['**/*.spec.ts', '**/*.bench.ts', '**/files/**', ...[...UNPUBLISHED_DIRS].map((d) => `**/${d}/**`)].map((g) => path.join(ROOT, g)),
+    exclude: ['**/*.spec.ts', '**/*.bench.ts', '**/files/**', ...[...UNPUBLISHED_DIRS].map((d) => `**/${d}/**`)].map(
+      (g) => path.join(ROOT, g),
+    ),
   };
   const file = path.join(WORK, 'tsconfig.json');
   fs.writeFileSync(file, JSON.stringify(tsconfig, null, 2));
@@ -65,10 +73,17 @@ function copyOtherFiles(root: string, dest: string): void {
 
 /** Packages the compiled code requires, with the versions this workspace builds and tests with. */
 function dependenciesOf(dir: string, self: string, packages: readonly PackageSource[]): Record<string, string> {
-  const rootPkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+  const rootPkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    devDependencies: Record<string, string>;
+  };
   const deps: Record<string, string> = {};
   for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[]) {
-    if (!entry.isFile() || !entry.name.endsWith('.js') || path.join(entry.parentPath, entry.name).split(path.sep).includes('files')) continue;
+    if (
+      !entry.isFile() ||
+      !entry.name.endsWith('.js') ||
+      path.join(entry.parentPath, entry.name).split(path.sep).includes('files')
+    )
+      continue;
     const js = fs.readFileSync(path.join(entry.parentPath, entry.name), 'utf8');
     for (const m of js.matchAll(/require\("([^"./][^"]*)"\)/g)) {
       const spec = m[1];
@@ -77,7 +92,10 @@ function dependenciesOf(dir: string, self: string, packages: readonly PackageSou
       if (name === self || spec.startsWith('node:') || builtinModules.includes(name)) continue;
       const own = packages.find((p) => p.name === name);
       const version = own?.version ?? rootPkg.devDependencies[name];
-      if (!version) throw new Error(`${self} requires ${name}, which is neither a package of this workspace nor one of its dependencies`);
+      if (!version)
+        throw new Error(
+          `${self} requires ${name}, which is neither a package of this workspace nor one of its dependencies`,
+        );
       deps[name] = version;
     }
   }
@@ -93,8 +111,20 @@ function manifestOf(p: PackageSource, facts: FactsIndex): PackageManifest {
   const srcDir = path.join(ROOT, p.root, 'src');
   for (const entry of fs.readdirSync(srcDir, { recursive: true, withFileTypes: true }) as fs.Dirent[]) {
     const file = path.join(entry.parentPath, entry.name);
-    if (!entry.isFile() || !/\.ts$/.test(file) || file.endsWith('.d.ts') || !isPublished(path.join('src', path.relative(srcDir, file))) || path.relative(srcDir, file).split(path.sep).includes('files')) continue;
-    const subpath = path.relative(srcDir, file).replace(/\.ts$/, '').replace(/(^|\/)index$/, '').split(path.sep).join('/');
+    if (
+      !entry.isFile() ||
+      !/\.ts$/.test(file) ||
+      file.endsWith('.d.ts') ||
+      !isPublished(path.join('src', path.relative(srcDir, file))) ||
+      path.relative(srcDir, file).split(path.sep).includes('files')
+    )
+      continue;
+    const subpath = path
+      .relative(srcDir, file)
+      .replace(/\.ts$/, '')
+      .replace(/(^|\/)index$/, '')
+      .split(path.sep)
+      .join('/');
     const exports: Record<string, DeviceFacts> = {};
     for (const name of facts.exportNames(file)) {
       const f = facts.exportFacts(file, name);
@@ -142,10 +172,20 @@ function main(): void {
     };
     fs.writeFileSync(path.join(dest, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
     const manifest = manifestOf(p, facts);
-    if (Object.keys(manifest.modules).length > 0) fs.writeFileSync(path.join(dest, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-    execFileSync('npm', ['pack', '--silent', '--pack-destination', distRoot], { cwd: dest, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (Object.keys(manifest.modules).length > 0)
+      fs.writeFileSync(path.join(dest, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    execFileSync('npm', ['pack', '--silent', '--pack-destination', distRoot], {
+      cwd: dest,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }
-  process.stdout.write(`${packages.length} packages in ${path.relative(ROOT, distRoot)}:\n${fs.readdirSync(distRoot).filter((f) => f.endsWith('.tgz')).map((f) => `  ${f}`).join('\n')}\n`);
+  process.stdout.write(
+    `${packages.length} packages in ${path.relative(ROOT, distRoot)}:\n${fs
+      .readdirSync(distRoot)
+      .filter((f) => f.endsWith('.tgz'))
+      .map((f) => `  ${f}`)
+      .join('\n')}\n`,
+  );
 }
 
 main();

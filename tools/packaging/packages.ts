@@ -41,14 +41,32 @@ export function isPublished(relativePath: string): boolean {
 export function discoverPackages(workspaceRoot: string): PackageSource[] {
   const found: PackageSource[] = [];
   const add = (root: string, dir: string, subpaths: boolean) => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(workspaceRoot, root, 'package.json'), 'utf8')) as Record<string, unknown>;
-    const { name, version, description, main: _main, ...extra } = pkg as { name: string; version: string; description?: string; main?: string };
-    found.push({ name, version, description: description ?? '', root, dir: path.join('dist', 'packages', dir), subpaths, extra });
+    const pkg = JSON.parse(fs.readFileSync(path.join(workspaceRoot, root, 'package.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const {
+      name,
+      version,
+      description,
+      main: _main,
+      ...extra
+    } = pkg as { name: string; version: string; description?: string; main?: string };
+    found.push({
+      name,
+      version,
+      description: description ?? '',
+      root,
+      dir: path.join('dist', 'packages', dir),
+      subpaths,
+      extra,
+    });
   };
   add('plugins/mirage', 'nx-plugin', false);
   for (const lib of fs.readdirSync(path.join(workspaceRoot, 'libs')).sort()) {
     const manifest = path.join(workspaceRoot, 'libs', lib, 'package.json');
-    if (fs.existsSync(manifest) && fs.existsSync(path.join(workspaceRoot, 'libs', lib, 'src'))) add(path.join('libs', lib), lib, true);
+    if (fs.existsSync(manifest) && fs.existsSync(path.join(workspaceRoot, 'libs', lib, 'src')))
+      add(path.join('libs', lib), lib, true);
   }
   return found;
 }

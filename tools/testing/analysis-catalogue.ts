@@ -31,7 +31,11 @@ const main = foreign('Unikernel.Main', [console]);
 export default register('${name}', [main(defaultConsole)]);
 `;
 
-const withImpl = (name: string, spec: string, typ = 'console') => `import { block, console, foreign, impl, register } from '@mirage-ts/mirage';
+const withImpl = (
+  name: string,
+  spec: string,
+  typ = 'console',
+) => `import { block, console, foreign, impl, register } from '@mirage-ts/mirage';
 
 const main = foreign('Unikernel.Main', [${typ}]);
 const device = impl(${typ}, ${spec});
@@ -58,7 +62,8 @@ export class Main {
   }
 }
 `,
-    error: "apps/swapped/unikernel.ts:4:15 - error: parameter 'b' of Main.start expects Block, but config.ts:6 passes defaultConsole (Console)\n  fix: declare 'b: Console' to take the device config.ts passes there, or pass a Block there",
+    error:
+      "apps/swapped/unikernel.ts:4:15 - error: parameter 'b' of Main.start expects Block, but config.ts:6 passes defaultConsole (Console)\n  fix: declare 'b: Console' to take the device config.ts passes there, or pass a Block there",
   },
   {
     name: 'too_few',
@@ -72,7 +77,8 @@ export class Main {
   }
 }
 `,
-    error: "apps/too_few/unikernel.ts:4:9 - error: Main.start takes 2 devices (c: Console, disk: Block), but config.ts:5 passes 1: defaultConsole\n  fix: pass a device for 'disk' in foreign(...) and its application in config.ts, or remove that parameter",
+    error:
+      "apps/too_few/unikernel.ts:4:9 - error: Main.start takes 2 devices (c: Console, disk: Block), but config.ts:5 passes 1: defaultConsole\n  fix: pass a device for 'disk' in foreign(...) and its application in config.ts, or remove that parameter",
   },
   {
     name: 'too_many',
@@ -84,7 +90,8 @@ const main = foreign('Unikernel.Main', [console, block]);
 export default register('too_many', [main(defaultConsole, scratchBlock(8))]);
 `,
     unikernel: consoleUnikernel,
-    error: "apps/too_many/unikernel.ts:4:9 - error: Main.start takes 1 device (c: Console), but config.ts:5 passes 2: defaultConsole, scratchBlock(8)\n  fix: add a parameter to Main.start for scratchBlock(8) (Block), or remove it from foreign(...) and its application in config.ts",
+    error:
+      'apps/too_many/unikernel.ts:4:9 - error: Main.start takes 1 device (c: Console), but config.ts:5 passes 2: defaultConsole, scratchBlock(8)\n  fix: add a parameter to Main.start for scratchBlock(8) (Block), or remove it from foreign(...) and its application in config.ts',
   },
   {
     name: 'no_start',
@@ -98,7 +105,8 @@ export class Main {
   }
 }
 `,
-    error: "apps/no_start/unikernel.ts:3:14 - error: Main has no start method, so the unikernel has nothing to run\n  fix: add one that takes the devices of foreign('Unikernel.Main') at config.ts:3: async start(...): Promise<void> { ... }",
+    error:
+      "apps/no_start/unikernel.ts:3:14 - error: Main has no start method, so the unikernel has nothing to run\n  fix: add one that takes the devices of foreign('Unikernel.Main') at config.ts:3: async start(...): Promise<void> { ... }",
   },
   {
     name: 'not_async',
@@ -112,7 +120,8 @@ export class Main {
   }
 }
 `,
-    error: "apps/not_async/unikernel.ts:4:3 - error: Main.start returns void, but the unikernel ends when the Promise that start returns settles\n  fix: declare it async: async start(...): Promise<void>",
+    error:
+      'apps/not_async/unikernel.ts:4:3 - error: Main.start returns void, but the unikernel ends when the Promise that start returns settles\n  fix: declare it async: async start(...): Promise<void>',
   },
   {
     name: 'no_entry',
@@ -126,7 +135,8 @@ export class Mian {
   }
 }
 `,
-    error: "apps/no_entry/unikernel.ts - error: unikernel.ts does not export Main, which foreign('Unikernel.Main') at config.ts:3 names\n  fix: export it: export class Main { async start(...) { ... } }, or correct the entry at config.ts:3",
+    error:
+      "apps/no_entry/unikernel.ts - error: unikernel.ts does not export Main, which foreign('Unikernel.Main') at config.ts:3 names\n  fix: export it: export class Main { async start(...) { ... } }, or correct the entry at config.ts:3",
   },
   {
     name: 'no_module',
@@ -138,7 +148,8 @@ const main = foreign('Unikernal.Main', [console]);
 export default register('no_module', [main(defaultConsole)]);
 `,
     unikernel: consoleUnikernel,
-    error: "apps/no_module/config.ts:5:39 - error: foreign('Unikernal.Main') names module Unikernal, but apps/no_module/unikernal.ts does not exist\n  fix: create unikernal.ts exporting Main, or correct the name in foreign(...)",
+    error:
+      "apps/no_module/config.ts:5:39 - error: foreign('Unikernal.Main') names module Unikernal, but apps/no_module/unikernal.ts does not exist\n  fix: create unikernal.ts exporting Main, or correct the name in foreign(...)",
   },
   {
     name: 'wrong_type',
@@ -150,40 +161,55 @@ export default register('no_module', [main(defaultConsole)]);
   }
 }
 `,
-    error: "apps/wrong_type/unikernel.ts:2:15 - error: parameter 'name' of Main.start expects string, but config.ts:5 passes defaultConsole (Console)\n  fix: declare 'name: Console' to take the device config.ts passes there, or pass a string there",
+    error:
+      "apps/wrong_type/unikernel.ts:2:15 - error: parameter 'name' of Main.start expects string, but config.ts:5 passes defaultConsole (Console)\n  fix: declare 'name: Console' to take the device config.ts passes there, or pass a string there",
   },
   {
     name: 'unknown_impl',
     what: 'an implementation module that does not exist',
-    config: withImpl('unknown_impl', `{ label: 'fancy console', module: '@mirage-ts/fancy/console', symbol: 'FancyConsole' }`),
+    config: withImpl(
+      'unknown_impl',
+      `{ label: 'fancy console', module: '@mirage-ts/fancy/console', symbol: 'FancyConsole' }`,
+    ),
     unikernel: consoleUnikernel,
-    error: "apps/unknown_impl/config.ts:4:16 - error: fancy console is not available: its module '@mirage-ts/fancy/console' is not in this workspace\n  fix: build with another implementation, or add the library that provides it",
+    error:
+      "apps/unknown_impl/config.ts:4:16 - error: fancy console is not available: its module '@mirage-ts/fancy/console' is not in this workspace\n  fix: build with another implementation, or add the library that provides it",
   },
   {
     name: 'unknown_symbol',
     what: 'an implementation module that does not export the class',
     config: withImpl('unknown_symbol', `{ label: 'beeper', module: '@mirage-ts/scratch/beeper', symbol: 'Beep' }`),
     unikernel: consoleUnikernel,
-    error: "apps/unknown_symbol/config.ts:4:16 - error: @mirage-ts/scratch/beeper does not export Beep, which beeper names\n  fix: export class Beep from libs/scratch/src/beeper.ts, or correct symbol: in impl(...)",
+    error:
+      'apps/unknown_symbol/config.ts:4:16 - error: @mirage-ts/scratch/beeper does not export Beep, which beeper names\n  fix: export class Beep from libs/scratch/src/beeper.ts, or correct symbol: in impl(...)',
   },
   {
     name: 'missing_method',
     what: 'an implementation that lacks methods of its signature',
     config: withImpl('missing_method', `{ label: 'beeper', module: '@mirage-ts/scratch/beeper', symbol: 'Beeper' }`),
     unikernel: consoleUnikernel,
-    error: "apps/missing_method/config.ts:4:16 - error: Beeper from @mirage-ts/scratch/beeper does not implement Console: it lacks write, read and disconnect\n  fix: plug in an implementation of Console, or complete Beeper at libs/scratch/src/beeper.ts:2:14",
+    error:
+      'apps/missing_method/config.ts:4:16 - error: Beeper from @mirage-ts/scratch/beeper does not implement Console: it lacks write, read and disconnect\n  fix: plug in an implementation of Console, or complete Beeper at libs/scratch/src/beeper.ts:2:14',
   },
   {
     name: 'no_connect',
     what: 'an implementation without a static connect',
-    config: withImpl('no_connect', `{ label: 'silent console', module: '@mirage-ts/scratch/no-connect', symbol: 'NoConnectConsole' }`),
+    config: withImpl(
+      'no_connect',
+      `{ label: 'silent console', module: '@mirage-ts/scratch/no-connect', symbol: 'NoConnectConsole' }`,
+    ),
     unikernel: consoleUnikernel,
-    error: "apps/no_connect/config.ts:4:16 - error: NoConnectConsole (@mirage-ts/scratch/no-connect) has no static connect(...), so silent console cannot be connected\n  fix: add static async connect(...): Promise<NoConnectConsole> to NoConnectConsole at libs/scratch/src/no-connect.ts:4:14",
+    error:
+      'apps/no_connect/config.ts:4:16 - error: NoConnectConsole (@mirage-ts/scratch/no-connect) has no static connect(...), so silent console cannot be connected\n  fix: add static async connect(...): Promise<NoConnectConsole> to NoConnectConsole at libs/scratch/src/no-connect.ts:4:14',
   },
   {
     name: 'connect_arity',
     what: 'connect is given fewer arguments than it takes',
-    config: withImpl('connect_arity', `{ label: 'memory block', module: '@mirage-ts/scratch/memory-block', symbol: 'MemoryBlock' }`, 'block'),
+    config: withImpl(
+      'connect_arity',
+      `{ label: 'memory block', module: '@mirage-ts/scratch/memory-block', symbol: 'MemoryBlock' }`,
+      'block',
+    ),
     unikernel: `import type { Block } from '@mirage-ts/types';
 
 export class Main {
@@ -192,12 +218,17 @@ export class Main {
   }
 }
 `,
-    error: "apps/connect_arity/config.ts:4:16 - error: MemoryBlock.connect takes 1 argument, but memory block passes 0\n  fix: give impl(...) the args that MemoryBlock.connect(sectors) expects, in order",
+    error:
+      'apps/connect_arity/config.ts:4:16 - error: MemoryBlock.connect takes 1 argument, but memory block passes 0\n  fix: give impl(...) the args that MemoryBlock.connect(sectors) expects, in order',
   },
   {
     name: 'connect_device',
     what: 'connect is given a device where it takes a plain value',
-    config: withImpl('connect_device', `{ label: 'memory block', module: '@mirage-ts/scratch/memory-block', symbol: 'MemoryBlock', args: [defaultConsole] }`, 'block').replace('{ block,', '{ block, defaultConsole,'),
+    config: withImpl(
+      'connect_device',
+      `{ label: 'memory block', module: '@mirage-ts/scratch/memory-block', symbol: 'MemoryBlock', args: [defaultConsole] }`,
+      'block',
+    ).replace('{ block,', '{ block, defaultConsole,'),
     unikernel: `import type { Block } from '@mirage-ts/types';
 
 export class Main {
@@ -206,7 +237,8 @@ export class Main {
   }
 }
 `,
-    error: "apps/connect_device/config.ts:4:16 - error: parameter 'sectors' of MemoryBlock.connect expects number, but memory block passes console (Console)\n  fix: give impl(...) the args that MemoryBlock.connect(sectors) expects, in order",
+    error:
+      "apps/connect_device/config.ts:4:16 - error: parameter 'sectors' of MemoryBlock.connect expects number, but memory block passes console (Console)\n  fix: give impl(...) the args that MemoryBlock.connect(sectors) expects, in order",
   },
   {
     name: 'key_domain',
@@ -220,7 +252,8 @@ export default register('key_domain', [main(matchImpl(mode, { slow: defaultConso
 `,
     unikernel: consoleUnikernel,
     options: { mode: 'fast' },
-    error: "apps/key_domain/config.ts:3:25 - error: 'fast' is not a valid value for --mode: expected one of slow, quick\n  fix: pass --mode=<one of slow, quick>",
+    error:
+      "apps/key_domain/config.ts:3:25 - error: 'fast' is not a valid value for --mode: expected one of slow, quick\n  fix: pass --mode=<one of slow, quick>",
   },
   {
     name: 'unknown_key',
@@ -228,7 +261,8 @@ export default register('key_domain', [main(matchImpl(mode, { slow: defaultConso
     config: consoleConfig('unknown_key'),
     unikernel: consoleUnikernel,
     options: { colour: 'red' },
-    error: "apps/unknown_key/config.ts:5:16 - error: unknown option --colour: the unikernel registered at apps/unknown_key/config.ts declares no such key\n  fix: this unikernel takes no keys besides --target=unix|xen|qemu",
+    error:
+      'apps/unknown_key/config.ts:5:16 - error: unknown option --colour: the unikernel registered at apps/unknown_key/config.ts declares no such key\n  fix: this unikernel takes no keys besides --target=unix|xen|qemu',
   },
   {
     name: 'runtime_choice',
@@ -241,7 +275,8 @@ const main = foreign('Unikernel.Main', [console]);
 export default register('runtime_choice', [main(matchImpl(mode, { slow: defaultConsole, quick: defaultConsole }))]);
 `,
     unikernel: consoleUnikernel,
-    error: "apps/runtime_choice/config.ts:6:49 - error: key --mode is read at run time, so it cannot choose an implementation\n  fix: declare it with stage: 'configure', or choose with a configure-time key",
+    error:
+      "apps/runtime_choice/config.ts:6:49 - error: key --mode is read at run time, so it cannot choose an implementation\n  fix: declare it with stage: 'configure', or choose with a configure-time key",
   },
   {
     name: 'host_dir_on_xen',
@@ -262,7 +297,8 @@ export class Main {
 }
 `,
     target: 'xen',
-    error: "apps/host_dir_on_xen/config.ts:5:66 - error: host directory files is not available for target xen (it works on unix)\n  fix: choose another kv_ro implementation for xen, e.g. with ifImpl(Key.isXen, ..., host directory files)",
+    error:
+      'apps/host_dir_on_xen/config.ts:5:66 - error: host directory files is not available for target xen (it works on unix)\n  fix: choose another kv_ro implementation for xen, e.g. with ifImpl(Key.isXen, ..., host directory files)',
   },
   {
     name: 'two_registrations',
@@ -275,7 +311,8 @@ export const other = register('other', [main(defaultConsole)]);
 export default register('two_registrations', [main(defaultConsole)]);
 `,
     unikernel: consoleUnikernel,
-    error: "apps/two_registrations/config.ts:6:16 - error: register('two_registrations'): config.ts already registers 'other' at apps/two_registrations/config.ts:5:22, and only its default export is built\n  fix: register one unikernel per config.ts: give both jobs to one register(name, [job1, job2]), or move this one to its own app folder",
+    error:
+      "apps/two_registrations/config.ts:6:16 - error: register('two_registrations'): config.ts already registers 'other' at apps/two_registrations/config.ts:5:22, and only its default export is built\n  fix: register one unikernel per config.ts: give both jobs to one register(name, [job1, job2]), or move this one to its own app folder",
   },
   {
     name: 'imports_impl',
@@ -292,7 +329,8 @@ export class Main {
   }
 }
 `,
-    error: "apps/imports_impl/unikernel.ts:1:1 - error: unikernel.ts imports @mirage-ts/console/stdio, a device implementation; a unikernel sees its devices only through start's parameters\n  fix: remove the import, take the device as a parameter of start typed with its signature from @mirage-ts/types, and choose the implementation in config.ts",
+    error:
+      "apps/imports_impl/unikernel.ts:1:1 - error: unikernel.ts imports @mirage-ts/console/stdio, a device implementation; a unikernel sees its devices only through start's parameters\n  fix: remove the import, take the device as a parameter of start typed with its signature from @mirage-ts/types, and choose the implementation in config.ts",
   },
   {
     name: 'no_default',
@@ -303,7 +341,8 @@ const main = foreign('Unikernel.Main', [console]);
 register('no_default', [main(defaultConsole)]);
 `,
     unikernel: consoleUnikernel,
-    error: "apps/no_default/config.ts - error: apps/no_default/config.ts has no default export\n  fix: end it with: export default register('no_default', [main(defaultConsole)]);",
+    error:
+      "apps/no_default/config.ts - error: apps/no_default/config.ts has no default export\n  fix: end it with: export default register('no_default', [main(defaultConsole)]);",
   },
 ];
 

@@ -35,7 +35,10 @@ export function twelveSectorPattern(): Buffer {
  * length (nothing written past the end), the pattern at both ends, and
  * zeros everywhere between.
  */
-export function seedDiskLayout(bytes: Buffer, sectors: number): { bytes: number; patternAtStart: boolean; patternAtEnd: boolean; zerosBetween: boolean } {
+export function seedDiskLayout(
+  bytes: Buffer,
+  sectors: number,
+): { bytes: number; patternAtStart: boolean; patternAtEnd: boolean; zerosBetween: boolean } {
   const pattern = twelveSectorPattern();
   return {
     bytes: bytes.length,
@@ -46,4 +49,9 @@ export function seedDiskLayout(bytes: Buffer, sectors: number): { bytes: number;
 }
 
 /** seedDiskLayout of a disk that is exactly right. */
-export const seedDiskLayoutOf = (sectors: number) => ({ bytes: sectors * SECTOR, patternAtStart: true, patternAtEnd: true, zerosBetween: true });
+export const seedDiskLayoutOf = (sectors: number) => ({
+  bytes: sectors * SECTOR,
+  patternAtStart: true,
+  patternAtEnd: true,
+  zerosBetween: true,
+});

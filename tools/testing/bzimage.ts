@@ -19,13 +19,17 @@ export function readBzImage(image: Buffer): BzImage {
   const payloadOffset = image.readUInt32LE(0x248);
   const payloadLength = image.readUInt32LE(0x24c);
   const start = (setupSectors + 1) * 512 + payloadOffset;
-  return { protocol: `${version >> 8}.${(version & 0xff).toString().padStart(2, '0')}`, payload: image.subarray(start, start + payloadLength) };
+  return {
+    protocol: `${version >> 8}.${(version & 0xff).toString().padStart(2, '0')}`,
+    payload: image.subarray(start, start + payloadLength),
+  };
 }
 
 /** The kernel ELF inside the payload (LZ4 legacy or uncompressed). */
 export function kernelElf(payload: Buffer): Buffer {
   if (payload.readUInt32BE(0) === 0x7f454c46) return payload;
-  if (payload.readUInt32LE(0) !== 0x184c2102) throw new Error(`unsupported payload compression (magic ${payload.readUInt32LE(0).toString(16)})`);
+  if (payload.readUInt32LE(0) !== 0x184c2102)
+    throw new Error(`unsupported payload compression (magic ${payload.readUInt32LE(0).toString(16)})`);
   const out: Buffer[] = [];
   let at = 4;
   // The kernel build appends the uncompressed size (4 bytes) after the frames.
@@ -98,5 +102,7 @@ export function elfNotes(elf: Buffer): { name: string; type: number; desc: Buffe
 
 /** True when Xen can boot the kernel as a PVH guest. */
 export function isXenPvhKernel(image: Buffer): boolean {
-  return elfNotes(kernelElf(readBzImage(image).payload)).some((n) => n.name === 'Xen' && n.type === XEN_ELFNOTE_PHYS32_ENTRY);
+  return elfNotes(kernelElf(readBzImage(image).payload)).some(
+    (n) => n.name === 'Xen' && n.type === XEN_ELFNOTE_PHYS32_ENTRY,
+  );
 }

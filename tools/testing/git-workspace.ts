@@ -7,15 +7,30 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { copyWorkspace } from './workspace';
 
-export function gitWorkspace(prefix: string, prepare: (root: string) => void): { root: string; git(...args: string[]): string; dispose(): void } {
+export function gitWorkspace(
+  prefix: string,
+  prepare: (root: string) => void,
+): { root: string; git(...args: string[]): string; dispose(): void } {
   const ws = copyWorkspace(prefix);
   try {
     prepare(ws.root);
     const git = (...args: string[]) =>
-      execFileSync('git', ['-c', 'user.name=Mirage/TS', '-c', 'user.email=dev@mirage-ts.invalid', '-c', 'init.defaultBranch=main', ...args], {
-        cwd: ws.root,
-        encoding: 'utf8',
-      });
+      execFileSync(
+        'git',
+        [
+          '-c',
+          'user.name=Mirage/TS',
+          '-c',
+          'user.email=dev@mirage-ts.invalid',
+          '-c',
+          'init.defaultBranch=main',
+          ...args,
+        ],
+        {
+          cwd: ws.root,
+          encoding: 'utf8',
+        },
+      );
     git('init', '-q');
     git('add', '-A');
     git('commit', '-q', '-m', 'scratch workspace');

@@ -15,8 +15,26 @@ const write = (root: string, file: string, text: string) => {
 };
 
 export function addScratchDevices(root: string): void {
-  write(root, 'libs/scratch/project.json', JSON.stringify({ name: '@mirage-ts/scratch', root: 'libs/scratch', sourceRoot: 'libs/scratch/src', projectType: 'library', tags: ['layer:device'] }, null, 2));
-  write(root, 'libs/scratch/package.json', JSON.stringify({ name: '@mirage-ts/scratch', version: '0.1.0', main: 'src/index.ts' }));
+  write(
+    root,
+    'libs/scratch/project.json',
+    JSON.stringify(
+      {
+        name: '@mirage-ts/scratch',
+        root: 'libs/scratch',
+        sourceRoot: 'libs/scratch/src',
+        projectType: 'library',
+        tags: ['layer:device'],
+      },
+      null,
+      2,
+    ),
+  );
+  write(
+    root,
+    'libs/scratch/package.json',
+    JSON.stringify({ name: '@mirage-ts/scratch', version: '0.1.0', main: 'src/index.ts' }),
+  );
   write(root, 'libs/scratch/src/index.ts', 'export {};\n');
   write(
     root,

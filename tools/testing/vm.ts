@@ -10,7 +10,11 @@ import * as path from 'node:path';
 
 export const vmDist = (root: string, app: string, target: 'xen' | 'qemu') => path.join(root, 'dist/apps', app, target);
 
-export function imageInfo(root: string, app: string, target: 'xen' | 'qemu'): {
+export function imageInfo(
+  root: string,
+  app: string,
+  target: 'xen' | 'qemu',
+): {
   kernel: string;
   initramfs: string;
   memoryMb: number;
@@ -38,7 +42,10 @@ export function pathWithOnly(programs: readonly string[]): { dir: string; dispos
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mirage-path-'));
   fs.symlinkSync(process.execPath, path.join(dir, 'node'));
   for (const p of programs) {
-    const found = (process.env.PATH ?? '').split(':').map((d) => path.join(d, p)).find((c) => fs.existsSync(c));
+    const found = (process.env.PATH ?? '')
+      .split(':')
+      .map((d) => path.join(d, p))
+      .find((c) => fs.existsSync(c));
     if (found) fs.symlinkSync(found, path.join(dir, p));
   }
   return { dir, dispose: () => fs.rmSync(dir, { recursive: true, force: true }) };

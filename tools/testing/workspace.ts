@@ -11,7 +11,14 @@ export const WORKSPACE_ROOT = path.resolve(__dirname, '..', '..');
 
 /** Environment for nx in tests: no daemon (nothing left running), no cloud. */
 export function nxEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0', ...extra };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NX_DAEMON: 'false',
+    NX_NO_CLOUD: 'true',
+    NX_TUI: 'false',
+    FORCE_COLOR: '0',
+    ...extra,
+  };
   delete env.MIRAGE_TARGET;
   return env;
 }
@@ -24,7 +31,10 @@ export interface Ran {
   readonly output: string;
 }
 
-export function nx(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Ran {
+export function nx(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Ran {
   const cwd = options.cwd ?? WORKSPACE_ROOT;
   const r: SpawnSyncReturns<string> = spawnSync(path.join(cwd, 'node_modules', '.bin', 'nx'), [...args], {
     cwd,
@@ -83,7 +93,11 @@ export function copyWorkspace(prefix = 'mirage-ws-'): { root: string; dispose():
     fs.cpSync(path.join(WORKSPACE_ROOT, entry), path.join(root, entry), {
       recursive: true,
       // Judge the path inside the workspace only: the workspace itself may live under /tmp.
-      filter: (src) => !path.relative(WORKSPACE_ROOT, src).split(path.sep).some((part) => skip.has(part)),
+      filter: (src) =>
+        !path
+          .relative(WORKSPACE_ROOT, src)
+          .split(path.sep)
+          .some((part) => skip.has(part)),
     });
   }
   fs.symlinkSync(path.join(WORKSPACE_ROOT, 'node_modules'), path.join(root, 'node_modules'));
@@ -97,7 +111,10 @@ export function copyWorkspace(prefix = 'mirage-ws-'): { root: string; dispose():
  */
 export function scratchWorkspace(files: Readonly<Record<string, string>>): { root: string; dispose(): void } {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mirage-scratch-'));
-  fs.writeFileSync(path.join(root, 'tsconfig.base.json'), JSON.stringify({ extends: path.join(WORKSPACE_ROOT, 'tsconfig.base.json') }));
+  fs.writeFileSync(
+    path.join(root, 'tsconfig.base.json'),
+    JSON.stringify({ extends: path.join(WORKSPACE_ROOT, 'tsconfig.base.json') }),
+  );
   for (const [file, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
     fs.writeFileSync(path.join(root, file), text);

@@ -6,7 +6,13 @@ import { DOMU_MARK, HARNESS_MARK } from './dom0-init';
 
 describe('booting Xen in QEMU', () => {
   it('loads Xen by multiboot with dom0 kernel (and its command line) and initramfs as modules', () => {
-    const args = xenQemuArgs({ hypervisor: '/c/xen-4.17-amd64', dom0Kernel: '/c/vmlinuz-6.1.0-9-amd64', dom0Initrd: '/t/dom0.cpio', memoryMb: 928, disks: [{ file: '/w/a,b.img', serial: 'xenharness0' }] });
+    const args = xenQemuArgs({
+      hypervisor: '/c/xen-4.17-amd64',
+      dom0Kernel: '/c/vmlinuz-6.1.0-9-amd64',
+      dom0Initrd: '/t/dom0.cpio',
+      memoryMb: 928,
+      disks: [{ file: '/w/a,b.img', serial: 'xenharness0' }],
+    });
     const opt = (name: string) => args[args.indexOf(name) + 1];
     expect(opt('-kernel')).toBe('/c/xen-4.17-amd64');
     expect(opt('-append')).toMatch(/^console=com1 .*smap=0 smep=0/);
@@ -17,7 +23,9 @@ describe('booting Xen in QEMU', () => {
     expect(args).toContain('-no-reboot');
     expect(args).toContain('file=/w/a,,b.img,format=raw,if=none,id=disk0,cache=writeback');
     expect(args).toContain('virtio-blk-pci,drive=disk0,serial=xenharness0');
-    expect(() => xenQemuArgs({ hypervisor: '/x', dom0Kernel: '/a,b/vmlinuz', dom0Initrd: '/i', memoryMb: 1 })).toThrow('cannot hold a comma or a space');
+    expect(() => xenQemuArgs({ hypervisor: '/x', dom0Kernel: '/a,b/vmlinuz', dom0Initrd: '/i', memoryMb: 1 })).toThrow(
+      'cannot hold a comma or a space',
+    );
   });
 
   it('sorts the serial lines as they come and kills the machine at the time limit', async () => {
@@ -44,6 +52,8 @@ describe('booting Xen in QEMU', () => {
   });
 
   it('says when QEMU is not installed', async () => {
-    await expect(runSerial('/nonexistent/qemu-system-x86_64', [], 1000)).rejects.toThrow('/nonexistent/qemu-system-x86_64 is not installed');
+    await expect(runSerial('/nonexistent/qemu-system-x86_64', [], 1000)).rejects.toThrow(
+      '/nonexistent/qemu-system-x86_64 is not installed',
+    );
   });
 });

@@ -63,7 +63,11 @@ const XEN_MEMORY_MB = 128;
 export async function bootUnderXen(o: XenBootOptions): Promise<XenBoot> {
   const tools = o.tools ?? realHostTools;
   const log = o.log ?? (() => undefined);
-  const info = JSON.parse(fs.readFileSync(path.join(o.distDir, 'image.json'), 'utf8')) as { kernel: string; initramfs: string; memoryMb: number };
+  const info = JSON.parse(fs.readFileSync(path.join(o.distDir, 'image.json'), 'utf8')) as {
+    kernel: string;
+    initramfs: string;
+    memoryMb: number;
+  };
   const template = fs.readFileSync(path.join(o.distDir, `${o.name}.xl.in`), 'utf8');
   const host = await xenHost(tools, log);
 
@@ -137,25 +141,43 @@ export function xenQemuArgs(l: XenQemuLaunch): string[] {
   for (const f of [l.dom0Kernel, l.dom0Initrd]) {
     if (/[, ]/.test(f)) throw new Error(`${f}: a multiboot module path cannot hold a comma or a space`);
   }
-  const xen = ['console=com1', 'com1=115200,8n1', `dom0_mem=${DOM0_MEMORY_MB}M,max:${DOM0_MEMORY_MB}M`, 'dom0_max_vcpus=1', 'smap=0', 'smep=0', 'noreboot'];
+  const xen = [
+    'console=com1',
+    'com1=115200,8n1',
+    `dom0_mem=${DOM0_MEMORY_MB}M,max:${DOM0_MEMORY_MB}M`,
+    'dom0_max_vcpus=1',
+    'smap=0',
+    'smep=0',
+    'noreboot',
+  ];
   // Parameters without a dot reach dom0's init as environment variables.
   const dom0 = ['console=hvc0', 'quiet', 'loglevel=3', 'panic=-1', ...(l.verboseXl ? ['xl_verbose=-vvv'] : [])];
   const drives = (l.disks ?? []).flatMap((d, i) => [
-    '-drive', `file=${d.file.replace(/,/g, ',,')},format=raw,if=none,id=disk${i},cache=writeback`,
-    '-device', `virtio-blk-pci,drive=disk${i},serial=${d.serial}`,
+    '-drive',
+    `file=${d.file.replace(/,/g, ',,')},format=raw,if=none,id=disk${i},cache=writeback`,
+    '-device',
+    `virtio-blk-pci,drive=disk${i},serial=${d.serial}`,
   ]);
   return [
     '-nodefaults',
     '-no-user-config',
     '-no-reboot',
-    '-display', 'none',
-    '-accel', 'tcg',
-    '-cpu', 'max',
-    '-m', String(l.memoryMb),
-    '-kernel', l.hypervisor,
-    '-append', xen.join(' '),
-    '-initrd', `${l.dom0Kernel} ${dom0.join(' ')},${l.dom0Initrd}`,
-    '-serial', 'stdio',
+    '-display',
+    'none',
+    '-accel',
+    'tcg',
+    '-cpu',
+    'max',
+    '-m',
+    String(l.memoryMb),
+    '-kernel',
+    l.hypervisor,
+    '-append',
+    xen.join(' '),
+    '-initrd',
+    `${l.dom0Kernel} ${dom0.join(' ')},${l.dom0Initrd}`,
+    '-serial',
+    'stdio',
     ...drives,
   ];
 }
@@ -164,7 +186,12 @@ export function xenQemuArgs(l: XenQemuLaunch): string[] {
  * Runs QEMU (`program`) with its serial port on stdout, sorting the lines as
  * they come; kills it at the time limit, and when this process exits.
  */
-export function runSerial(program: string, args: readonly string[], timeoutMs: number, onLine?: (line: SerialLine, atMs: number) => void): Promise<XenBoot> {
+export function runSerial(
+  program: string,
+  args: readonly string[],
+  timeoutMs: number,
+  onLine?: (line: SerialLine, atMs: number) => void,
+): Promise<XenBoot> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     const elapsed = () => Number(process.hrtime.bigint() - start) / 1e6;
@@ -198,7 +225,13 @@ export function runSerial(program: string, args: readonly string[], timeoutMs: n
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       process.removeListener('exit', killQemu);
-      reject(e.code === 'ENOENT' ? new Error(`${program} is not installed${program === QEMU_BINARY ? ': apt-get install qemu-system-x86' : ''}`) : e);
+      reject(
+        e.code === 'ENOENT'
+          ? new Error(
+              `${program} is not installed${program === QEMU_BINARY ? ': apt-get install qemu-system-x86' : ''}`,
+            )
+          : e,
+      );
     });
     child.on('close', (status) => {
       clearTimeout(timer);

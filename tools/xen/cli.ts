@@ -20,7 +20,9 @@ async function main(): Promise<number> {
   const distDir = path.join(WORKSPACE_ROOT, 'dist/apps', app, 'xen');
   const xlIn = fs.existsSync(distDir) ? fs.readdirSync(distDir).find((f) => f.endsWith('.xl.in')) : undefined;
   if (!xlIn) {
-    process.stderr.write(`error: ${path.relative(process.cwd(), distDir)} has no NAME.xl.in\nfix: build it first: npx nx build ${app} --target=xen\n`);
+    process.stderr.write(
+      `error: ${path.relative(process.cwd(), distDir)} has no NAME.xl.in\nfix: build it first: npx nx build ${app} --target=xen\n`,
+    );
     return 1;
   }
   const disks: Record<string, string> = {};
@@ -34,10 +36,15 @@ async function main(): Promise<number> {
     disks,
     verboseXl: args.includes('--verbose'),
     log: (l) => process.stderr.write(`${l}\n`),
-    onLine: (l) => process.stdout.write(`${l.from === 'domU' ? DOMU_MARK : l.from === 'harness' ? `${HARNESS_MARK} ` : ''}${l.text}\n`),
+    onLine: (l) =>
+      process.stdout.write(
+        `${l.from === 'domU' ? DOMU_MARK : l.from === 'harness' ? `${HARNESS_MARK} ` : ''}${l.text}\n`,
+      ),
   });
   const ended = r.harness.some((h) => /^domain .* ended$/.test(h));
-  process.stderr.write(`QEMU ${r.timedOut ? 'stopped at the time limit' : `exited with status ${r.status}`} after ${(r.wallMs / 1000).toFixed(1)} s; domU first line at ${r.firstDomuLineMs === undefined ? '-' : `${(r.firstDomuLineMs / 1000).toFixed(1)} s`}\n`);
+  process.stderr.write(
+    `QEMU ${r.timedOut ? 'stopped at the time limit' : `exited with status ${r.status}`} after ${(r.wallMs / 1000).toFixed(1)} s; domU first line at ${r.firstDomuLineMs === undefined ? '-' : `${(r.firstDomuLineMs / 1000).toFixed(1)} s`}\n`,
+  );
   return !r.timedOut && r.status === 0 && ended ? 0 : 1;
 }
 

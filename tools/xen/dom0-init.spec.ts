@@ -20,7 +20,11 @@ describe("the dom0's /init", () => {
   });
 
   it('attaches each disk before the domain starts and releases it before power-off', () => {
-    const init = dom0InitScript({ domain: 'block_test', domainTimeoutS: 30, disks: [{ serial: 'xenharness0', loop: '/dev/loop0' }] });
+    const init = dom0InitScript({
+      domain: 'block_test',
+      domainTimeoutS: 30,
+      disks: [{ serial: 'xenharness0', loop: '/dev/loop0' }],
+    });
     const at = (s: string) => init.indexOf(s);
     expect(at('attach_disk xenharness0 /dev/loop0')).toBeGreaterThan(0);
     expect(at('attach_disk xenharness0 /dev/loop0')).toBeLessThan(at('xl ${xl_verbose} create -c'));

@@ -77,8 +77,12 @@ say "xl create exited with status $(cat /tmp/xl-status)"
 waited=0
 while xl list ${s.domain} > /dev/null 2>&1 && [ $waited -lt ${s.domainTimeoutS} ]; do sleep 1; waited=$((waited + 1)); done
 if xl list ${s.domain} > /dev/null 2>&1; then say "domain ${s.domain} still running"; xl list; else say "domain ${s.domain} ended"; fi
-${(s.disks ?? []).map((d) => `losetup -d ${d.loop}
-`).join('')}sync
+${(s.disks ?? [])
+  .map(
+    (d) => `losetup -d ${d.loop}
+`,
+  )
+  .join('')}sync
 say "powering off"
 poweroff -f
 `;

@@ -26,7 +26,17 @@ const XENSTORE_NAMES = ['xenstore-read', 'xenstore-write', 'xenstore-exists', 'x
  * block back-end, loop devices and the virtio disk that carries a domU
  * disk in from the host.
  */
-export const DOM0_MODULES = ['xen-evtchn', 'xen-gntdev', 'xen-gntalloc', 'xen-privcmd', 'xenfs', 'xen-blkback', 'loop', 'virtio_pci', 'virtio_blk'] as const;
+export const DOM0_MODULES = [
+  'xen-evtchn',
+  'xen-gntdev',
+  'xen-gntalloc',
+  'xen-privcmd',
+  'xenfs',
+  'xen-blkback',
+  'loop',
+  'virtio_pci',
+  'virtio_blk',
+] as const;
 
 /**
  * libxl runs /etc/xen/scripts/block for every `phy:` disk. Debian's is a
@@ -65,18 +75,25 @@ export async function dom0Entries(inputs: Dom0Inputs, tools: HostTools): Promise
   const file = tree.file.bind(tree);
 
   const busybox = fs.readFileSync(inputs.busybox);
-  if (hasInterpreter(busybox)) throw new Error(`${inputs.busybox} is dynamically linked; the dom0 needs busybox-static (apt-get install busybox-static)`);
+  if (hasInterpreter(busybox))
+    throw new Error(
+      `${inputs.busybox} is dynamically linked; the dom0 needs busybox-static (apt-get install busybox-static)`,
+    );
   file('bin/busybox', busybox, 0o755);
   file('init', Buffer.from(dom0InitScript(inputs.init)), 0o755);
 
   const programs = DOM0_PROGRAMS.map((p) => path.join(inputs.host.root, p));
   for (const p of programs) {
-    if (!fs.existsSync(p)) throw new Error(`the Xen packages in ${inputs.host.root} have no ${path.relative(inputs.host.root, p)}; remove that folder and try again`);
+    if (!fs.existsSync(p))
+      throw new Error(
+        `the Xen packages in ${inputs.host.root} have no ${path.relative(inputs.host.root, p)}; remove that folder and try again`,
+      );
     file(`${DOM0_PATHS.toolsDir}/${path.basename(p)}`, fs.readFileSync(p), 0o755);
   }
   for (const name of XENSTORE_NAMES) tree.symlink(`${DOM0_PATHS.toolsDir}/${name}`, 'xenstore');
   const libs = new Map<string, string>();
-  for (const p of programs) for (const [soname, real] of await sharedObjects(p, inputs.host.libDir, tools)) libs.set(soname, real);
+  for (const p of programs)
+    for (const [soname, real] of await sharedObjects(p, inputs.host.libDir, tools)) libs.set(soname, real);
   // glibc loads libgcc_s with dlopen when a thread is cancelled; ldd cannot see that.
   const gcc = '/lib/x86_64-linux-gnu/libgcc_s.so.1';
   if (fs.existsSync(gcc)) libs.set(gcc, gcc);
@@ -105,7 +122,8 @@ async function sharedObjects(program: string, libDir: string, tools: HostTools):
   if (r.missing || r.status !== 0) throw new Error(`ldd ${program} failed: ${r.stderr.trim()}`);
   const out = new Map<string, string>();
   for (const line of r.stdout.toString('utf8').split('\n')) {
-    if (/not found/.test(line)) throw new Error(`${path.basename(program)} needs ${line.trim()}: install the package that has it`);
+    if (/not found/.test(line))
+      throw new Error(`${path.basename(program)} needs ${line.trim()}: install the package that has it`);
     const m = /^\s*(\S+)\s+=>\s*(\/\S+)/.exec(line) ?? /^\s*(\/\S+)\s+\(/.exec(line);
     if (!m) continue;
     const [name, where] = m[2] ? [m[1], m[2]] : [m[1], m[1]];

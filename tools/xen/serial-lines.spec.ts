@@ -5,7 +5,10 @@ describe('serial lines', () => {
   it("sorts the domU's console, the dom0 init's reports and everything else", () => {
     expect(classifySerialLine(`${DOMU_MARK}hello\r`)).toEqual({ from: 'domU', text: 'hello' });
     expect(classifySerialLine(`${DOMU_MARK}  indented\r\r`)).toEqual({ from: 'domU', text: '  indented' });
-    expect(classifySerialLine(`${HARNESS_MARK} domain console ended\r`)).toEqual({ from: 'harness', text: 'domain console ended' });
+    expect(classifySerialLine(`${HARNESS_MARK} domain console ended\r`)).toEqual({
+      from: 'harness',
+      text: 'domain console ended',
+    });
     expect(classifySerialLine('(XEN) Brought up 1 CPUs\r')).toEqual({ from: 'other', text: '(XEN) Brought up 1 CPUs' });
     // A domU line that merely contains the mark, or starts with a look-alike, is not the domU's.
     expect(classifySerialLine(`[ 1.0] x ${DOMU_MARK}hello`).from).toBe('other');

@@ -22,7 +22,16 @@ const aptCache =
   (args) =>
     args[0] === 'depends'
       ? { stdout: Buffer.from('linux-image-amd64\n  Depends: linux-image-6.1.0-9-amd64\n') }
-      : { stdout: Buffer.from(args.slice(1).map((p) => `${p}:\n  Installed: (none)\n  Candidate: ${version}\n  Version table:\n     ${version} 500\n`).join('')) };
+      : {
+          stdout: Buffer.from(
+            args
+              .slice(1)
+              .map(
+                (p) => `${p}:\n  Installed: (none)\n  Candidate: ${version}\n  Version table:\n     ${version} 500\n`,
+              )
+              .join(''),
+          ),
+        };
 
 /** apt-get download writing one .deb per package, and dpkg-deb -x making what the packages hold. */
 const aptGet: FakeProgram = (args, cwd) => {
@@ -58,7 +67,10 @@ describe('the Xen packages of the harness', () => {
     expect(host.dom0Kernel).toBe(path.join(host.root, 'boot/vmlinuz-6.1.0-9-amd64'));
     expect(host.dom0Modules).toBe(path.join(host.root, 'lib/modules/6.1.0-9-amd64'));
     const download = tools.calls.find((c) => c.file === 'apt-get');
-    expect(download?.args).toEqual(['download', ...[...XEN_PACKAGES, 'linux-image-6.1.0-9-amd64'].map((p) => `${p}=4.17.7-1`)]);
+    expect(download?.args).toEqual([
+      'download',
+      ...[...XEN_PACKAGES, 'linux-image-6.1.0-9-amd64'].map((p) => `${p}=4.17.7-1`),
+    ]);
 
     const again = await xenHost(tools);
     expect(again.root).toBe(host.root);
@@ -72,19 +84,36 @@ describe('the Xen packages of the harness', () => {
   it('says which download failed and how to fix it, and leaves no half-filled cache', async () => {
     const tools = fakeHostTools({
       'apt-cache': aptCache('4.17.7-1'),
-      'apt-get': () => ({ status: 100, stderr: "E: Can't find a source to download version '4.17.7-1' of 'xen-utils-4.17:amd64'\n" }),
+      'apt-get': () => ({
+        status: 100,
+        stderr: "E: Can't find a source to download version '4.17.7-1' of 'xen-utils-4.17:amd64'\n",
+      }),
       'dpkg-deb': dpkgDeb,
     });
     const e = await failure(xenHost(tools));
-    expect(e.problem).toMatch(/^cannot fetch the Xen packages: `apt-get download xen-hypervisor-4\.17-amd64=4\.17\.7-1 .*` failed: E: Can't find a source to download version '4\.17\.7-1' of 'xen-utils-4\.17:amd64'$/);
+    expect(e.problem).toMatch(
+      /^cannot fetch the Xen packages: `apt-get download xen-hypervisor-4\.17-amd64=4\.17\.7-1 .*` failed: E: Can't find a source to download version '4\.17\.7-1' of 'xen-utils-4\.17:amd64'$/,
+    );
     expect(e.details.fix).toMatch(/^run `apt-get update`/);
     expect(fs.readdirSync(path.join(cache, 'xen'))).toEqual([]);
   });
 
   it('says so when the package lists do not know Xen', async () => {
     const tools = fakeHostTools({
-      'apt-cache': (args) => (args[0] === 'depends' ? aptCache('1')(args, undefined, undefined) : { stdout: Buffer.from(args.slice(1).map((p) => `${p}:\n  Installed: (none)\n  Candidate: (none)\n`).join('')) }),
+      'apt-cache': (args) =>
+        args[0] === 'depends'
+          ? aptCache('1')(args, undefined, undefined)
+          : {
+              stdout: Buffer.from(
+                args
+                  .slice(1)
+                  .map((p) => `${p}:\n  Installed: (none)\n  Candidate: (none)\n`)
+                  .join(''),
+              ),
+            },
     });
-    expect((await failure(xenHost(tools))).problem).toBe('cannot fetch the Xen packages: the package lists know no xen-hypervisor-4.17-amd64');
+    expect((await failure(xenHost(tools))).problem).toBe(
+      'cannot fetch the Xen packages: the package lists know no xen-hypervisor-4.17-amd64',
+    );
   });
 });

@@ -57,7 +57,10 @@ const FIX =
  * Debian point release fetches afresh, an unchanged one reuses the folder.
  */
 export async function xenHost(tools: HostTools, log: (line: string) => void = () => undefined): Promise<XenHost> {
-  const kernelPackage = await kernelPackageBehind(DOM0_KERNEL_PACKAGE, tools, { problem: 'cannot fetch the Xen packages', fix: FIX });
+  const kernelPackage = await kernelPackageBehind(DOM0_KERNEL_PACKAGE, tools, {
+    problem: 'cannot fetch the Xen packages',
+    fix: FIX,
+  });
   const pkgs = [...XEN_PACKAGES, kernelPackage];
   const candidates = await candidateVersions(pkgs, tools);
   const versions = pkgs.map((p) => `${p}=${candidates.get(p)}`);
@@ -72,7 +75,10 @@ export async function xenHost(tools: HostTools, log: (line: string) => void = ()
   const gz = path.join(boot, `xen-${XEN_VERSION}-amd64.gz`);
   const hypervisor = path.join(dir, `xen-${XEN_VERSION}-amd64`);
   if (!fs.existsSync(hypervisor)) {
-    if (!fs.existsSync(gz)) throw new Error(`${dir}: the hypervisor package holds no boot/${path.basename(gz)}; remove the folder and try again`);
+    if (!fs.existsSync(gz))
+      throw new Error(
+        `${dir}: the hypervisor package holds no boot/${path.basename(gz)}; remove the folder and try again`,
+      );
     fs.writeFileSync(`${hypervisor}.tmp`, zlib.gunzipSync(fs.readFileSync(gz)));
     fs.renameSync(`${hypervisor}.tmp`, hypervisor);
   }
@@ -102,7 +108,10 @@ async function candidateVersions(pkgs: readonly string[], tools: HostTools): Pro
   }
   const missing = pkgs.find((p) => !found.has(p));
   if (r.missing || r.status !== 0 || missing) {
-    throw new UserError(`cannot fetch the Xen packages: the package lists know no ${missing ?? pkgs[0]}${r.missing ? ' (apt-cache is not installed)' : ''}`, { fix: FIX });
+    throw new UserError(
+      `cannot fetch the Xen packages: the package lists know no ${missing ?? pkgs[0]}${r.missing ? ' (apt-cache is not installed)' : ''}`,
+      { fix: FIX },
+    );
   }
   return found;
 }

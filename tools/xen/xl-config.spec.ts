@@ -45,8 +45,12 @@ describe('the xl configuration the harness boots', () => {
   });
 
   it('refuses a disk or network it was given nothing for, and an unknown variable', () => {
-    expect(() => substituteXl(template, { ...values, blocks: {} }, { tcg: false })).toThrow("nothing given for @BLOCK:xvda1@ (pass blocks['xvda1'])");
-    expect(() => substituteXl(template, { ...values, networks: undefined }, { tcg: false })).toThrow('nothing given for @NETWORK:tap0@');
+    expect(() => substituteXl(template, { ...values, blocks: {} }, { tcg: false })).toThrow(
+      "nothing given for @BLOCK:xvda1@ (pass blocks['xvda1'])",
+    );
+    expect(() => substituteXl(template, { ...values, networks: undefined }, { tcg: false })).toThrow(
+      'nothing given for @NETWORK:tap0@',
+    );
     expect(() => substituteXl('name = @DOMID@\n', values, { tcg: false })).toThrow('unknown variable @DOMID@');
   });
 });

@@ -38,7 +38,10 @@ export function substituteXl(template: string, s: XlSubstitutions, options: { tc
       case 'NETWORK': {
         const table = key === 'BLOCK' ? s.blocks : s.networks;
         const value = arg !== undefined ? table?.[arg] : undefined;
-        if (value === undefined) throw new Error(`xl template: nothing given for ${whole} (pass ${key === 'BLOCK' ? 'blocks' : 'networks'}['${arg ?? ''}'])`);
+        if (value === undefined)
+          throw new Error(
+            `xl template: nothing given for ${whole} (pass ${key === 'BLOCK' ? 'blocks' : 'networks'}['${arg ?? ''}'])`,
+          );
         return value;
       }
       default:

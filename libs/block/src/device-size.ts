@@ -42,7 +42,8 @@ export async function blockDeviceBytes(handle: FileHandle, rdev: bigint): Promis
 export async function blockDeviceSectorSize(rdev: bigint): Promise<number | undefined> {
   const dir = sysfsDir(rdev);
   const size =
-    (await readSysfsNumber(`${dir}/queue/logical_block_size`)) ?? (await readSysfsNumber(`${dir}/../queue/logical_block_size`));
+    (await readSysfsNumber(`${dir}/queue/logical_block_size`)) ??
+    (await readSysfsNumber(`${dir}/../queue/logical_block_size`));
   return size === undefined ? undefined : Number(size);
 }
 

@@ -2,7 +2,14 @@ import { err, ok, type Block, type BlockError, type BlockInfo, type Result } fro
 import * as fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { blockDeviceBytes, blockDeviceSectorSize } from './device-size';
-import { checkDeviceBytes, checkRequest, checkSectorSize, DEFAULT_SECTOR_SIZE, disconnectedError, ioError } from './request';
+import {
+  checkDeviceBytes,
+  checkRequest,
+  checkSectorSize,
+  DEFAULT_SECTOR_SIZE,
+  disconnectedError,
+  ioError,
+} from './request';
 import { transferAll } from './transfer';
 
 export interface FdBlockOptions {
@@ -32,7 +39,8 @@ const WRITE_REFUSED = new Set(['EACCES', 'EPERM', 'EROFS']);
  * sector are not part of the device and are never touched.
  */
 export async function openDevice(path: string, options: FdBlockOptions, what: string): Promise<OpenedDevice> {
-  if (typeof path !== 'string' || path === '') throw new Error(`${what} needs the path of a file or device, got ${String(path)}`);
+  if (typeof path !== 'string' || path === '')
+    throw new Error(`${what} needs the path of a file or device, got ${String(path)}`);
   let handle: FileHandle;
   let readWrite = !options.readOnly;
   try {
@@ -115,10 +123,16 @@ export class FdBlock implements Block {
       const checked = checkRequest(this.device.info, 'read', sector, buffers);
       if (!checked.ok) return checked;
       const { position, length } = checked.value;
-      const done = await transferAll((bufs, pos) => this.device.handle.readv(bufs, pos).then((r) => r.bytesRead), buffers, position);
+      const done = await transferAll(
+        (bufs, pos) => this.device.handle.readv(bufs, pos).then((r) => r.bytesRead),
+        buffers,
+        position,
+      );
       if (done < length) {
         // Only a file that was cut short after connect ends inside the device.
-        const size = this.device.regularFile ? (await this.device.handle.stat({ bigint: true })).size : BigInt(position + done);
+        const size = this.device.regularFile
+          ? (await this.device.handle.stat({ bigint: true })).size
+          : BigInt(position + done);
         return err({ kind: 'io', message: this.truncatedMessage(size) });
       }
       return ok(undefined);
@@ -138,8 +152,16 @@ export class FdBlock implements Block {
           return err({ kind: 'io', message: `${this.truncatedMessage(size)}; not writing past its end` });
         }
       }
-      const done = await transferAll((bufs, pos) => this.device.handle.writev(bufs, pos).then((r) => r.bytesWritten), buffers, position);
-      if (done < length) return err({ kind: 'io', message: `${this.path} accepted only ${done} of ${length} bytes at byte ${position}` });
+      const done = await transferAll(
+        (bufs, pos) => this.device.handle.writev(bufs, pos).then((r) => r.bytesWritten),
+        buffers,
+        position,
+      );
+      if (done < length)
+        return err({
+          kind: 'io',
+          message: `${this.path} accepted only ${done} of ${length} bytes at byte ${position}`,
+        });
       return ok(undefined);
     });
   }

@@ -72,7 +72,9 @@ describe('FileBlock', () => {
     expectOk(await device.read(far, [into]));
     await device.disconnect();
     expect(Buffer.from(into).equals(Buffer.from(pattern(512, 2, 'far')))).toBe(true);
-    expect(Buffer.from(readFileRange(file, Number(far * 512n), 1024)).equals(Buffer.from(pattern(512, 2, 'far')))).toBe(true);
+    expect(Buffer.from(readFileRange(file, Number(far * 512n), 1024)).equals(Buffer.from(pattern(512, 2, 'far')))).toBe(
+      true,
+    );
     // Not folded onto the same sector modulo 2^32.
     expect(readFileRange(file, 3 * 512, 1024).every((b) => b === 0)).toBe(true);
     expect(fs.statSync(file).size).toBe(Number(sizeSectors * 512n));
@@ -110,7 +112,9 @@ describe('FileBlock', () => {
     const device = await FileBlock.connect(file);
     fs.truncateSync(file, 50 * 512);
     const read = expectError(await device.read(60n, [new Uint8Array(512)]), 'io');
-    expect(read.message).toMatch(/now ends at byte 25600, inside the device \(100 sectors of 512 bytes\): it was truncated/);
+    expect(read.message).toMatch(
+      /now ends at byte 25600, inside the device \(100 sectors of 512 bytes\): it was truncated/,
+    );
     // A read that starts inside but runs past the new end fails too.
     expectError(await device.read(49n, [new Uint8Array(1024)]), 'io');
     const write = expectError(await device.write(60n, [pattern(512, 1, 'regrow')]), 'io');

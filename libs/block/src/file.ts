@@ -15,7 +15,9 @@ export class FileBlock extends FdBlock {
     } catch (e) {
       // The usual first-run mistake gets the way out in the message.
       if (e instanceof MissingDeviceError) {
-        throw new Error(`${e.message}: a block device needs an existing file of the disk's size (npx nx run <app>:disk-image creates one)`);
+        throw new Error(
+          `${e.message}: a block device needs an existing file of the disk's size (npx nx run <app>:disk-image creates one)`,
+        );
       }
       throw e;
     }

@@ -41,12 +41,21 @@ export class MemoryBlock implements Block {
    * A device holding a copy of `image` (e.g. a FAT image read from a file);
    * its size is the image's, which must be whole sectors.
    */
-  static async fromBytes(image: Uint8Array, options: { sectorSize?: number; readOnly?: boolean } = {}): Promise<MemoryBlock> {
+  static async fromBytes(
+    image: Uint8Array,
+    options: { sectorSize?: number; readOnly?: boolean } = {},
+  ): Promise<MemoryBlock> {
     const sectorSize = checkSectorSize(options.sectorSize ?? DEFAULT_SECTOR_SIZE, 'memory block');
     if (image.byteLength % sectorSize !== 0) {
-      throw new Error(`memory block: an image of ${image.byteLength} bytes is not a whole number of ${sectorSize}-byte sectors`);
+      throw new Error(
+        `memory block: an image of ${image.byteLength} bytes is not a whole number of ${sectorSize}-byte sectors`,
+      );
     }
-    const device = new MemoryBlock({ readWrite: !options.readOnly, sectorSize, sizeSectors: BigInt(image.byteLength / sectorSize) });
+    const device = new MemoryBlock({
+      readWrite: !options.readOnly,
+      sectorSize,
+      sizeSectors: BigInt(image.byteLength / sectorSize),
+    });
     device.copyIn(0, image);
     return device;
   }
@@ -93,7 +102,8 @@ export class MemoryBlock implements Block {
    */
   bytes(): Uint8Array {
     const total = Number(this.info.sizeSectors) * this.info.sectorSize;
-    if (total > 2 ** 31) throw new RangeError(`memory block: ${total} bytes do not fit in one buffer; read the sectors you need instead`);
+    if (total > 2 ** 31)
+      throw new RangeError(`memory block: ${total} bytes do not fit in one buffer; read the sectors you need instead`);
     const out = new Uint8Array(total);
     this.copyOut(0, out);
     return out;

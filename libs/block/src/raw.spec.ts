@@ -121,7 +121,9 @@ describe('RawBlock', () => {
 
   it('gives up on a device that never appears, naming it', async () => {
     const started = Date.now();
-    await expect(RawBlock.connect(path.join(tmp.dir, 'xvdb'), { appearWithinMs: 300 })).rejects.toThrow(/xvdb does not exist$/);
+    await expect(RawBlock.connect(path.join(tmp.dir, 'xvdb'), { appearWithinMs: 300 })).rejects.toThrow(
+      /xvdb does not exist$/,
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   });
 });

@@ -24,7 +24,9 @@ export function checkSectorSize(sectorSize: unknown, device: string): number {
     sectorSize > MAX_SECTOR_SIZE ||
     (sectorSize & (sectorSize - 1)) !== 0
   ) {
-    throw new Error(`${device}: sector size ${String(sectorSize)} is not a power of two from ${MIN_SECTOR_SIZE} to ${MAX_SECTOR_SIZE}`);
+    throw new Error(
+      `${device}: sector size ${String(sectorSize)} is not a power of two from ${MIN_SECTOR_SIZE} to ${MAX_SECTOR_SIZE}`,
+    );
   }
   return sectorSize;
 }
@@ -37,7 +39,9 @@ export function checkSectorSize(sectorSize: unknown, device: string): number {
 export function checkDeviceBytes(sizeSectors: bigint, sectorSize: number, device: string): void {
   if (sizeSectors < 0n) throw new Error(`${device}: a device cannot have ${sizeSectors} sectors`);
   if (sizeSectors * BigInt(sectorSize) > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new Error(`${device}: ${sizeSectors} sectors of ${sectorSize} bytes is more than this implementation addresses (2^53 bytes)`);
+    throw new Error(
+      `${device}: ${sizeSectors} sectors of ${sectorSize} bytes is more than this implementation addresses (2^53 bytes)`,
+    );
   }
 }
 
@@ -60,7 +64,10 @@ export function checkRequest(
   if (typeof sector === 'bigint') start = sector;
   else if (typeof sector === 'number' && Number.isSafeInteger(sector)) start = BigInt(sector);
   else {
-    return err({ kind: 'unaligned', message: `sector ${String(sector)} is not an integer sector number (use a bigint such as 0n)` });
+    return err({
+      kind: 'unaligned',
+      message: `sector ${String(sector)} is not an integer sector number (use a bigint such as 0n)`,
+    });
   }
   if (!Array.isArray(buffers)) {
     return err({ kind: 'unaligned', message: `${op} needs an array of buffers` });
@@ -95,7 +102,10 @@ export function checkRequest(
 
 const extent = (size: bigint) => (size === 0n ? 'it has no sectors' : `sectors 0 to ${size - 1n}`);
 
-export const disconnectedError = (device: string): BlockError => ({ kind: 'disconnected', message: `${device} is disconnected` });
+export const disconnectedError = (device: string): BlockError => ({
+  kind: 'disconnected',
+  message: `${device} is disconnected`,
+});
 
 export function ioError(device: string, e: unknown): BlockError {
   return { kind: 'io', message: `${device}: ${e instanceof Error ? e.message : String(e)}` };

@@ -11,7 +11,11 @@ export type VectoredCall = (buffers: Uint8Array[], position: number) => Promise<
  * buffers at once. Returns the bytes moved; fewer than asked only when a
  * call moved nothing (the end of the file).
  */
-export async function transferAll(call: VectoredCall, buffers: readonly Uint8Array[], position: number): Promise<number> {
+export async function transferAll(
+  call: VectoredCall,
+  buffers: readonly Uint8Array[],
+  position: number,
+): Promise<number> {
   const pending = buffers.filter((b) => b.byteLength > 0);
   let first = 0; // index of the first buffer not yet complete
   let done = 0;

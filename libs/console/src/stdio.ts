@@ -44,7 +44,7 @@ export class StdioConsole implements Console {
 
   async read(): Promise<Result<Uint8Array | 'eof', DeviceError>> {
     if (!this.connected) return err({ kind: 'disconnected', message: 'console is disconnected' });
-    this.reader ??= (this.input[Symbol.asyncIterator]() as AsyncIterator<Buffer>);
+    this.reader ??= this.input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     try {
       const next = await this.reader.next();
       return ok(next.done ? 'eof' : new Uint8Array(next.value));

@@ -49,16 +49,19 @@ const POWERS_OF_TWO_SECTOR = [512, 1024, 2048, 4096];
  * truncated image, and is refused here rather than failing later.
  */
 export function parseBootSector(sector: Uint8Array, deviceBytes: number): Geometry {
-  if (sector.length < 512) throw new FatFormatError(`not a FAT volume: the device is smaller than one boot sector (${sector.length} bytes)`);
+  if (sector.length < 512)
+    throw new FatFormatError(`not a FAT volume: the device is smaller than one boot sector (${sector.length} bytes)`);
   const v = new DataView(sector.buffer, sector.byteOffset, 512);
   const bad = (what: string) => new FatFormatError(`not a FAT volume: the boot sector's ${what}`);
   if (v.getUint8(BOOT_SIGNATURE_OFFSET) !== 0x55 || v.getUint8(BOOT_SIGNATURE_OFFSET + 1) !== 0xaa) {
     throw bad('signature at byte 510 is not 55 AA');
   }
   const jump = v.getUint8(0);
-  if (jump !== 0xeb && jump !== 0xe9) throw bad(`first byte is 0x${jump.toString(16)}, not a jump instruction (EB or E9)`);
+  if (jump !== 0xeb && jump !== 0xe9)
+    throw bad(`first byte is 0x${jump.toString(16)}, not a jump instruction (EB or E9)`);
   const bytesPerSector = v.getUint16(11, true);
-  if (!POWERS_OF_TWO_SECTOR.includes(bytesPerSector)) throw bad(`bytes per sector is ${bytesPerSector} (expected 512, 1024, 2048 or 4096)`);
+  if (!POWERS_OF_TWO_SECTOR.includes(bytesPerSector))
+    throw bad(`bytes per sector is ${bytesPerSector} (expected 512, 1024, 2048 or 4096)`);
   const sectorsPerCluster = v.getUint8(13);
   if (sectorsPerCluster === 0 || (sectorsPerCluster & (sectorsPerCluster - 1)) !== 0) {
     throw bad(`sectors per cluster is ${sectorsPerCluster} (expected a power of two up to 128)`);
@@ -82,15 +85,19 @@ export function parseBootSector(sector: Uint8Array, deviceBytes: number): Geomet
   const clusterCount = Math.floor((totalSectors - dataSector) / sectorsPerCluster);
   if (clusterCount === 0) throw bad('layout leaves no whole cluster');
   const fatType: FatType = clusterCount <= FAT12_MAX_CLUSTERS ? 12 : clusterCount <= FAT16_MAX_CLUSTERS ? 16 : 32;
-  if (fatType === 32 && clusterCount > FAT32_MAX_CLUSTERS) throw bad(`cluster count ${clusterCount} is beyond what FAT32 can address`);
+  if (fatType === 32 && clusterCount > FAT32_MAX_CLUSTERS)
+    throw bad(`cluster count ${clusterCount} is beyond what FAT32 can address`);
 
   let rootCluster = 0;
   let activeFat = 0;
   if (fatType === 32) {
-    if (rootEntries !== 0) throw bad(`root entry count is ${rootEntries}, but a FAT32 volume has no fixed root directory`);
+    if (rootEntries !== 0)
+      throw bad(`root entry count is ${rootEntries}, but a FAT32 volume has no fixed root directory`);
     rootCluster = v.getUint32(44, true);
     if (rootCluster < 2 || rootCluster > clusterCount + 1) {
-      throw new FatFormatError(`corrupt FAT volume: the root directory cluster ${rootCluster} is outside the volume (clusters 2..${clusterCount + 1})`);
+      throw new FatFormatError(
+        `corrupt FAT volume: the root directory cluster ${rootCluster} is outside the volume (clusters 2..${clusterCount + 1})`,
+      );
     }
     const extFlags = v.getUint16(40, true);
     if (extFlags & 0x80) activeFat = extFlags & 0x0f;
@@ -110,7 +117,9 @@ export function parseBootSector(sector: Uint8Array, deviceBytes: number): Geomet
     );
   }
 
-  const oemName = String.fromCharCode(...sector.subarray(3, 11)).replace(/[^\x20-\x7e]/g, '?').trimEnd();
+  const oemName = String.fromCharCode(...sector.subarray(3, 11))
+    .replace(/[^\x20-\x7e]/g, '?')
+    .trimEnd();
   const clusterBytes = sectorsPerCluster * bytesPerSector;
   return {
     fatType,

@@ -34,7 +34,7 @@ export interface DirEntry {
 /** The checksum of an 11-byte short name that every long-name entry repeats. */
 export function lfnChecksum(shortName: Uint8Array): number {
   let sum = 0;
-  for (let i = 0; i < 11; i++) sum = (((sum & 1) << 7) | (sum >> 1)) + shortName[i] & 0xff;
+  for (let i = 0; i < 11; i++) sum = ((((sum & 1) << 7) | (sum >> 1)) + shortName[i]) & 0xff;
   return sum;
 }
 
@@ -121,7 +121,12 @@ export function parseDirectory(bytes: Uint8Array, fatType: 12 | 16 | 32): DirEnt
   return entries;
 }
 
-function longNamePart(entry: Uint8Array, view: DataView, at: number, pending: PendingLongName | undefined): PendingLongName | undefined {
+function longNamePart(
+  entry: Uint8Array,
+  view: DataView,
+  at: number,
+  pending: PendingLongName | undefined,
+): PendingLongName | undefined {
   const order = entry[0] & 0x1f;
   if (entry[0] & LAST_LONG_ENTRY) {
     // 20 entries of 13 characters cover the 255-character maximum.

@@ -55,7 +55,9 @@ describe('FAT images and the Linux tools', () => {
       const fsck = tool('fsck.fat', ['-n', image]);
       expect(fsck.out.trim().split('\n')).toEqual([
         expect.stringMatching(/^fsck\.fat /),
-        expect.stringMatching(new RegExp(`: ${Object.keys(expected).length} files, \\d+/${summary.clusterCount} clusters$`)),
+        expect.stringMatching(
+          new RegExp(`: ${Object.keys(expected).length} files, \\d+/${summary.clusterCount} clusters$`),
+        ),
       ]);
       expect(fsck.status).toBe(0);
       expect(tool('file', [image]).out).toMatch(/boot sector/);
@@ -106,7 +108,9 @@ describe('FAT images and the Linux tools', () => {
       const copy = tool('mcopy', ['-s', '-m', '-i', image, ...names, '::/']);
       expect(copy.out).toBe('');
       expect(copy.status).toBe(0);
-      const kv = await FatFs.connect(await MemoryBlock.fromBytes(fs.readFileSync(image), { sectorSize: deviceSector, readOnly: true }));
+      const kv = await FatFs.connect(
+        await MemoryBlock.fromBytes(fs.readFileSync(image), { sectorSize: deviceSector, readOnly: true }),
+      );
       expect(digests(await kvTree(kv))).toEqual(expected);
       // mcopy -m keeps modification times; FAT stores them to the even second.
       const mtime = fs.statSync(path.join(source, 'a')).mtimeMs;

@@ -1,5 +1,15 @@
 import { checkRange, disconnected, isDirectory, notADirectory, notFound, parseKey } from '@mirage-ts/kv/key';
-import { err, ok, type Block, type KvEntry, type KvEntryKind, type KvError, type KvKey, type KvRo, type Result } from '@mirage-ts/types';
+import {
+  err,
+  ok,
+  type Block,
+  type KvEntry,
+  type KvEntryKind,
+  type KvError,
+  type KvKey,
+  type KvRo,
+  type Result,
+} from '@mirage-ts/types';
 import { FatDeviceError, FatFormatError } from './errors';
 import { FatVolume, type Node } from './reader/volume';
 

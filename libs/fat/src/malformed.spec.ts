@@ -36,7 +36,8 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 const copy = (t: FatType) => Buffer.from(images.get(t) as Buffer);
 const geometryOf = (img: Buffer): Geometry => parseBootSector(img.subarray(0, 512), img.length);
-const connect = async (img: Uint8Array, sector = 512) => FatFs.connect(await MemoryBlock.fromBytes(img, { sectorSize: sector, readOnly: true }));
+const connect = async (img: Uint8Array, sector = 512) =>
+  FatFs.connect(await MemoryBlock.fromBytes(img, { sectorSize: sector, readOnly: true }));
 
 function setFat(img: Buffer, g: Geometry, cluster: number, value: number): void {
   for (let f = 0; f < g.numFats; f++) {
@@ -60,12 +61,15 @@ function rootEntryOffset(img: Buffer, g: Geometry, name: string): { at: number; 
   return { at: start + entry.index * 32, cluster: entry.firstCluster };
 }
 
-const ioError = (r: Result<unknown, KvError>) => (r.ok ? undefined : r.error.kind === 'io' ? r.error.message : `not io: ${r.error.kind}`);
+const ioError = (r: Result<unknown, KvError>) =>
+  r.ok ? undefined : r.error.kind === 'io' ? r.error.message : `not io: ${r.error.kind}`;
 
 describe.each([12, 16, 32] as const)('a damaged FAT%i image', (t) => {
   it('that is truncated is refused at connect, saying how much is missing', async () => {
     const img = copy(t).subarray(0, Math.floor(images.get(t)!.length / 2 / 512) * 512);
-    await expect(connect(img)).rejects.toThrow(/^truncated FAT volume: the boot sector says \d+ sectors \(\d+ bytes\) but the device holds only \d+ bytes$/);
+    await expect(connect(img)).rejects.toThrow(
+      /^truncated FAT volume: the boot sector says \d+ sectors \(\d+ bytes\) but the device holds only \d+ bytes$/,
+    );
   });
 
   it.each([
@@ -76,7 +80,15 @@ describe.each([12, 16, 32] as const)('a damaged FAT%i image', (t) => {
     ['no reserved sectors', (img: Buffer) => img.writeUInt16LE(0, 14), /reserved sector count is 0/],
     ['no FATs', (img: Buffer) => (img[16] = 0), /number of FATs is 0/],
     ['a zero size', (img: Buffer) => (img.writeUInt16LE(0, 19), img.writeUInt32LE(0, 32)), /total sector count is 0/],
-    ['a FAT larger than the volume', (img: Buffer) => (img.writeUInt16LE(0, 22), img.writeUInt32LE(t === 32 ? 0xffffff : 0, 36), img.writeUInt16LE(t === 32 ? 0 : 0xffff, 22)), /no data area|FAT size is 0/],
+    [
+      'a FAT larger than the volume',
+      (img: Buffer) => (
+        img.writeUInt16LE(0, 22),
+        img.writeUInt32LE(t === 32 ? 0xffffff : 0, 36),
+        img.writeUInt16LE(t === 32 ? 0 : 0xffff, 22)
+      ),
+      /no data area|FAT size is 0/,
+    ],
   ])('with %s in its boot sector is refused at connect', async (_what, damage, message) => {
     const img = copy(t);
     damage(img);
@@ -90,7 +102,9 @@ describe.each([12, 16, 32] as const)('a damaged FAT%i image', (t) => {
     const { cluster } = rootEntryOffset(img, g, 'multi.bin');
     setFat(img, g, cluster + 3, cluster + 1);
     const kv = await connect(img);
-    expect(ioError(await kv.get('multi.bin'))).toBe(`corrupt FAT volume: the cluster chain of file "multi.bin" loops back to cluster ${cluster + 1}`);
+    expect(ioError(await kv.get('multi.bin'))).toBe(
+      `corrupt FAT volume: the cluster chain of file "multi.bin" loops back to cluster ${cluster + 1}`,
+    );
     expect(await kv.get('a')).toEqual({ ok: true, value: new Uint8Array(Buffer.from('foo\n')) });
   });
 
@@ -114,7 +128,9 @@ describe.each([12, 16, 32] as const)('a damaged FAT%i image', (t) => {
     const { cluster } = rootEntryOffset(img, g, 'multi.bin');
     setFat(img, g, cluster + 2, 0x0fffffff & (t === 12 ? 0xfff : t === 16 ? 0xffff : 0x0fffffff));
     let kv = await connect(img);
-    expect(ioError(await kv.get('multi.bin'))).toMatch(/^corrupt FAT volume: the cluster chain of file "multi.bin" ends after 3 clusters, but its size \(5000 bytes\) needs 10$/);
+    expect(ioError(await kv.get('multi.bin'))).toMatch(
+      /^corrupt FAT volume: the cluster chain of file "multi.bin" ends after 3 clusters, but its size \(5000 bytes\) needs 10$/,
+    );
     setFat(img, g, cluster + 2, 0);
     kv = await connect(img);
     expect(ioError(await kv.get('multi.bin'))).toMatch(/runs into|continues into a free cluster/);
@@ -127,7 +143,9 @@ describe.each([12, 16, 32] as const)('a damaged FAT%i image', (t) => {
     img.writeUInt16LE(0xfff0 & (t === 12 ? 0xfff : 0xffff), at + 26);
     if (t === 32) img.writeUInt16LE(0x0fff, at + 20);
     const kv = await connect(img);
-    expect(ioError(await kv.get('a'))).toMatch(/^corrupt FAT volume: file "a" points to cluster \d+, outside the volume/);
+    expect(ioError(await kv.get('a'))).toMatch(
+      /^corrupt FAT volume: file "a" points to cluster \d+, outside the volume/,
+    );
   });
 
   it('whose directory entry claims more bytes than the volume has gives an io error', async () => {
@@ -136,7 +154,9 @@ describe.each([12, 16, 32] as const)('a damaged FAT%i image', (t) => {
     const { at } = rootEntryOffset(img, g, 'multi.bin');
     img.writeUInt32LE(0xfffffff0, at + 28);
     const kv = await connect(img);
-    expect(ioError(await kv.get('multi.bin'))).toBe('corrupt FAT volume: file "multi.bin" claims 4294967280 bytes, more than the volume holds');
+    expect(ioError(await kv.get('multi.bin'))).toBe(
+      'corrupt FAT volume: file "multi.bin" claims 4294967280 bytes, more than the volume holds',
+    );
     expect(await kv.size('multi.bin')).toEqual({ ok: true, value: 4294967280 });
   });
 
@@ -146,7 +166,9 @@ describe.each([12, 16, 32] as const)('a damaged FAT%i image', (t) => {
     const { cluster } = rootEntryOffset(img, g, 'dir');
     setFat(img, g, cluster, cluster);
     const kv = await connect(img);
-    expect(ioError(await kv.list('dir'))).toBe(`corrupt FAT volume: the cluster chain of directory "dir" loops back to cluster ${cluster}`);
+    expect(ioError(await kv.list('dir'))).toBe(
+      `corrupt FAT volume: the cluster chain of directory "dir" loops back to cluster ${cluster}`,
+    );
     expect(ioError(await kv.get('dir/inner.txt'))).toMatch(/loops back/);
   });
 
@@ -164,7 +186,9 @@ describe.each([12, 16, 32] as const)('a damaged FAT%i image', (t) => {
 it('refuses a FAT32 volume whose root directory cluster is outside it', async () => {
   const img = copy(32);
   img.writeUInt32LE(0x0ffffff0, 44);
-  await expect(connect(img)).rejects.toThrow(/^corrupt FAT volume: the root directory cluster 268435440 is outside the volume/);
+  await expect(connect(img)).rejects.toThrow(
+    /^corrupt FAT volume: the root directory cluster 268435440 is outside the volume/,
+  );
 });
 
 it('refuses a device smaller than a boot sector and a device of zeros', async () => {
@@ -183,7 +207,15 @@ function rng(seed: number): () => number {
   };
 }
 
-const KV_KINDS = new Set(['io', 'not-found', 'is-directory', 'not-a-directory', 'invalid-key', 'invalid-range', 'disconnected']);
+const KV_KINDS = new Set([
+  'io',
+  'not-found',
+  'is-directory',
+  'not-a-directory',
+  'invalid-key',
+  'invalid-range',
+  'disconnected',
+]);
 
 /** Calls every operation on everything reachable (bounded), checking each answer is a well-formed Result. */
 async function exercise(kv: KvRo, budget: { ops: number }): Promise<void> {
@@ -210,7 +242,8 @@ async function exercise(kv: KvRo, budget: { ops: number }): Promise<void> {
       }
     }
   };
-  for (const key of ['a', 'multi.bin', 'dir/inner.txt', 'dir/sub/deep with a long name.txt', 'DIR/INNER.TXT']) check(await kv.get(key), `get ${key}`);
+  for (const key of ['a', 'multi.bin', 'dir/inner.txt', 'dir/sub/deep with a long name.txt', 'DIR/INNER.TXT'])
+    check(await kv.get(key), `get ${key}`);
   await walk('', 0);
 }
 
@@ -250,7 +283,14 @@ describe.each([
         const at = start + Math.floor(random() * length);
         saved.push([at, img[at]]);
         const how = random();
-        img[at] = how < 0.4 ? Math.floor(random() * 256) : how < 0.7 ? img[at] ^ (1 << Math.floor(random() * 8)) : how < 0.85 ? 0xff : 0x00;
+        img[at] =
+          how < 0.4
+            ? Math.floor(random() * 256)
+            : how < 0.7
+              ? img[at] ^ (1 << Math.floor(random() * 8))
+              : how < 0.85
+                ? 0xff
+                : 0x00;
         await poke(at, img[at]);
       }
       const started = Date.now();
@@ -259,7 +299,8 @@ describe.each([
         try {
           kv = await FatFs.connect(device);
         } catch (e) {
-          if (!(e instanceof FatFormatError || e instanceof FatDeviceError) || !e.message) throw new Error(`connect threw ${String(e)}`);
+          if (!(e instanceof FatFormatError || e instanceof FatDeviceError) || !e.message)
+            throw new Error(`connect threw ${String(e)}`);
           outcomes.refused++;
           continue;
         }

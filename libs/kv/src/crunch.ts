@@ -88,7 +88,9 @@ export class CrunchKvRo implements KvRo {
     const found = this.find(key);
     if (!found.ok) return found;
     if (found.value.kind !== 'dictionary') return notADirectory(key);
-    return ok([...found.value.dict.entries].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, kind]) => ({ name, kind })));
+    return ok(
+      [...found.value.dict.entries].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, kind]) => ({ name, kind })),
+    );
   }
 
   async size(key: KvKey): Promise<Result<number, KvError>> {
@@ -125,7 +127,10 @@ export class CrunchKvRo implements KvRo {
     if (!found.ok) return found;
     if (found.value.kind !== 'value') return isDirectory(key);
     const v = found.value.entry;
-    v.bytes ??= 'text' in v.source ? new TextEncoder().encode(v.source.text) : new Uint8Array(Buffer.from(v.source.base64, 'base64'));
+    v.bytes ??=
+      'text' in v.source
+        ? new TextEncoder().encode(v.source.text)
+        : new Uint8Array(Buffer.from(v.source.base64, 'base64'));
     return ok(v.bytes);
   }
 }

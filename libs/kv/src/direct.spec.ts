@@ -70,7 +70,13 @@ describe('DirectKvRo', () => {
         { name: 'link-in', kind: 'value' },
       ],
     });
-    expect(await kv.list('dir')).toEqual({ ok: true, value: [{ name: 'b.txt', kind: 'value' }, { name: 'nested', kind: 'dictionary' }] });
+    expect(await kv.list('dir')).toEqual({
+      ok: true,
+      value: [
+        { name: 'b.txt', kind: 'value' },
+        { name: 'nested', kind: 'dictionary' },
+      ],
+    });
   });
 
   it('answers with error values for missing keys and wrong kinds', async () => {
@@ -112,7 +118,13 @@ describe('DirectKvRo', () => {
   ];
 
   it.each(catalogue)('refuses %j on every operation and never returns the secret', async (key, kind) => {
-    for (const r of [await kv.get(key), await kv.getPartial(key, 0, 100), await kv.size(key), await kv.list(key), await kv.lastModified(key)]) {
+    for (const r of [
+      await kv.get(key),
+      await kv.getPartial(key, 0, 100),
+      await kv.size(key),
+      await kv.list(key),
+      await kv.lastModified(key),
+    ]) {
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.error.kind).toBe(kind);
     }

@@ -1,4 +1,13 @@
-import { err, ok, type KvEntry, type KvEntryKind, type KvError, type KvKey, type KvRo, type Result } from '@mirage-ts/types';
+import {
+  err,
+  ok,
+  type KvEntry,
+  type KvEntryKind,
+  type KvError,
+  type KvKey,
+  type KvRo,
+  type Result,
+} from '@mirage-ts/types';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkRange, disconnected, invalidKey, isDirectory, notADirectory, notFound, parseKey } from './key';
@@ -139,7 +148,8 @@ export class DirectKvRo implements KvRo {
     }
     try {
       const opened = await this.openedPath(handle);
-      if (opened !== undefined && !this.inside(opened)) return invalidKey(key, 'it leads outside the store (through a symbolic link)');
+      if (opened !== undefined && !this.inside(opened))
+        return invalidKey(key, 'it leads outside the store (through a symbolic link)');
       const stat = await handle.stat();
       if (!stat.isFile()) return invalidKey(key, 'it is neither a file nor a directory');
       const start = Math.min(offset, stat.size);
@@ -169,6 +179,9 @@ export class DirectKvRo implements KvRo {
   }
 
   private ioError(key: KvKey, e: unknown): Result<never, KvError> {
-    return err({ kind: 'io', message: `reading ${JSON.stringify(key)} under ${this.root}: ${e instanceof Error ? e.message : String(e)}` });
+    return err({
+      kind: 'io',
+      message: `reading ${JSON.stringify(key)} under ${this.root}: ${e instanceof Error ? e.message : String(e)}`,
+    });
   }
 }

@@ -25,16 +25,19 @@ export function invalidKey(key: KvKey, why: string): Result<never, KvError> {
 export function parseKey(key: KvKey): Result<readonly string[], KvError> {
   if (typeof key !== 'string') return invalidKey(String(key), 'a key is a string');
   if (key === '') return ok([]);
-  if (key.length > MAX_KEY_LENGTH) return invalidKey(key.slice(0, 40) + '...', `longer than ${MAX_KEY_LENGTH} characters`);
+  if (key.length > MAX_KEY_LENGTH)
+    return invalidKey(key.slice(0, 40) + '...', `longer than ${MAX_KEY_LENGTH} characters`);
   if (key.includes('\0')) return invalidKey(key, 'it contains a NUL byte');
   if (key.includes('\\')) return invalidKey(key, "'\\' is not a separator in keys; use '/'");
   if (ENCODED_TRICKS.test(key)) return invalidKey(key, 'it contains a percent-encoded separator, dot or NUL');
-  if (key.startsWith('/')) return invalidKey(key, `keys are relative to the store: write ${JSON.stringify(key.replace(/^\/+/, ''))}`);
+  if (key.startsWith('/'))
+    return invalidKey(key, `keys are relative to the store: write ${JSON.stringify(key.replace(/^\/+/, ''))}`);
   const segments = key.split('/');
   for (const s of segments) {
     if (s === '') return invalidKey(key, 'it has an empty path segment (a doubled or trailing /)');
     if (s === '.' || s === '..') return invalidKey(key, `'${s}' segments are not allowed`);
-    if (Buffer.byteLength(s) > MAX_SEGMENT_BYTES) return invalidKey(key, `a segment is longer than ${MAX_SEGMENT_BYTES} bytes`);
+    if (Buffer.byteLength(s) > MAX_SEGMENT_BYTES)
+      return invalidKey(key, `a segment is longer than ${MAX_SEGMENT_BYTES} bytes`);
   }
   return ok(segments);
 }

@@ -28,11 +28,17 @@ export function foreign<const Ts extends readonly Typ[]>(entry: string, params: 
   return functorOf(entry, params, []);
 }
 
-function functorOf<Ts extends readonly Typ[]>(entry: string, params: Ts, applied: readonly Impl<string>[]): Functor<Ts> {
+function functorOf<Ts extends readonly Typ[]>(
+  entry: string,
+  params: Ts,
+  applied: readonly Impl<string>[],
+): Functor<Ts> {
   const apply = (...devices: Impl<string>[]) => {
     // config.ts is bundled without type checking, so say here what tsc would.
     if (devices.length !== params.length) {
-      throw new Error(`${entry} takes ${params.length + applied.length} devices but was given ${devices.length + applied.length}`);
+      throw new Error(
+        `${entry} takes ${params.length + applied.length} devices but was given ${devices.length + applied.length}`,
+      );
     }
     devices.forEach((device, i) => checkDevice(entry, params[i], device, applied.length + i));
     const args = [...applied, ...devices];
@@ -64,7 +70,11 @@ export function $<K extends string, const Rest extends readonly Typ[]>(
   checkDevice(f.entry, first, device, done);
   const applied = [...(f.applied ?? []), device];
   if (rest.length === 0) {
-    return makeImpl(job, { kind: 'job', entry: f.entry, params: applied.map((a) => a.typ), args: applied }, captureCallSite()) as Applied<Rest>;
+    return makeImpl(
+      job,
+      { kind: 'job', entry: f.entry, params: applied.map((a) => a.typ), args: applied },
+      captureCallSite(),
+    ) as Applied<Rest>;
   }
   return functorOf(f.entry, rest, applied) as unknown as Applied<Rest>;
 }

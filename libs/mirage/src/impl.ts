@@ -56,7 +56,12 @@ export type ImplNode =
       readonly cases: { readonly [value: string]: AnyImpl };
       readonly default?: AnyImpl;
     }
-  | { readonly kind: 'job'; readonly entry: string; readonly params: readonly Typ[]; readonly args: readonly AnyImpl[] };
+  | {
+      readonly kind: 'job';
+      readonly entry: string;
+      readonly params: readonly Typ[];
+      readonly args: readonly AnyImpl[];
+    };
 
 /**
  * An implementation of a device type (functoria's `impl`). Identity matters:
@@ -91,7 +96,11 @@ export function impl<K extends string>(typ: Typ<K>, spec: DeviceSpec): Impl<K> {
 }
 
 /** `ifImpl(Key.isXen, a, b)`: `a` where the condition holds after configuration, else `b`. */
-export function ifImpl<K extends string>(cond: Cond | Key<boolean>, then: Impl<K>, otherwise: NoInfer<Impl<K>>): Impl<K> {
+export function ifImpl<K extends string>(
+  cond: Cond | Key<boolean>,
+  then: Impl<K>,
+  otherwise: NoInfer<Impl<K>>,
+): Impl<K> {
   return makeImpl(then.typ, { kind: 'if', cond: toCond(cond), then, else: otherwise }, captureCallSite());
 }
 
@@ -106,5 +115,9 @@ export function matchImpl<V extends KeyValue, K extends string>(
   if (!first) {
     throw new Error(`matchImpl on key '${key.decl.name}' needs at least one case`);
   }
-  return makeImpl(first.typ, { kind: 'match', key, cases: cases as Record<string, AnyImpl>, default: otherwise }, captureCallSite());
+  return makeImpl(
+    first.typ,
+    { kind: 'match', key, cases: cases as Record<string, AnyImpl>, default: otherwise },
+    captureCallSite(),
+  );
 }

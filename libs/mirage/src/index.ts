@@ -6,7 +6,18 @@ export { TARGETS, isTarget, type Target } from './targets';
 export { typ, job, type Typ } from './typ';
 export { Key, type Cond } from './key';
 export type { KeyDecl, KeyKind, KeyStage, KeyValue } from './key-values';
-export { impl, ifImpl, matchImpl, value, resource, type Impl, type DeviceSpec, type ConnectArg, type Resource, type Json } from './impl';
+export {
+  impl,
+  ifImpl,
+  matchImpl,
+  value,
+  resource,
+  type Impl,
+  type DeviceSpec,
+  type ConnectArg,
+  type Resource,
+  type Json,
+} from './impl';
 export { foreign, $, type Functor } from './functor';
 export { register, type Registration, type RegisterOptions } from './register';
 export type { RawGraph, RawNode, RawArg, RawCond } from './graph';

@@ -8,6 +8,8 @@ describe('KeyGen', () => {
     expect(KeyGen.string('name')).toBe('x');
     expect(KeyGen.bool('verbose')).toBe(true);
     expect(() => KeyGen.string('udp-port')).toThrow('run-time key --udp-port is a number, not a string');
-    expect(() => KeyGen.int('tcp-port')).toThrow('run-time key --tcp-port is not declared: add it to register(..., { keys: [...] }) in config.ts');
+    expect(() => KeyGen.int('tcp-port')).toThrow(
+      'run-time key --tcp-port is not declared: add it to register(..., { keys: [...] }) in config.ts',
+    );
   });
 });

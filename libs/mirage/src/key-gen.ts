@@ -20,7 +20,9 @@ export function publishKeys(values: Readonly<Record<string, KeyValue>>): void {
 function read(name: string, type: 'number' | 'string' | 'boolean'): KeyValue {
   const values = (globalThis as Holder)[STORE];
   if (values === undefined) {
-    throw new Error(`run-time key --${name} read before main.ts published the keys: read keys in start(), not when the module loads`);
+    throw new Error(
+      `run-time key --${name} read before main.ts published the keys: read keys in start(), not when the module loads`,
+    );
   }
   if (!(name in values)) {
     throw new Error(`run-time key --${name} is not declared: add it to register(..., { keys: [...] }) in config.ts`);

@@ -18,14 +18,16 @@ export interface KeyDecl {
   readonly values?: readonly string[];
 }
 
-export type ParsedKeyValue = { readonly ok: true; readonly value: KeyValue } | { readonly ok: false; readonly message: string };
+export type ParsedKeyValue =
+  { readonly ok: true; readonly value: KeyValue } | { readonly ok: false; readonly message: string };
 
 const TRUE_WORDS = ['true', 'yes', 'on', '1'];
 const FALSE_WORDS = ['false', 'no', 'off', '0'];
 
 /** `raw` arrives as text from a command line, or already typed from Nx's option parser. */
 export function parseKeyValue(decl: KeyDecl, raw: unknown): ParsedKeyValue {
-  const text = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : undefined;
+  const text =
+    typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : undefined;
   if (text === undefined) {
     return { ok: false, message: `--${decl.name} needs a value (${describeDomain(decl)})` };
   }

@@ -1,4 +1,12 @@
-import { describeDomain, KEY_NAME, parseKeyValue, type KeyDecl, type KeyKind, type KeyStage, type KeyValue } from './key-values';
+import {
+  describeDomain,
+  KEY_NAME,
+  parseKeyValue,
+  type KeyDecl,
+  type KeyKind,
+  type KeyStage,
+  type KeyValue,
+} from './key-values';
 import { TARGETS, type Target } from './targets';
 
 /**
@@ -27,9 +35,16 @@ interface KeyOptions<V> {
   readonly doc?: string;
 }
 
-function declare<V extends KeyValue>(name: string, kind: KeyKind, options: KeyOptions<V>, values?: readonly string[]): Key<V> {
+function declare<V extends KeyValue>(
+  name: string,
+  kind: KeyKind,
+  options: KeyOptions<V>,
+  values?: readonly string[],
+): Key<V> {
   if (!KEY_NAME.test(name)) {
-    throw new Error(`Key name '${name}' is not valid: use lower-case letters, digits, '_' and '-', starting with a letter`);
+    throw new Error(
+      `Key name '${name}' is not valid: use lower-case letters, digits, '_' and '-', starting with a letter`,
+    );
   }
   const decl: KeyDecl = {
     name,
@@ -50,10 +65,15 @@ function is<V extends KeyValue>(key: Key<V>, value: NoInfer<V>): Cond {
   return { kind: 'is', key, value };
 }
 
-const target: Key<Target> = declare('target', 'enum', {
-  default: 'unix',
-  doc: 'The target to build for.',
-}, TARGETS);
+const target: Key<Target> = declare(
+  'target',
+  'enum',
+  {
+    default: 'unix',
+    doc: 'The target to build for.',
+  },
+  TARGETS,
+);
 
 export const Key = {
   /** A key with a fixed set of values: `Key.create('kv_ro', { values: ['crunch', 'fat'], default: 'crunch' })`. */

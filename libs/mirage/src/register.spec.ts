@@ -1,4 +1,18 @@
-import { $, blockOfFile, block, console, defaultConsole, foreign, ifImpl, impl, Key, matchImpl, register, resource, value } from './index';
+import {
+  $,
+  blockOfFile,
+  block,
+  console,
+  defaultConsole,
+  foreign,
+  ifImpl,
+  impl,
+  Key,
+  matchImpl,
+  register,
+  resource,
+  value,
+} from './index';
 import type { RawNode } from './graph';
 
 const node = <K extends RawNode['kind']>(nodes: readonly RawNode[], id: number, kind: K) => {
@@ -16,7 +30,12 @@ describe('register', () => {
     const job = node(g.nodes, 0, 'job');
     expect(job.entry).toBe('Unikernel.Main');
     const dev = node(g.nodes, job.args[0], 'device');
-    expect(dev).toMatchObject({ typ: 'console', signature: 'Console', module: '@mirage-ts/console/stdio', symbol: 'StdioConsole' });
+    expect(dev).toMatchObject({
+      typ: 'console',
+      signature: 'Console',
+      module: '@mirage-ts/console/stdio',
+      symbol: 'StdioConsole',
+    });
     expect(g.keys.map((k) => k.name)).toEqual(['target']);
   });
 
@@ -57,7 +76,12 @@ describe('register', () => {
 
   it('serializes connect arguments: devices, keys, values and resources', () => {
     const port = Key.int('port', { default: 53, stage: 'runtime' });
-    const dev = impl(block, { label: 'd', module: 'm', symbol: 'D', args: [defaultConsole, port, value({ a: 1 }), resource({ kind: 'block', file: 'x.img' })] });
+    const dev = impl(block, {
+      label: 'd',
+      module: 'm',
+      symbol: 'D',
+      args: [defaultConsole, port, value({ a: 1 }), resource({ kind: 'block', file: 'x.img' })],
+    });
     const g = register('args', [foreign('U.Main', [block])(dev)]).toGraph();
     const d = node(g.nodes, node(g.nodes, g.jobs[0], 'job').args[0], 'device');
     expect(d.args).toEqual([

@@ -28,7 +28,9 @@ export function register(name: string, jobs: readonly Impl<'job'>[], options: Re
   }
   jobs.forEach((j, i) => {
     if (!isImpl(j) || j.typ.name !== 'job') {
-      throw new Error(`register('${name}'): job ${i + 1} is not an applied foreign(...); apply it to its devices, e.g. main(defaultConsole)`);
+      throw new Error(
+        `register('${name}'): job ${i + 1} is not an applied foreign(...); apply it to its devices, e.g. main(defaultConsole)`,
+      );
     }
   });
   return Object.freeze({
@@ -47,7 +49,9 @@ function serialize(name: string, jobs: readonly AnyImpl[], extraKeys: readonly K
   const useKey = (key: Key): string => {
     const known = keys.get(key.decl.name);
     if (known && JSON.stringify(known) !== JSON.stringify(key.decl)) {
-      throw new Error(`Key '${key.decl.name}' is declared twice with different definitions; declare it once and share it`);
+      throw new Error(
+        `Key '${key.decl.name}' is declared twice with different definitions; declare it once and share it`,
+      );
     }
     keys.set(key.decl.name, key.decl);
     return key.decl.name;

@@ -26,7 +26,9 @@ describe('run-time keys', () => {
       new UsageError('mir-x: unknown option --ipv6; run-time options: --ipv4, --verbose, --count'),
     );
     expect(() => readRuntimeKeys('mir-x', keys, defaults, ['-t', 'xen'])).toThrow(UsageError);
-    expect(() => readRuntimeKeys('mir-x', keys, defaults, ['--count=many'])).toThrow("mir-x: 'many' is not a valid value for --count: expected an integer");
+    expect(() => readRuntimeKeys('mir-x', keys, defaults, ['--count=many'])).toThrow(
+      "mir-x: 'many' is not a valid value for --count: expected an integer",
+    );
   });
 
   it('answers --help with the options and their defaults', () => {
@@ -62,6 +64,8 @@ describe('starting an entry', () => {
   });
 
   it('says so when the entry cannot be started', async () => {
-    await expect(start('Unikernel.Main', 42, [])).rejects.toThrow(new StartupError('Unikernel.Main is not a class, object or function with a start method'));
+    await expect(start('Unikernel.Main', 42, [])).rejects.toThrow(
+      new StartupError('Unikernel.Main is not a class, object or function with a start method'),
+    );
   });
 });

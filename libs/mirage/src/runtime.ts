@@ -19,7 +19,12 @@ export class HelpRequested extends StartupError {}
  * `--name=value` or `--name value`; `--flag` alone means true for a boolean
  * key. Values given at configure time are the defaults (as in functoria).
  */
-export function readRuntimeKeys(program: string, decls: readonly KeyDecl[], defaults: RuntimeKeys, argv: readonly string[]): RuntimeKeys {
+export function readRuntimeKeys(
+  program: string,
+  decls: readonly KeyDecl[],
+  defaults: RuntimeKeys,
+  argv: readonly string[],
+): RuntimeKeys {
   const byName = new Map(decls.map((d) => [d.name, d]));
   const values: RuntimeKeys = { ...defaults };
   for (let i = 0; i < argv.length; i++) {
@@ -104,7 +109,6 @@ export async function disconnectAll(devices: readonly { disconnect?: () => Promi
   }
 }
 
-
 /**
  * Runs the generated wiring and ends the process with the unikernel's
  * result: 0 when every job returned, 1 when one failed or a device could not
@@ -119,7 +123,9 @@ export function main(program: string, wiring: () => Promise<void>): void {
         return;
       }
       const text = e instanceof StartupError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
-      process.stderr.write(`${text.startsWith(program) ? '' : `${program}: `}${text}\n`, () => process.exit(e instanceof UsageError ? 64 : 1));
+      process.stderr.write(`${text.startsWith(program) ? '' : `${program}: `}${text}\n`, () =>
+        process.exit(e instanceof UsageError ? 64 : 1),
+      );
     },
   );
 }

@@ -12,12 +12,16 @@ const FILE = path.join(__dirname, 'typing.test-d.ts');
 const root = path.resolve(__dirname, '..', '..', '..');
 
 function diagnostics(file: string): readonly ts.Diagnostic[] {
-  const config = ts.getParsedCommandLineOfConfigFile(path.join(root, 'tsconfig.base.json'), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  const config = ts.getParsedCommandLineOfConfigFile(
+    path.join(root, 'tsconfig.base.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
     },
-  });
+  );
   if (!config) throw new Error('cannot read tsconfig.base.json');
   // Only this file is checked, without @types/node: fast, and all it needs.
   const program = ts.createProgram([file], { ...config.options, noEmit: true, types: [] });
@@ -40,8 +44,13 @@ describe('DSL typing', () => {
     const dir = fs.mkdtempSync(path.join(root, 'libs', 'mirage', 'src', '.typing-'));
     const stripped = path.join(dir, 'typing.test-d.ts');
     try {
-      fs.writeFileSync(stripped, source.replace(/^\/\/ @ts-expect-error/gm, '// expected error').replace("from './index'", "from '../index'"));
-      const failing = new Set(diagnostics(stripped).map((d) => d.file!.getLineAndCharacterOfPosition(d.start!).line + 1));
+      fs.writeFileSync(
+        stripped,
+        source.replace(/^\/\/ @ts-expect-error/gm, '// expected error').replace("from './index'", "from '../index'"),
+      );
+      const failing = new Set(
+        diagnostics(stripped).map((d) => d.file!.getLineAndCharacterOfPosition(d.start!).line + 1),
+      );
       expect([...failing].sort((a, b) => a - b)).toEqual([...expected].sort((a, b) => a - b));
       expect(expected.size).toBeGreaterThanOrEqual(9);
     } finally {

@@ -3,7 +3,21 @@
  * `@ts-expect-error` must be a compile error in config.ts; the spec also
  * checks that each of them fails for the reason its comment gives.
  */
-import { $, block, blockOfFile, console, defaultConsole, foreign, ifImpl, impl, job, Key, matchImpl, register, type Impl } from './index';
+import {
+  $,
+  block,
+  blockOfFile,
+  console,
+  defaultConsole,
+  foreign,
+  ifImpl,
+  impl,
+  job,
+  Key,
+  matchImpl,
+  register,
+  type Impl,
+} from './index';
 
 const main = foreign('Unikernel.Main', [console, block]);
 const img = blockOfFile('disk.img');

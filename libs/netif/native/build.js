@@ -19,7 +19,17 @@ const here = __dirname;
 function nodeGyp() {
   const candidates = [
     process.env.npm_config_node_gyp,
-    path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    path.join(
+      path.dirname(process.execPath),
+      '..',
+      'lib',
+      'node_modules',
+      'npm',
+      'node_modules',
+      'node-gyp',
+      'bin',
+      'node-gyp.js',
+    ),
   ];
   return candidates.find((c) => c && fs.existsSync(c));
 }
@@ -32,11 +42,21 @@ function nodeDir() {
 function main() {
   const gyp = nodeGyp();
   const dir = nodeDir();
-  const problem = !gyp ? 'node-gyp was not found (it comes with npm)' : !dir ? `no Node headers under ${path.resolve(path.dirname(process.execPath), '..', 'include', 'node')}` : undefined;
+  const problem = !gyp
+    ? 'node-gyp was not found (it comes with npm)'
+    : !dir
+      ? `no Node headers under ${path.resolve(path.dirname(process.execPath), '..', 'include', 'node')}`
+      : undefined;
   if (problem) return fail(problem);
-  const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${dir}`, '--loglevel=warn'], { cwd: here, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${dir}`, '--loglevel=warn'], {
+    cwd: here,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
   if (r.status !== 0) return fail(`node-gyp failed:\n${r.stdout}${r.stderr}`);
-  process.stdout.write(`netif: built ${path.relative(process.cwd(), path.join(here, 'build', 'Release', 'mirage_netif.node'))}\n`);
+  process.stdout.write(
+    `netif: built ${path.relative(process.cwd(), path.join(here, 'build', 'Release', 'mirage_netif.node'))}\n`,
+  );
 }
 
 function fail(why) {

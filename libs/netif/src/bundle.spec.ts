@@ -35,7 +35,9 @@ describe('the tap device in a unix bundle', () => {
       expect(fs.readdirSync(outDir).filter((f) => f.endsWith('.node'))).toHaveLength(1);
       const ran = await runAsync(process.execPath, [path.join(outDir, 'main.js')], { cwd: os.tmpdir() });
       expect(ran.stderr).toBe('');
-      expect(ran.stdout).toMatch(new RegExp(`^Netif: plugging into ${tap} with mac [0-9a-f:]{17}\nNetif: connect ${tap}\n$`));
+      expect(ran.stdout).toMatch(
+        new RegExp(`^Netif: plugging into ${tap} with mac [0-9a-f:]{17}\nNetif: connect ${tap}\n$`),
+      );
       expect(ran.status).toBe(0);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -93,7 +93,10 @@ describe('MemorySwitch forwarding', () => {
     await b.disconnect();
     await a.write(ethernet(b.mac, a.mac, ETHERTYPE_IPV4, payload(3)));
     await lc.waitForCount(2, 'frame for the departed MAC, flooded');
-    expect(await b.write(ethernet(a.mac, b.mac, ETHERTYPE_IPV4, payload(4)))).toMatchObject({ ok: false, error: { kind: 'disconnected' } });
+    expect(await b.write(ethernet(a.mac, b.mac, ETHERTYPE_IPV4, payload(4)))).toMatchObject({
+      ok: false,
+      error: { kind: 'disconnected' },
+    });
   });
 
   it('does not send a frame back to the port its destination lives on', async () => {
@@ -157,7 +160,10 @@ describe('MemorySwitch MTU', () => {
     const [a, b] = [sw.connect(), sw.connect()];
     const lb = new FrameLog(b);
     expect(a.mtu).toBe(576);
-    expect(await a.write(ethernet(b.mac, a.mac, ETHERTYPE_IPV4, payload(1, 576)))).toEqual({ ok: true, value: undefined });
+    expect(await a.write(ethernet(b.mac, a.mac, ETHERTYPE_IPV4, payload(1, 576)))).toEqual({
+      ok: true,
+      value: undefined,
+    });
     const tooBig = await a.write(ethernet(b.mac, a.mac, ETHERTYPE_IPV4, payload(2, 577)));
     expect(tooBig).toMatchObject({ ok: false, error: { kind: 'too-big' } });
     expect(!tooBig.ok && tooBig.error.message).toMatch(/577 bytes exceeds the MTU of 576/);
@@ -280,12 +286,20 @@ describe('MemorySwitch faults, each deterministic under a seed', () => {
   });
 
   it('every fault at once replays byte for byte under the same seed', async () => {
-    const faults: LinkFaults = { loss: 0.05, duplicate: 0.05, reorder: 0.05, corrupt: 0.05, trailingBytes: 0.05, delayMs: 1 };
+    const faults: LinkFaults = {
+      loss: 0.05,
+      duplicate: 0.05,
+      reorder: 0.05,
+      corrupt: 0.05,
+      trailingBytes: 0.05,
+      delayMs: 1,
+    };
     const first = await runFaulty(1234, faults, 1000);
     const again = await runFaulty(1234, faults, 1000);
     expect(hex(again.received)).toEqual(hex(first.received));
     expect(again.stats).toEqual(first.stats);
-    for (const kind of ['lost', 'duplicated', 'reordered', 'corrupted', 'padded'] as const) expect(first.stats[kind]).toBeGreaterThan(0);
+    for (const kind of ['lost', 'duplicated', 'reordered', 'corrupted', 'padded'] as const)
+      expect(first.stats[kind]).toBeGreaterThan(0);
   });
 });
 
@@ -301,7 +315,9 @@ describe('MemorySwitch pcap capture', () => {
       const [a, b]: MemoryNetif[] = [sw.connect('02:00:00:00:00:0a'), sw.connect('02:00:00:00:00:0b')];
       const lb = new FrameLog(b);
       // An ARP request as Linux sends it: who-has 10.0.0.2 tell 10.0.0.1.
-      const arp = Uint8Array.from([0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 0x0a, 10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2]);
+      const arp = Uint8Array.from([
+        0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 0x0a, 10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2,
+      ]);
       await a.write(ethernet(BROADCAST, a.mac, ETHERTYPE_ARP, arp));
       for (let i = 1; i <= 20; i++) await a.write(ethernet(b.mac, a.mac, 0x88b5, payload(i, 100 + i)));
       await lb.waitForCount(21, 'frames');
@@ -313,7 +329,9 @@ describe('MemorySwitch pcap capture', () => {
       expect(read.status).toBe(0);
       const lines = read.stdout.split('\n').filter((l) => /^\d/.test(l)); // without the hex dumps
       expect(lines).toHaveLength(21);
-      expect(lines[0]).toMatch(/02:00:00:00:00:0a > ff:ff:ff:ff:ff:ff, ethertype ARP \(0x0806\), length 42: Request who-has 10\.0\.0\.2 tell 10\.0\.0\.1/);
+      expect(lines[0]).toMatch(
+        /02:00:00:00:00:0a > ff:ff:ff:ff:ff:ff, ethertype ARP \(0x0806\), length 42: Request who-has 10\.0\.0\.2 tell 10\.0\.0\.1/,
+      );
       expect(lines[20]).toMatch(/02:00:00:00:00:0a > 02:00:00:00:00:0b, ethertype .*\(0x88b5\), length 134/);
       const times = lines.map((l) => Number(l.split(' ')[0]));
       expect(Math.abs(times[0] - Date.now() / 1000)).toBeLessThan(60);

@@ -1,4 +1,12 @@
-import { err, ok, type MacAddress, type NetError, type Network, type NetworkStats, type Result } from '@mirage-ts/types';
+import {
+  err,
+  ok,
+  type MacAddress,
+  type NetError,
+  type Network,
+  type NetworkStats,
+  type Result,
+} from '@mirage-ts/types';
 import { FramePool } from './frame-pool';
 import { applyFaults, checkFaults, type FaultDraws, type LinkFaults } from './link-faults';
 import { ETHERNET_HEADER, isGroupMac, isMacAddress, localMac, macKey, parseMac } from './mac';
@@ -150,7 +158,12 @@ export class MemorySwitch {
     if (outcome.duplicate) this.counts.duplicated++;
     const held = from.takeHeld();
     if (outcome.reorder && !held) {
-      from.hold(outcome.frame, outcome.duplicate, () => this.send(from, outcome.frame!, outcome.duplicate), REORDER_HOLD_MS);
+      from.hold(
+        outcome.frame,
+        outcome.duplicate,
+        () => this.send(from, outcome.frame!, outcome.duplicate),
+        REORDER_HOLD_MS,
+      );
       return ok(undefined);
     }
     this.send(from, outcome.frame, outcome.duplicate);
@@ -240,7 +253,8 @@ export class MemorySwitch {
   private checkedMac(mac: MacAddress): MacAddress {
     if (!isMacAddress(mac)) throw new RangeError(`'${mac}' is not a MAC address: write it as aa:bb:cc:dd:ee:ff`);
     const normal = mac.toLowerCase();
-    if (isGroupMac(parseMac(normal), 0)) throw new RangeError(`${normal} is a group (multicast) address: a port needs a unicast MAC`);
+    if (isGroupMac(parseMac(normal), 0))
+      throw new RangeError(`${normal} is a group (multicast) address: a port needs a unicast MAC`);
     if (this.ports.some((p) => p.mac === normal)) throw new RangeError(`${normal} is already plugged into this switch`);
     return normal;
   }
@@ -274,10 +288,13 @@ export class MemoryNetif implements Network {
   }
 
   write(frame: Uint8Array): Promise<Result<void, NetError>> {
-    if (!this.isConnected) return Promise.resolve(err({ kind: 'disconnected', message: `port ${this.mac} is disconnected` }));
+    if (!this.isConnected)
+      return Promise.resolve(err({ kind: 'disconnected', message: `port ${this.mac} is disconnected` }));
     if (frame.length < ETHERNET_HEADER) {
       this.dropped++;
-      return Promise.resolve(err({ kind: 'io', message: `frame of ${frame.length} bytes is shorter than an Ethernet header (14 bytes)` }));
+      return Promise.resolve(
+        err({ kind: 'io', message: `frame of ${frame.length} bytes is shorter than an Ethernet header (14 bytes)` }),
+      );
     }
     // The caller may reuse its buffer as soon as write returns.
     const sent = this.fabric.accept(this, this.fabric.pool.copy(frame));
@@ -291,8 +308,10 @@ export class MemoryNetif implements Network {
   }
 
   listen(onFrame: (frame: Uint8Array) => void): Promise<Result<void, NetError>> {
-    if (!this.isConnected) return Promise.resolve(err({ kind: 'disconnected', message: `port ${this.mac} is disconnected` }));
-    if (this.listener) return Promise.resolve(err({ kind: 'in-use', message: `port ${this.mac} already has a listener` }));
+    if (!this.isConnected)
+      return Promise.resolve(err({ kind: 'disconnected', message: `port ${this.mac} is disconnected` }));
+    if (this.listener)
+      return Promise.resolve(err({ kind: 'in-use', message: `port ${this.mac} already has a listener` }));
     this.listener = onFrame;
     if (this.pending.length > 0) this.flushing = setImmediate(() => this.flushPending());
     return new Promise((resolve) => {
@@ -301,7 +320,13 @@ export class MemoryNetif implements Network {
   }
 
   stats(): NetworkStats {
-    return { rxFrames: this.rxFrames, rxBytes: this.rxBytes, txFrames: this.txFrames, txBytes: this.txBytes, dropped: this.dropped };
+    return {
+      rxFrames: this.rxFrames,
+      rxBytes: this.rxBytes,
+      txFrames: this.txFrames,
+      txBytes: this.txBytes,
+      dropped: this.dropped,
+    };
   }
 
   async disconnect(): Promise<void> {

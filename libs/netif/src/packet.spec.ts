@@ -78,7 +78,11 @@ describe('PacketNetif', () => {
     expect(interfaceFds()).toBe(before + 1);
     // Loopback hands every frame back as input: exactly one copy must arrive
     // (the outgoing copy is ignored, so a stack never hears itself).
-    expect(await netif.write(ethernet('00:00:00:00:00:00', '00:00:00:00:00:00', 0x88b5, Uint8Array.from([...marker, ...new Uint8Array(38)])))).toEqual({
+    expect(
+      await netif.write(
+        ethernet('00:00:00:00:00:00', '00:00:00:00:00:00', 0x88b5, Uint8Array.from([...marker, ...new Uint8Array(38)])),
+      ),
+    ).toEqual({
       ok: true,
       value: undefined,
     });

@@ -61,7 +61,13 @@ describe('TapNetif with the Linux kernel as the peer', () => {
     expect(ping.status).toBe(0);
 
     const request = log.frames.map(parseArp).find((a) => a?.op === 1 && a.targetIp === UNIKERNEL_IP);
-    expect(request).toEqual({ op: 1, senderMac: hostMac, senderIp: HOST_IP, targetMac: '00:00:00:00:00:00', targetIp: UNIKERNEL_IP });
+    expect(request).toEqual({
+      op: 1,
+      senderMac: hostMac,
+      senderIp: HOST_IP,
+      targetMac: '00:00:00:00:00:00',
+      targetIp: UNIKERNEL_IP,
+    });
     const echoes = log.frames.map(parseIcmpEcho).filter((e) => e?.type === 8);
     expect(echoes.map((e) => e!.seq)).toEqual([1, 2, 3]);
     expect(echoes.every((e) => e!.srcIp === HOST_IP && e!.dstIp === UNIKERNEL_IP)).toBe(true);
@@ -106,14 +112,21 @@ describe('TapNetif with the Linux kernel as the peer', () => {
     let done = false;
     void capture.then(() => (done = true));
     for (let i = 0; i < 100 && !done; i++) {
-      const arp = Uint8Array.from([0, 1, 8, 0, 6, 4, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2, 0, 0, 0, 0, 0, 0, 10, 0, 0, 1]);
+      const arp = Uint8Array.from([
+        0, 1, 8, 0, 6, 4, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2, 0, 0, 0, 0, 0, 0, 10, 0, 0, 1,
+      ]);
       arp.set(Buffer.from(netif.mac.replace(/:/g, ''), 'hex'), 8);
-      expect(await netif.write(ethernet(hostMac, netif.mac, ETHERTYPE_ARP, arp))).toEqual({ ok: true, value: undefined });
+      expect(await netif.write(ethernet(hostMac, netif.mac, ETHERTYPE_ARP, arp))).toEqual({
+        ok: true,
+        value: undefined,
+      });
       await new Promise((r) => setTimeout(r, 100));
     }
     const seen = await capture;
     expect(seen.status).toBe(0);
-    expect(seen.stdout).toContain(`${netif.mac} > ${hostMac}, ethertype ARP (0x0806), length 42: Request who-has 10.0.0.1 tell 10.0.0.2`);
+    expect(seen.stdout).toContain(
+      `${netif.mac} > ${hostMac}, ethertype ARP (0x0806), length 42: Request who-has 10.0.0.1 tell 10.0.0.2`,
+    );
   });
 
   it('refuses frames it cannot send, and reports them as values', async () => {
@@ -156,12 +169,20 @@ describe('TapNetif devices', () => {
   });
 
   it('says why it cannot connect: not a tap, in use, or not a name', async () => {
-    await expect(TapNetif.connect('lo', { log: () => undefined })).rejects.toThrow(/cannot attach to tap lo: .*lo exists but is not a tap device/);
+    await expect(TapNetif.connect('lo', { log: () => undefined })).rejects.toThrow(
+      /cannot attach to tap lo: .*lo exists but is not a tap device/,
+    );
     const name = uniqueName('mtap');
     await connect(name);
-    await expect(TapNetif.connect(name, { log: () => undefined })).rejects.toThrow(new RegExp(`another program has ${name} open`));
-    await expect(TapNetif.connect('a-name-far-too-long', { log: () => undefined })).rejects.toThrow(/is not an interface name/);
-    await expect(TapNetif.connect(name, { mac: 'nonsense', log: () => undefined })).rejects.toThrow(/not a MAC address/);
+    await expect(TapNetif.connect(name, { log: () => undefined })).rejects.toThrow(
+      new RegExp(`another program has ${name} open`),
+    );
+    await expect(TapNetif.connect('a-name-far-too-long', { log: () => undefined })).rejects.toThrow(
+      /is not an interface name/,
+    );
+    await expect(TapNetif.connect(name, { mac: 'nonsense', log: () => undefined })).rejects.toThrow(
+      /not a MAC address/,
+    );
   });
 
   it("opens the seed's tap0 inside a namespace, prints the seed's lines and lets the program exit", async () => {
@@ -176,7 +197,12 @@ describe('TapNetif devices', () => {
     expect(ran.stderr).toBe('');
     const lines = ran.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^Netif: plugging into tap0 with mac [0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
-    expect(lines.slice(1)).toEqual(['Netif: connect tap0', 'listening', 'answered 2 pings', 'interface fds: 1 while connected, 0 after disconnect']);
+    expect(lines.slice(1)).toEqual([
+      'Netif: connect tap0',
+      'listening',
+      'answered 2 pings',
+      'interface fds: 1 while connected, 0 after disconnect',
+    ]);
     expect(ran.status).toBe(0);
     expect(ping.stdout).toContain('2 received');
   });

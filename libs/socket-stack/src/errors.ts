@@ -18,7 +18,10 @@ export function netErrorOf(e: unknown, attempt: Attempt): NetError {
   const detail = e instanceof Error ? e.message : String(e);
   switch (code) {
     case 'EADDRINUSE':
-      return { kind: 'in-use', message: `${attempt.what} is already in use: stop the program that holds it, or choose another port` };
+      return {
+        kind: 'in-use',
+        message: `${attempt.what} is already in use: stop the program that holds it, or choose another port`,
+      };
     case 'EACCES':
     case 'EPERM':
       return {
@@ -39,7 +42,10 @@ export function netErrorOf(e: unknown, attempt: Attempt): NetError {
     case 'ECONNABORTED':
       return { kind: 'disconnected', message: `${attempt.what}: the peer reset the connection` };
     case 'EMSGSIZE':
-      return { kind: 'too-big', message: `${attempt.op} ${attempt.what}: the datagram is larger than the host can send` };
+      return {
+        kind: 'too-big',
+        message: `${attempt.op} ${attempt.what}: the datagram is larger than the host can send`,
+      };
     case 'ERR_STREAM_DESTROYED':
     case 'ERR_STREAM_WRITE_AFTER_END':
     case 'ERR_SOCKET_DGRAM_NOT_RUNNING':

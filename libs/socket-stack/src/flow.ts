@@ -128,7 +128,10 @@ export class SocketFlow implements Flow, Closable {
       if (last > 0) this.socket.cork();
       buffers.forEach((b, i) => {
         if (i < last) this.socket.write(b);
-        else this.socket.write(b, (e) => settle(e ? err(this.failure ?? netErrorOf(e, { op: 'write to', what: this.name })) : ok(undefined)));
+        else
+          this.socket.write(b, (e) =>
+            settle(e ? err(this.failure ?? netErrorOf(e, { op: 'write to', what: this.name })) : ok(undefined)),
+          );
       });
       if (last > 0) this.socket.uncork();
     });

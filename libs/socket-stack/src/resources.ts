@@ -44,7 +44,8 @@ export class Resources {
     };
     try {
       const result = callback();
-      if (result && typeof (result as Promise<void>).then === 'function') (result as Promise<void>).then(undefined, failed);
+      if (result && typeof (result as Promise<void>).then === 'function')
+        (result as Promise<void>).then(undefined, failed);
     } catch (e) {
       failed(e);
     }

@@ -95,7 +95,9 @@ describe('SocketStackv4', () => {
     expect(openFds()).toBeLessThanOrEqual(fdsBefore);
     // The port is free again.
     const again = net.createServer();
-    await new Promise<void>((resolve, reject) => again.once('error', reject).listen(port, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve, reject) =>
+      again.once('error', reject).listen(port, '127.0.0.1', () => resolve()),
+    );
     await new Promise((r) => again.close(r));
   });
 
@@ -106,7 +108,10 @@ describe('SocketStackv4', () => {
     const tcp = await stack.listenTcpv4(tcpPort, echo);
     expect(tcp).toEqual({
       ok: false,
-      error: { kind: 'in-use', message: `TCP port ${tcpPort} on 127.0.0.1 is already in use: stop the program that holds it, or choose another port` },
+      error: {
+        kind: 'in-use',
+        message: `TCP port ${tcpPort} on 127.0.0.1 is already in use: stop the program that holds it, or choose another port`,
+      },
     });
     holder.close();
 
@@ -229,7 +234,7 @@ describe('SocketStackv4', () => {
     let received = 0;
     let intact = true;
     client.on('data', (c: Buffer) => {
-      for (let off = 0; off < c.length; ) {
+      for (let off = 0; off < c.length;) {
         const at = received % chunk.length;
         const n = Math.min(c.length - off, chunk.length - at);
         if (!c.subarray(off, off + n).equals(chunk.subarray(at, at + n))) intact = false;
@@ -265,7 +270,9 @@ describe('SocketStackv4', () => {
     });
     const c = dgram.createSocket('udp4');
     c.send('x', udpPort, '127.0.0.1', () => c.close());
-    await waitFor('the UDP failure report', () => console.lines.includes(`UDP callback on port ${udpPort} failed: bad datagram handler`));
+    await waitFor('the UDP failure report', () =>
+      console.lines.includes(`UDP callback on port ${udpPort} failed: bad datagram handler`),
+    );
   });
 
   it('connects out, reads end-of-stream, refuses writes after close, and reports a refused connection', async () => {
@@ -290,7 +297,10 @@ describe('SocketStackv4', () => {
 
     const closedPort = await freePort();
     const refused = await stack.tcpv4().connect({ address: '127.0.0.1', port: closedPort });
-    expect(refused.ok ? undefined : refused.error).toEqual({ kind: 'refused', message: `TCP 127.0.0.1.${closedPort} refused the connection` });
+    expect(refused.ok ? undefined : refused.error).toEqual({
+      kind: 'refused',
+      message: `TCP 127.0.0.1.${closedPort} refused the connection`,
+    });
   });
 
   it('disconnect ends listen(), frees every port, and turns later calls into errors', async () => {

@@ -1,4 +1,14 @@
-import type { Console, Ipv4Address, NetError, Result, Stackv4, TcpCallback, Tcpv4, UdpCallback, Udpv4 } from '@mirage-ts/types';
+import type {
+  Console,
+  Ipv4Address,
+  NetError,
+  Result,
+  Stackv4,
+  TcpCallback,
+  Tcpv4,
+  UdpCallback,
+  Udpv4,
+} from '@mirage-ts/types';
 import { err, ok } from '@mirage-ts/types';
 import * as net from 'node:net';
 import { Resources } from './resources';
@@ -33,7 +43,9 @@ export class SocketStackv4 implements Stackv4 {
   static async connect(console: Console, addresses: readonly Ipv4Address[] = ['0.0.0.0']): Promise<SocketStackv4> {
     const wrong = addresses.find((a) => !net.isIPv4(a));
     if (addresses.length === 0 || wrong !== undefined) {
-      throw new Error(`the socket stack needs IPv4 addresses to listen on, such as 0.0.0.0${wrong === undefined ? '' : `; '${wrong}' is not one`}`);
+      throw new Error(
+        `the socket stack needs IPv4 addresses to listen on, such as 0.0.0.0${wrong === undefined ? '' : `; '${wrong}' is not one`}`,
+      );
     }
     // The seed's socket stack says the same when it starts.
     await console.log('Manager: connect');

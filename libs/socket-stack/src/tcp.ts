@@ -1,4 +1,13 @@
-import { err, ok, type Endpoint, type Flow, type NetError, type Result, type TcpCallback, type Tcpv4 } from '@mirage-ts/types';
+import {
+  err,
+  ok,
+  type Endpoint,
+  type Flow,
+  type NetError,
+  type Result,
+  type TcpCallback,
+  type Tcpv4,
+} from '@mirage-ts/types';
 import * as net from 'node:net';
 import { badPort, isPort, netErrorOf } from './errors';
 import { SocketFlow } from './flow';
@@ -22,7 +31,11 @@ export async function listenTcp(
     const flow = new SocketFlow(socket);
     resources.track(flow);
     if (resources.disconnected) return;
-    resources.run(() => callback(flow), `TCP callback on port ${port}`, () => flow.close());
+    resources.run(
+      () => callback(flow),
+      `TCP callback on port ${port}`,
+      () => flow.close(),
+    );
   });
   const bound = await new Promise<Result<void, NetError>>((resolve) => {
     server.once('error', (e) => resolve(err(netErrorOf(e, { op: 'bind', what }))));
@@ -50,9 +63,11 @@ export class SocketTcpv4 implements Tcpv4 {
 
   connect(dst: Endpoint): Promise<Result<Flow, NetError>> {
     const what = `TCP ${dst.address}.${dst.port}`;
-    if (this.resources.disconnected) return Promise.resolve(err({ kind: 'disconnected', message: 'the stack is disconnected' }));
+    if (this.resources.disconnected)
+      return Promise.resolve(err({ kind: 'disconnected', message: 'the stack is disconnected' }));
     if (!isPort(dst.port)) return Promise.resolve(err(badPort(dst.port)));
-    if (!net.isIPv4(dst.address)) return Promise.resolve(err({ kind: 'unreachable', message: `'${dst.address}' is not an IPv4 address` }));
+    if (!net.isIPv4(dst.address))
+      return Promise.resolve(err({ kind: 'unreachable', message: `'${dst.address}' is not an IPv4 address` }));
     return new Promise((resolve) => {
       const socket = net.connect({ host: dst.address, port: dst.port, allowHalfOpen: true, noDelay: true });
       const closed = new Promise<void>((done) => socket.once('close', () => done()));

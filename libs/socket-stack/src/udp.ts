@@ -44,7 +44,8 @@ export class SocketUdpv4 implements Udpv4 {
 
   async listen(port: number, callback: UdpCallback): Promise<Result<void, NetError>> {
     if (!isPort(port)) return err(badPort(port));
-    if (this.byPort.has(port)) return err({ kind: 'in-use', message: `UDP port ${port} is already in use by this stack` });
+    if (this.byPort.has(port))
+      return err({ kind: 'in-use', message: `UDP port ${port} is already in use by this stack` });
     const bound: BoundUdp[] = [];
     for (const address of this.addresses) {
       const r = await bindUdp(this.resources, address, port);
@@ -66,13 +67,16 @@ export class SocketUdpv4 implements Udpv4 {
   async write(dst: Endpoint, data: Uint8Array, options: { srcPort?: number } = {}): Promise<Result<void, NetError>> {
     if (this.resources.disconnected) return err({ kind: 'disconnected', message: 'the stack is disconnected' });
     if (!isPort(dst.port)) return err(badPort(dst.port));
-    if (!net.isIPv4(dst.address)) return err({ kind: 'unreachable', message: `'${dst.address}' is not an IPv4 address` });
+    if (!net.isIPv4(dst.address))
+      return err({ kind: 'unreachable', message: `'${dst.address}' is not an IPv4 address` });
     const from = await this.socketFor(options.srcPort);
     if (!from.ok) return from;
     const what = `UDP ${dst.address}.${dst.port}`;
     return new Promise((resolve) => {
       try {
-        from.value.send(data, dst.port, dst.address, (e) => resolve(e ? err(netErrorOf(e, { op: 'send to', what })) : ok(undefined)));
+        from.value.send(data, dst.port, dst.address, (e) =>
+          resolve(e ? err(netErrorOf(e, { op: 'send to', what })) : ok(undefined)),
+        );
       } catch (e) {
         // dgram throws synchronously on a socket closed meanwhile.
         resolve(err(netErrorOf(e, { op: 'send to', what })));

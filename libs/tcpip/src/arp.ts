@@ -109,7 +109,9 @@ export class ArpLayer implements Arp {
   }
 
   private send(op: number, senderIp: number, targetMac: number, targetIp: number, dstMac: number): void {
-    void this.eth.send(dstMac, EtherType.arp, ARP_LEN, (buf, o) => emitArp(buf, o, op, this.eth.macNumber, senderIp, targetMac, targetIp));
+    void this.eth.send(dstMac, EtherType.arp, ARP_LEN, (buf, o) =>
+      emitArp(buf, o, op, this.eth.macNumber, senderIp, targetMac, targetIp),
+    );
   }
 
   /** The cached MAC of `ip`, if known now. */

@@ -37,7 +37,16 @@ const FRAME_LENGTH = 552;
 const HEADERS = 14 + 20 + 8;
 const INFINITE_LEASE = 0xffff_ffff;
 
-const TYPE_NAMES: Record<number, string> = { 1: 'Discover', 2: 'Offer', 3: 'Request', 4: 'Decline', 5: 'Ack', 6: 'Nak', 7: 'Release', 8: 'Inform' };
+const TYPE_NAMES: Record<number, string> = {
+  1: 'Discover',
+  2: 'Offer',
+  3: 'Request',
+  4: 'Decline',
+  5: 'Ack',
+  6: 'Nak',
+  7: 'Release',
+  8: 'Inform',
+};
 
 /** One option as the seed's "DHCP options:" line shows it. */
 function describeOption(o: DhcpOption): string {
@@ -73,7 +82,10 @@ function describeOption(o: DhcpOption): string {
 
 export function describeOptions(m: DhcpMessage): string {
   const type = TYPE_NAMES[optionData(m, Opt.messageType)?.[0] ?? 0] ?? 'Unknown';
-  return `${type} : ${m.options.filter((o) => o.code !== Opt.messageType).map(describeOption).join(', ')}`;
+  return `${type} : ${m.options
+    .filter((o) => o.code !== Opt.messageType)
+    .map(describeOption)
+    .join(', ')}`;
 }
 
 /** The netmask a classful address implies, for a server that sends none (RFC 2132 3.3 leaves it to the client). */
@@ -136,7 +148,10 @@ export class DhcpClient {
   /** Starts the client; resolves with the first lease (it keeps renewing it afterwards). */
   start(): Promise<DhcpLease> {
     const listening = this.udp.listen(DHCP_CLIENT_PORT, (d) => this.input(d));
-    if (!listening.ok) return Promise.reject(new Error(`DHCP: cannot listen on UDP port ${DHCP_CLIENT_PORT}: ${listening.error.message}`));
+    if (!listening.ok)
+      return Promise.reject(
+        new Error(`DHCP: cannot listen on UDP port ${DHCP_CLIENT_PORT}: ${listening.error.message}`),
+      );
     const first = new Promise<DhcpLease>((resolve) => (this.firstBound = resolve));
     void this.run();
     return first;
@@ -186,7 +201,12 @@ export class DhcpClient {
   }
 
   /** Sends, then waits up to `ms` for a reply `accept` takes (null on silence or stop). */
-  private exchange(send: () => void, accept: (m: DhcpMessage) => boolean, ms: number, keepAlive: boolean): Promise<DhcpMessage | null> {
+  private exchange(
+    send: () => void,
+    accept: (m: DhcpMessage) => boolean,
+    ms: number,
+    keepAlive: boolean,
+  ): Promise<DhcpMessage | null> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.wait = undefined;
@@ -200,10 +220,13 @@ export class DhcpClient {
 
   private sleepUntil(at: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.sleeper = undefined;
-        resolve();
-      }, Math.max(0, Math.min(at - Date.now(), 0x7fff_ffff)));
+      const timer = setTimeout(
+        () => {
+          this.sleeper = undefined;
+          resolve();
+        },
+        Math.max(0, Math.min(at - Date.now(), 0x7fff_ffff)),
+      );
       timer.unref();
       this.sleeper = { timer, done: resolve };
     });
@@ -219,7 +242,16 @@ export class DhcpClient {
         options: [
           byteOption(Opt.messageType, type),
           ...extra,
-          byteOption(Opt.parameterRequestList, Opt.subnetMask, Opt.router, Opt.dnsServer, Opt.leaseTime, Opt.serverId, Opt.renewalTime, Opt.rebindingTime),
+          byteOption(
+            Opt.parameterRequestList,
+            Opt.subnetMask,
+            Opt.router,
+            Opt.dnsServer,
+            Opt.leaseTime,
+            Opt.serverId,
+            Opt.renewalTime,
+            Opt.rebindingTime,
+          ),
         ],
       },
       FRAME_LENGTH - HEADERS,
@@ -266,7 +298,10 @@ export class DhcpClient {
       this.log(`DHCP: offer received: ${formatIpv4(offer.yiaddr)}`);
       this.log(`DHCP options: ${describeOptions(offer)}`);
       const server = u32Of(optionData(offer, Opt.serverId)) ?? offer.siaddr;
-      const request = this.message(DhcpMessageType.request, [ipOption(Opt.requestedIp, offer.yiaddr), ipOption(Opt.serverId, server)]);
+      const request = this.message(DhcpMessageType.request, [
+        ipOption(Opt.requestedIp, offer.yiaddr),
+        ipOption(Opt.serverId, server),
+      ]);
       for (let attempt = 0; attempt < this.requestAttempts && !this.stopped; attempt++) {
         const reply = await this.exchange(
           () => this.send(BROADCAST_IPV4, request),

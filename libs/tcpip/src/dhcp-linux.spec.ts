@@ -25,18 +25,37 @@ maybe('DHCP against dnsmasq', () => {
   beforeAll(async () => {
     peer = await tapPeer('10.0.0.1/24');
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpip-dhcp-'));
-    dnsmasq = spawn('ip', [
-      'netns', 'exec', peer.ns.name, 'dnsmasq', '--no-daemon', '--conf-file=/dev/null', '--port=0', '--no-resolv', '--no-ping',
-      `--interface=${peer.tap}`, '--bind-interfaces', '--log-dhcp', '--log-facility=-',
-      `--dhcp-leasefile=${path.join(dir, 'leases')}`, `--pid-file=${path.join(dir, 'pid')}`,
-      '--dhcp-range=10.0.0.50,10.0.0.60,255.255.255.0,2m',
-      '--dhcp-option=option:router,10.0.0.1', '--dhcp-option=option:dns-server,10.0.0.53',
-      '--dhcp-option=option:T1,3', '--dhcp-option=option:T2,6',
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    dnsmasq = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        peer.ns.name,
+        'dnsmasq',
+        '--no-daemon',
+        '--conf-file=/dev/null',
+        '--port=0',
+        '--no-resolv',
+        '--no-ping',
+        `--interface=${peer.tap}`,
+        '--bind-interfaces',
+        '--log-dhcp',
+        '--log-facility=-',
+        `--dhcp-leasefile=${path.join(dir, 'leases')}`,
+        `--pid-file=${path.join(dir, 'pid')}`,
+        '--dhcp-range=10.0.0.50,10.0.0.60,255.255.255.0,2m',
+        '--dhcp-option=option:router,10.0.0.1',
+        '--dhcp-option=option:dns-server,10.0.0.53',
+        '--dhcp-option=option:T1,3',
+        '--dhcp-option=option:T2,6',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     dnsmasq.stdout?.on('data', (d) => (dnsmasqLog += d));
     dnsmasq.stderr?.on('data', (d) => (dnsmasqLog += d));
     const start = Date.now();
-    while (!/started|DHCP, IP range/.test(dnsmasqLog) && Date.now() - start < 10_000) await new Promise((r) => setTimeout(r, 50));
+    while (!/started|DHCP, IP range/.test(dnsmasqLog) && Date.now() - start < 10_000)
+      await new Promise((r) => setTimeout(r, 50));
   });
   afterAll(async () => {
     await stack?.disconnect();
@@ -45,12 +64,21 @@ maybe('DHCP against dnsmasq', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('gets a lease, logs the seed\'s DHCP lines, uses the address, and renews', async () => {
+  it("gets a lease, logs the seed's DHCP lines, uses the address, and renews", async () => {
     const console = new RecordingConsole();
-    stack = await DirectStackv4.connect(console, peer.netif, true, '10.0.0.2/24', '10.0.0.1', { dhcp: { minRenewRetryMs: 1000 } });
+    stack = await DirectStackv4.connect(console, peer.netif, true, '10.0.0.2/24', '10.0.0.1', {
+      dhcp: { minRenewRetryMs: 1000 },
+    });
     const address = stack.ipv4Addresses()[0];
     expect(address).toMatch(/^10\.0\.0\.(5\d|60)$/);
-    expect(stack.lease()).toMatchObject({ address, netmask: '255.255.255.0', gateway: '10.0.0.1', dns: ['10.0.0.53'], server: '10.0.0.1', leaseSeconds: 120 });
+    expect(stack.lease()).toMatchObject({
+      address,
+      netmask: '255.255.255.0',
+      gateway: '10.0.0.1',
+      dns: ['10.0.0.53'],
+      server: '10.0.0.1',
+      leaseSeconds: 120,
+    });
 
     const lines = console.lines;
     const at = (l: string | RegExp) => lines.findIndex((x) => (typeof l === 'string' ? x === l : l.test(x)));
@@ -86,7 +114,9 @@ maybe('DHCP against dnsmasq', () => {
     await console.waitFor(`DHCP: renewing ${address}`, 10_000);
     await console.waitFor(`DHCP: lease renewed: ${address} for 120 s`, 10_000);
     expect(lines).toContain('Sending DHCP unicast to 10.0.0.1 (length 552)');
-    expect(dnsmasqLog.match(new RegExp(`DHCPACK\\(${peer.tap}\\) ${address.replace(/\./g, '\\.')}`, 'g'))?.length).toBeGreaterThanOrEqual(2);
+    expect(
+      dnsmasqLog.match(new RegExp(`DHCPACK\\(${peer.tap}\\) ${address.replace(/\./g, '\\.')}`, 'g'))?.length,
+    ).toBeGreaterThanOrEqual(2);
     expect(stack.lease()?.boundAtMs).toBeGreaterThan(Date.now() - 10_000);
     const again = await peer.inNs(['ping', '-c', '1', '-W', '2', address]);
     expect(again.stdout).toMatch(/1 received/);

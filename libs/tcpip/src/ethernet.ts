@@ -26,7 +26,8 @@ export class EthernetLayer implements Ethernet {
     private readonly drops: DropCounters,
   ) {
     const mac = parseMac(network.mac);
-    if (mac === null) throw new Error(`the network interface reports MAC address "${network.mac}", which is not aa:bb:cc:dd:ee:ff`);
+    if (mac === null)
+      throw new Error(`the network interface reports MAC address "${network.mac}", which is not aa:bb:cc:dd:ee:ff`);
     this.macNumber = mac;
     this.mac = formatMac(mac);
     this.mtu = network.mtu;
@@ -50,13 +51,16 @@ export class EthernetLayer implements Ethernet {
 
   /** Builds one frame around a payload written by `fill` and sends it. */
   send(dst: number, etherType: number, payloadLength: number, fill: Fill): Promise<Result<void, NetError>> {
-    if (payloadLength > this.mtu) return failed('too-big', `a ${payloadLength}-byte payload does not fit the link MTU of ${this.mtu}`);
+    if (payloadLength > this.mtu)
+      return failed('too-big', `a ${payloadLength}-byte payload does not fit the link MTU of ${this.mtu}`);
     const end = ETHERNET_HEADER_LEN + payloadLength;
     const frame = Buffer.allocUnsafe(end < ETHERNET_MIN_FRAME ? ETHERNET_MIN_FRAME : end);
     emitEthernet(frame, 0, dst, this.macNumber, etherType);
     fill(frame, ETHERNET_HEADER_LEN);
     if (frame.length > end) frame.fill(0, end);
-    return this.network.write(frame).catch((e: unknown) => fail('io', `network write failed: ${e instanceof Error ? e.message : String(e)}`));
+    return this.network
+      .write(frame)
+      .catch((e: unknown) => fail('io', `network write failed: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   write(dst: string, etherType: number, payload: Uint8Array): Promise<Result<void, NetError>> {

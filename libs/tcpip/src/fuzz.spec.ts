@@ -13,7 +13,14 @@ describe(`fuzz: ${FRAMES} mutated frames (seed ${SEED})`, () => {
   it('drops and counts what it cannot use, never throws, and still answers ping', async () => {
     const hub = new MemorySwitch({ seed: SEED });
     const quiet = { log: () => undefined };
-    const target = await DirectStackv4.connect(new RecordingConsole(), hub.connect(US.mac), false, `${US.ip}/24`, '10.0.0.1', quiet);
+    const target = await DirectStackv4.connect(
+      new RecordingConsole(),
+      hub.connect(US.mac),
+      false,
+      `${US.ip}/24`,
+      '10.0.0.1',
+      quiet,
+    );
     const attacker = hub.connect(PEER.mac);
     void attacker.listen(() => undefined);
     const fuzzer = new FrameFuzzer(new SeededRandom(SEED), US, PEER);
@@ -50,7 +57,14 @@ describe(`fuzz: ${FRAMES} mutated frames (seed ${SEED})`, () => {
       expect(tcp.bufferedBytes).toBeLessThanOrEqual(64 * 1024 * 1024);
       await attacker.disconnect();
 
-      const pinger = await DirectStackv4.connect(new RecordingConsole(), hub.connect('02:00:00:00:00:0c'), false, '10.0.0.4/24', '10.0.0.1', quiet);
+      const pinger = await DirectStackv4.connect(
+        new RecordingConsole(),
+        hub.connect('02:00:00:00:00:0c'),
+        false,
+        '10.0.0.4/24',
+        '10.0.0.1',
+        quiet,
+      );
       try {
         for (let seq = 0; seq < 3; seq++) {
           const r = await pinger.icmp.echo(US.ip, { sequence: seq, timeoutMs: 3000 });

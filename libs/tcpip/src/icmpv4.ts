@@ -4,7 +4,14 @@ import { fail, failed } from './errors';
 import type { Ipv4Layer } from './ipv4';
 import type { Log } from './log';
 import { BROADCAST_IPV4, copyBytes, formatIpv4, isMulticastIpv4, parseIpv4, readIpv4 } from './wire/address';
-import { emitIcmpHeader, fillIcmpChecksum, ICMP_HEADER_LEN, IcmpType, Icmpv4View, UnreachableCode } from './wire/icmpv4';
+import {
+  emitIcmpHeader,
+  fillIcmpChecksum,
+  ICMP_HEADER_LEN,
+  IcmpType,
+  Icmpv4View,
+  UnreachableCode,
+} from './wire/icmpv4';
 import { IpProtocol, type Ipv4View } from './wire/ipv4';
 
 export interface Icmpv4Options {
@@ -87,7 +94,14 @@ export class Icmpv4Layer implements Icmpv4 {
       if (!w) return this.drops.count('icmp.unexpected-reply');
       this.waiting.delete(v.sequence);
       clearTimeout(w.timer);
-      w.resolve(ok({ from: formatIpv4(hdr.src), sequence: v.sequence, ttl: hdr.ttl, rttMs: Number(process.hrtime.bigint() - w.sentAt) / 1e6 }));
+      w.resolve(
+        ok({
+          from: formatIpv4(hdr.src),
+          sequence: v.sequence,
+          ttl: hdr.ttl,
+          rttMs: Number(process.hrtime.bigint() - w.sentAt) / 1e6,
+        }),
+      );
       return;
     }
     if (v.type === IcmpType.unreachable || v.type === IcmpType.timeExceeded || v.type === IcmpType.parameterProblem) {
@@ -104,7 +118,8 @@ export class Icmpv4Layer implements Icmpv4 {
   private reportError(buf: Uint8Array, v: Icmpv4View): void {
     const q = v.dataOffset;
     const headerLength = (buf[q] & 0xf) * 4;
-    if (v.dataLength < 20 || buf[q] >>> 4 !== 4 || headerLength < 20 || v.dataLength < headerLength) return this.drops.count('icmp.bad-quote');
+    if (v.dataLength < 20 || buf[q] >>> 4 !== 4 || headerLength < 20 || v.dataLength < headerLength)
+      return this.drops.count('icmp.bad-quote');
     const handler = this.errorHandlers.get(buf[q + 9]);
     if (!handler) return this.drops.count('icmp.unhandled-error');
     const restOfHeader = ((buf[q - 4] << 24) | (buf[q - 3] << 16) | (buf[q - 2] << 8) | buf[q - 1]) >>> 0;
@@ -120,7 +135,13 @@ export class Icmpv4Layer implements Icmpv4 {
 
   /** Sends destination-unreachable `code` about the datagram whose header `hdr` views. */
   unreachable(code: number, hdr: Ipv4View): void {
-    if (this.ip.isBroadcast(hdr.dst) || isMulticastIpv4(hdr.dst) || hdr.src === 0 || hdr.isFragment && hdr.fragmentOffset !== 0) return;
+    if (
+      this.ip.isBroadcast(hdr.dst) ||
+      isMulticastIpv4(hdr.dst) ||
+      hdr.src === 0 ||
+      (hdr.isFragment && hdr.fragmentOffset !== 0)
+    )
+      return;
     if (hdr.protocol === IpProtocol.icmp) {
       const t = hdr.buf[hdr.payloadOffset];
       if (t !== IcmpType.echoRequest && t !== IcmpType.echoReply) return;
@@ -141,7 +162,10 @@ export class Icmpv4Layer implements Icmpv4 {
     });
   }
 
-  async echo(dst: string, options: { sequence?: number; data?: Uint8Array; timeoutMs?: number } = {}): Promise<Result<EchoReply, NetError>> {
+  async echo(
+    dst: string,
+    options: { sequence?: number; data?: Uint8Array; timeoutMs?: number } = {},
+  ): Promise<Result<EchoReply, NetError>> {
     const d = parseIpv4(dst);
     if (d === null || d === BROADCAST_IPV4) return fail('unreachable', `"${dst}" is not a unicast IPv4 address`);
     const sequence = (options.sequence ?? this.nextSequence++) & 0xffff;
@@ -175,7 +199,8 @@ export class Icmpv4Layer implements Icmpv4 {
   write(dst: string, message: Uint8Array): Promise<Result<void, NetError>> {
     const d = parseIpv4(dst);
     if (d === null) return failed('unreachable', `"${dst}" is not an IPv4 address`);
-    if (message.length < ICMP_HEADER_LEN) return failed('too-big', `an ICMP message needs at least ${ICMP_HEADER_LEN} bytes, got ${message.length}`);
+    if (message.length < ICMP_HEADER_LEN)
+      return failed('too-big', `an ICMP message needs at least ${ICMP_HEADER_LEN} bytes, got ${message.length}`);
     return this.ip.send(d, IpProtocol.icmp, message.length, (out, o) => {
       out.set(message, o);
       fillIcmpChecksum(out, o, message.length);

@@ -4,14 +4,7 @@ import type { DropCounters } from './drops';
 import type { EthernetLayer, Fill } from './ethernet';
 import { fail, failed } from './errors';
 import { Reassembler, type ReassemblyOptions } from './reassembly';
-import {
-  BROADCAST_IPV4,
-  BROADCAST_MAC,
-  formatIpv4,
-  isMulticastIpv4,
-  multicastMac,
-  parseIpv4,
-} from './wire/address';
+import { BROADCAST_IPV4, BROADCAST_MAC, formatIpv4, isMulticastIpv4, multicastMac, parseIpv4 } from './wire/address';
 import { EtherType } from './wire/ethernet';
 import { emitIpv4, IPV4_HEADER_LEN, Ipv4View } from './wire/ipv4';
 
@@ -85,7 +78,7 @@ export class Ipv4Layer implements Ipv4 {
   isBroadcast(dst: number): boolean {
     if (dst === BROADCAST_IPV4) return true;
     const c = this.cfg;
-    return c !== null && c.netmask !== BROADCAST_IPV4 && dst === ((c.address | ~c.netmask) >>> 0);
+    return c !== null && c.netmask !== BROADCAST_IPV4 && dst === (c.address | ~c.netmask) >>> 0;
   }
 
   private input(buf: Uint8Array, off: number, len: number): void {
@@ -93,7 +86,8 @@ export class Ipv4Layer implements Ipv4 {
     const bad = v.wrap(buf, off, len);
     if (bad) return this.drops.count(`ipv4.${bad}`);
     if (v.hasSourceRoute) return this.drops.count('ipv4.source-route');
-    if (v.src === BROADCAST_IPV4 || isMulticastIpv4(v.src) || v.src >>> 24 === 127) return this.drops.count('ipv4.bad-source');
+    if (v.src === BROADCAST_IPV4 || isMulticastIpv4(v.src) || v.src >>> 24 === 127)
+      return this.drops.count('ipv4.bad-source');
     const c = this.cfg;
     const forUs =
       c === null
@@ -138,12 +132,23 @@ export class Ipv4Layer implements Ipv4 {
    * Sends one datagram whose payload `fill` writes in place: in one frame
    * when it fits, otherwise in fragments (unless `dontFragment`).
    */
-  send(dst: number, protocol: number, payloadLength: number, fill: PayloadFill, options: Ipv4WriteOptions = {}): Promise<Result<void, NetError>> {
+  send(
+    dst: number,
+    protocol: number,
+    payloadLength: number,
+    fill: PayloadFill,
+    options: Ipv4WriteOptions = {},
+  ): Promise<Result<void, NetError>> {
     const hop = this.nextHop(dst);
     if (typeof hop === 'string') return failed('unreachable', hop);
-    if (payloadLength > 0xffff - IPV4_HEADER_LEN) return failed('too-big', `a ${payloadLength}-byte payload exceeds the 65515 bytes an IPv4 datagram can carry`);
+    if (payloadLength > 0xffff - IPV4_HEADER_LEN)
+      return failed('too-big', `a ${payloadLength}-byte payload exceeds the 65515 bytes an IPv4 datagram can carry`);
     const fits = IPV4_HEADER_LEN + payloadLength <= this.eth.mtu;
-    if (!fits && options.dontFragment) return failed('too-big', `a ${payloadLength}-byte payload does not fit the ${this.mtu}-byte IPv4 MTU and fragmenting was refused`);
+    if (!fits && options.dontFragment)
+      return failed(
+        'too-big',
+        `a ${payloadLength}-byte payload does not fit the ${this.mtu}-byte IPv4 MTU and fragmenting was refused`,
+      );
     if ('mac' in hop) return this.transmit(hop.mac, dst, protocol, payloadLength, fill, options);
     const mac = this.arp.resolve(hop.ip);
     if (typeof mac === 'number') return this.transmit(mac, dst, protocol, payloadLength, fill, options);
@@ -154,7 +159,14 @@ export class Ipv4Layer implements Ipv4 {
     );
   }
 
-  private transmit(mac: number, dst: number, protocol: number, payloadLength: number, fill: PayloadFill, options: Ipv4WriteOptions): Promise<Result<void, NetError>> {
+  private transmit(
+    mac: number,
+    dst: number,
+    protocol: number,
+    payloadLength: number,
+    fill: PayloadFill,
+    options: Ipv4WriteOptions,
+  ): Promise<Result<void, NetError>> {
     const src = this.sourceFor(dst);
     const id = this.nextId;
     this.nextId = (this.nextId + 1) & 0xffff;
@@ -176,7 +188,16 @@ export class Ipv4Layer implements Ipv4 {
       sends.push(
         this.eth.send(mac, EtherType.ipv4, IPV4_HEADER_LEN + n, (buf, off) => {
           buf.set(whole.subarray(at, at + n), off + IPV4_HEADER_LEN);
-          emitIpv4(buf, off, { src, dst, protocol, ttl, id, payloadLength: n, moreFragments: more, fragmentOffset: at });
+          emitIpv4(buf, off, {
+            src,
+            dst,
+            protocol,
+            ttl,
+            id,
+            payloadLength: n,
+            moreFragments: more,
+            fragmentOffset: at,
+          });
         }),
       );
     }
@@ -185,7 +206,12 @@ export class Ipv4Layer implements Ipv4 {
 
   // --- the Ipv4 signature, with string addresses ---
 
-  write(dst: string, protocol: number, payload: Uint8Array, options?: Ipv4WriteOptions): Promise<Result<void, NetError>> {
+  write(
+    dst: string,
+    protocol: number,
+    payload: Uint8Array,
+    options?: Ipv4WriteOptions,
+  ): Promise<Result<void, NetError>> {
     const d = parseIpv4(dst);
     if (d === null) return failed('unreachable', `"${dst}" is not an IPv4 address`);
     return this.send(d, protocol, payload.length, (buf, off) => buf.set(payload, off), options);
@@ -193,7 +219,12 @@ export class Ipv4Layer implements Ipv4 {
 
   listen(protocol: number, input: Ipv4Input): void {
     this.setHandler(protocol, (buf, off, len, ip) =>
-      input(buf.subarray(off, off + len), { src: formatIpv4(ip.src), dst: formatIpv4(ip.dst), protocol: ip.protocol, ttl: ip.ttl }),
+      input(buf.subarray(off, off + len), {
+        src: formatIpv4(ip.src),
+        dst: formatIpv4(ip.dst),
+        protocol: ip.protocol,
+        ttl: ip.ttl,
+      }),
     );
   }
 
@@ -203,7 +234,13 @@ export class Ipv4Layer implements Ipv4 {
 
   config(): Ipv4Config | null {
     const c = this.cfg;
-    return c && { address: formatIpv4(c.address), netmask: formatIpv4(c.netmask), gateway: c.gateway === null ? null : formatIpv4(c.gateway) };
+    return (
+      c && {
+        address: formatIpv4(c.address),
+        netmask: formatIpv4(c.netmask),
+        gateway: c.gateway === null ? null : formatIpv4(c.gateway),
+      }
+    );
   }
 
   /** Binds (or, with null, unbinds) the interface's address; ARP announces a new one. */

@@ -19,7 +19,11 @@ maybe('the direct stack against Linux on a tap', () => {
     console = new RecordingConsole();
     stack = await DirectStackv4.connect(console, peer.netif, false, '10.0.0.2/24', '10.0.0.1');
     // The seed's UDP listener line.
-    await stack.listenUdpv4(53, (d) => console.log(`UDP ${d.src.address}.${d.src.port} > ${d.dst.address}.${d.dst.port}: "${Buffer.from(d.data).toString()}"`));
+    await stack.listenUdpv4(53, (d) =>
+      console.log(
+        `UDP ${d.src.address}.${d.src.port} > ${d.dst.address}.${d.dst.port}: "${Buffer.from(d.data).toString()}"`,
+      ),
+    );
   });
   afterAll(async () => {
     await stack?.disconnect();
@@ -33,7 +37,9 @@ maybe('the direct stack against Linux on a tap', () => {
     expect(console.lines).toContain('ARP responding to: who-has 10.0.0.2?');
     expect(console.lines).toContain('ARP: transmitting probe -> 10.0.0.1');
     expect(console.lines).toContain(`ARP: updating 10.0.0.1 -> ${peer.kernelMac}`);
-    expect(console.lines.filter((l) => /^ICMP: echo-request from 10\.0\.0\.1 seq \d+, replying$/.test(l))).toHaveLength(20);
+    expect(console.lines.filter((l) => /^ICMP: echo-request from 10\.0\.0\.1 seq \d+, replying$/.test(l))).toHaveLength(
+      20,
+    );
   });
 
   it("prints the seed's UDP line for `nc -unw1 10.0.0.2 53`", async () => {
@@ -46,7 +52,13 @@ maybe('the direct stack against Linux on a tap', () => {
   it('sends UDP that a Linux socket receives', async () => {
     const listening = peer.inNs(['nc', '-ulnw2', '10.0.0.1', '5353'], 10_000);
     await new Promise((r) => setTimeout(r, 300));
-    expect((await stack.udpv4().write({ address: '10.0.0.1', port: 5353 }, Buffer.from('hello from the direct stack\n'), { srcPort: 4444 })).ok).toBe(true);
+    expect(
+      (
+        await stack
+          .udpv4()
+          .write({ address: '10.0.0.1', port: 5353 }, Buffer.from('hello from the direct stack\n'), { srcPort: 4444 })
+      ).ok,
+    ).toBe(true);
     expect((await listening).stdout).toBe('hello from the direct stack\n');
   });
 
@@ -79,6 +91,11 @@ maybe('the direct stack against Linux on a tap', () => {
 
   it('pings the Linux kernel', async () => {
     const r = await stack.icmp.echo('10.0.0.1', { timeoutMs: 2000 });
-    expect(r.ok && r.value).toEqual({ from: '10.0.0.1', sequence: expect.any(Number), ttl: 64, rttMs: expect.any(Number) });
+    expect(r.ok && r.value).toEqual({
+      from: '10.0.0.1',
+      sequence: expect.any(Number),
+      ttl: 64,
+      rttMs: expect.any(Number),
+    });
   });
 });

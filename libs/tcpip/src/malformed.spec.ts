@@ -32,7 +32,9 @@ describe('malformed input', () => {
     peer = hub.connect(PEER);
     replies.length = 0;
     void peer.listen((f) => replies.push(Uint8Array.from(f)));
-    stack = await DirectStackv4.connect(new RecordingConsole(), port, false, '10.0.0.2/24', '10.0.0.1', { arp: { probeIntervalMs: 20 } });
+    stack = await DirectStackv4.connect(new RecordingConsole(), port, false, '10.0.0.2/24', '10.0.0.1', {
+      arp: { probeIntervalMs: 20 },
+    });
     // Teach the stack the peer's MAC so replies go out without ARP.
     const arp = new Uint8Array(42);
     emitEthernet(arp, 0, 0x02000000000a, 0x02000000000b, 0x0806);
@@ -46,14 +48,27 @@ describe('malformed input', () => {
 
   const feed = (frame: Uint8Array) => port.inject(frame);
   const good = (over: Partial<Parameters<typeof ipFrame>[0]> = {}) =>
-    ipFrame({ dstMac: US, srcMac: PEER, src: PEER_IP, dst: '10.0.0.2', protocol: 1, payload: echoRequest(1, 1), ...over });
+    ipFrame({
+      dstMac: US,
+      srcMac: PEER,
+      src: PEER_IP,
+      dst: '10.0.0.2',
+      protocol: 1,
+      payload: echoRequest(1, 1),
+      ...over,
+    });
   const echoRepliesSeen = async (n: number) => {
     const deadline = Date.now() + 3000;
     const count = () =>
       replies.filter((f) => {
         const ip = new Ipv4View();
         const icmp = new Icmpv4View();
-        return !ip.wrap(f, 14, f.length - 14) && ip.protocol === 1 && !icmp.wrap(f, ip.payloadOffset, ip.payloadLength) && icmp.type === IcmpType.echoReply;
+        return (
+          !ip.wrap(f, 14, f.length - 14) &&
+          ip.protocol === 1 &&
+          !icmp.wrap(f, ip.payloadOffset, ip.payloadLength) &&
+          icmp.type === IcmpType.echoReply
+        );
       }).length;
     while (count() < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     return count();
@@ -88,7 +103,10 @@ describe('malformed input', () => {
     ihl[14] = 0x44;
     fixIpChecksum(ihl);
     cases.push(['ipv4.bad-header-length', ihl]);
-    cases.push(['ipv4.source-route', good({ options: Uint8Array.of(Ipv4Option.looseSourceRoute, 7, 4, 10, 0, 0, 1, 0) })]);
+    cases.push([
+      'ipv4.source-route',
+      good({ options: Uint8Array.of(Ipv4Option.looseSourceRoute, 7, 4, 10, 0, 0, 1, 0) }),
+    ]);
     cases.push(['ipv4.bad-options', good({ options: Uint8Array.of(Ipv4Option.recordRoute, 40, 4, 0) })]);
     cases.push(['ipv4.not-for-us', good({ dst: '10.0.0.77' })]);
     cases.push(['ipv4.bad-source', good({ src: '255.255.255.255' })]);
@@ -186,7 +204,19 @@ describe('malformed input', () => {
       const chunk = new Uint8Array(1024);
       for (let id = 0; id < 50; id++) {
         for (let k = 0; k < 8; k++) {
-          p.inject(ipFrame({ dstMac: OTHER, srcMac: PEER, src: PEER_IP, dst: '10.0.0.2', protocol: 17, payload: chunk, id, moreFragments: true, fragmentOffset: k * 1024 }));
+          p.inject(
+            ipFrame({
+              dstMac: OTHER,
+              srcMac: PEER,
+              src: PEER_IP,
+              dst: '10.0.0.2',
+              protocol: 17,
+              payload: chunk,
+              id,
+              moreFragments: true,
+              fragmentOffset: k * 1024,
+            }),
+          );
           const use = s.ip.reassemblyUse();
           expect(use.bytes).toBeLessThanOrEqual(16 * 1024);
           expect(use.datagrams).toBeLessThanOrEqual(4);
@@ -197,8 +227,32 @@ describe('malformed input', () => {
       expect(s.ip.reassemblyUse()).toEqual({ datagrams: 0, bytes: 0 });
       expect(s.drops()['ipv4.reassembly-timeout']).toBeGreaterThan(0);
       // Overlapping fragments drop the whole datagram.
-      p.inject(ipFrame({ dstMac: OTHER, srcMac: PEER, src: PEER_IP, dst: '10.0.0.2', protocol: 17, payload: chunk, id: 900, moreFragments: true, fragmentOffset: 0 }));
-      p.inject(ipFrame({ dstMac: OTHER, srcMac: PEER, src: PEER_IP, dst: '10.0.0.2', protocol: 17, payload: chunk, id: 900, moreFragments: false, fragmentOffset: 512 }));
+      p.inject(
+        ipFrame({
+          dstMac: OTHER,
+          srcMac: PEER,
+          src: PEER_IP,
+          dst: '10.0.0.2',
+          protocol: 17,
+          payload: chunk,
+          id: 900,
+          moreFragments: true,
+          fragmentOffset: 0,
+        }),
+      );
+      p.inject(
+        ipFrame({
+          dstMac: OTHER,
+          srcMac: PEER,
+          src: PEER_IP,
+          dst: '10.0.0.2',
+          protocol: 17,
+          payload: chunk,
+          id: 900,
+          moreFragments: false,
+          fragmentOffset: 512,
+        }),
+      );
       expect(s.drops()['ipv4.fragment-overlap']).toBe(1);
       expect(s.ip.reassemblyUse().datagrams).toBe(0);
     } finally {

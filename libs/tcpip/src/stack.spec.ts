@@ -21,7 +21,13 @@ interface Node {
   port: RecordingNetif;
 }
 
-async function node(hub: MemorySwitch, mac: string, cidr: string, gateway = '10.0.0.1', options: DirectStackOptions = {}): Promise<Node> {
+async function node(
+  hub: MemorySwitch,
+  mac: string,
+  cidr: string,
+  gateway = '10.0.0.1',
+  options: DirectStackOptions = {},
+): Promise<Node> {
   const console = new RecordingConsole();
   const port = new RecordingNetif(hub.connect(mac));
   const stack = await DirectStackv4.connect(console, port, false, cidr, gateway, options);
@@ -58,7 +64,7 @@ describe('DirectStackv4 over a link', () => {
     return n;
   };
 
-  it('configures statically with the seed\'s log lines', async () => {
+  it("configures statically with the seed's log lines", async () => {
     const a = await add(MAC_A, '10.0.0.2/24');
     expect(a.console.lines).toEqual([
       'Manager: connect',
@@ -73,8 +79,12 @@ describe('DirectStackv4 over a link', () => {
 
   it('refuses a malformed --ipv4 or gateway when connecting', async () => {
     const port = hub.connect(MAC_A);
-    await expect(DirectStackv4.connect(new RecordingConsole(), port, false, '10.0.0.2', '10.0.0.1')).rejects.toThrow(/10\.0\.0\.2\/24/);
-    await expect(DirectStackv4.connect(new RecordingConsole(), port, false, '10.0.0.2/24', '10.0.0')).rejects.toThrow(/ipv4-gateway/);
+    await expect(DirectStackv4.connect(new RecordingConsole(), port, false, '10.0.0.2', '10.0.0.1')).rejects.toThrow(
+      /10\.0\.0\.2\/24/,
+    );
+    await expect(DirectStackv4.connect(new RecordingConsole(), port, false, '10.0.0.2/24', '10.0.0')).rejects.toThrow(
+      /ipv4-gateway/,
+    );
   });
 
   it('exchanges UDP both ways between two stacks, resolving each other with ARP', async () => {
@@ -82,14 +92,22 @@ describe('DirectStackv4 over a link', () => {
     const b = await add(MAC_B, '10.0.0.3/24');
     const atA: Datagram[] = [];
     const atB: Datagram[] = [];
-    expect((await a.stack.listenUdpv4(53, async (d) => {
-      atA.push(d);
-      const r = await a.stack.udpv4().write(d.src, Buffer.from(`echo ${Buffer.from(d.data).toString()}`), { srcPort: 53 });
-      expect(r.ok).toBe(true);
-    })).ok).toBe(true);
+    expect(
+      (
+        await a.stack.listenUdpv4(53, async (d) => {
+          atA.push(d);
+          const r = await a.stack
+            .udpv4()
+            .write(d.src, Buffer.from(`echo ${Buffer.from(d.data).toString()}`), { srcPort: 53 });
+          expect(r.ok).toBe(true);
+        })
+      ).ok,
+    ).toBe(true);
     expect((await b.stack.listenUdpv4(4000, (d) => void atB.push(d))).ok).toBe(true);
 
-    const sent = await b.stack.udpv4().write({ address: '10.0.0.2', port: 53 }, Buffer.from('hello udp world'), { srcPort: 4000 });
+    const sent = await b.stack
+      .udpv4()
+      .write({ address: '10.0.0.2', port: 53 }, Buffer.from('hello udp world'), { srcPort: 4000 });
     expect(sent).toEqual({ ok: true, value: undefined });
     await a.console.waitFor('ARP responding to: who-has 10.0.0.2?');
     await b.console.waitFor(`ARP: updating 10.0.0.2 -> ${MAC_A}`);
@@ -100,7 +118,9 @@ describe('DirectStackv4 over a link', () => {
     expect(atA.map((d) => [d.src, d.dst, Buffer.from(d.data).toString()])).toEqual([
       [{ address: '10.0.0.3', port: 4000 }, { address: '10.0.0.2', port: 53 }, 'hello udp world'],
     ]);
-    expect(atB.map((d) => [d.src, Buffer.from(d.data).toString()])).toEqual([[{ address: '10.0.0.2', port: 53 }, 'echo hello udp world']]);
+    expect(atB.map((d) => [d.src, Buffer.from(d.data).toString()])).toEqual([
+      [{ address: '10.0.0.2', port: 53 }, 'echo hello udp world'],
+    ]);
     // A learnt B's address from B's reply to its own probe, not from B's request: it had to ask.
     expect(a.console.lines).toContain('ARP: transmitting probe -> 10.0.0.3');
   });
@@ -126,7 +146,8 @@ describe('DirectStackv4 over a link', () => {
     const ports: number[] = [];
     await a.stack.listenUdpv4(53, (d) => void ports.push(d.src.port));
     await b.stack.listenUdpv4(50000, () => undefined);
-    for (let i = 0; i < 20; i++) expect((await b.stack.udpv4().write({ address: '10.0.0.2', port: 53 }, Buffer.from('q'))).ok).toBe(true);
+    for (let i = 0; i < 20; i++)
+      expect((await b.stack.udpv4().write({ address: '10.0.0.2', port: 53 }, Buffer.from('q'))).ok).toBe(true);
     const deadline = Date.now() + 5000;
     while (ports.length < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     expect(ports).toHaveLength(20);
@@ -139,7 +160,11 @@ describe('DirectStackv4 over a link', () => {
     const b = await add(MAC_B, '10.0.0.3/24');
     for (let seq = 1; seq <= 5; seq++) {
       const r = await b.stack.icmp.echo('10.0.0.2', { sequence: seq, data: Buffer.from(`ping ${seq}`) });
-      expect(r.ok && { from: r.value.from, sequence: r.value.sequence, ttl: r.value.ttl }).toEqual({ from: '10.0.0.2', sequence: seq, ttl: 38 });
+      expect(r.ok && { from: r.value.from, sequence: r.value.sequence, ttl: r.value.ttl }).toEqual({
+        from: '10.0.0.2',
+        sequence: seq,
+        ttl: 38,
+      });
     }
     expect(a.console.lines.filter((l) => l.startsWith('ICMP: echo-request from 10.0.0.3'))).toHaveLength(5);
   });
@@ -165,7 +190,16 @@ describe('DirectStackv4 over a link', () => {
     const a = await add(MAC_A, '10.0.0.2/24');
     const got: Datagram[] = [];
     await a.stack.listenUdpv4(53, (d) => void got.push(d));
-    const frame = Buffer.from(ipFrame({ dstMac: MAC_A, srcMac: MAC_B, src: '10.0.0.3', dst: '10.0.0.2', protocol: 17, payload: udpDatagram('10.0.0.3', '10.0.0.2', 1000, 53, Buffer.from('first')) }));
+    const frame = Buffer.from(
+      ipFrame({
+        dstMac: MAC_A,
+        srcMac: MAC_B,
+        src: '10.0.0.3',
+        dst: '10.0.0.2',
+        protocol: 17,
+        payload: udpDatagram('10.0.0.3', '10.0.0.2', 1000, 53, Buffer.from('first')),
+      }),
+    );
     a.port.inject(frame);
     frame.fill(0);
     expect(got.map((d) => Buffer.from(d.data).toString())).toEqual(['first']);
@@ -189,7 +223,12 @@ describe('DirectStackv4 over a link', () => {
       await new Promise((r) => setTimeout(r, 5));
       for (const { ip, frame } of ipFramesSeen(a.port)) {
         const icmp = new Icmpv4View();
-        if (ip.protocol === 1 && !icmp.wrap(frame, ip.payloadOffset, ip.payloadLength) && icmp.type === IcmpType.unreachable) unreachable = { icmp, ip, frame };
+        if (
+          ip.protocol === 1 &&
+          !icmp.wrap(frame, ip.payloadOffset, ip.payloadLength) &&
+          icmp.type === IcmpType.unreachable
+        )
+          unreachable = { icmp, ip, frame };
       }
     }
     expect(unreachable?.icmp.code).toBe(UnreachableCode.port);
@@ -200,9 +239,14 @@ describe('DirectStackv4 over a link', () => {
     expect((frame[icmp.dataOffset + 22] << 8) | frame[icmp.dataOffset + 23]).toBe(7777);
     expect(a.stack.drops()['udp.closed-port']).toBe(1);
     // B is told which of its datagrams it was about, as a transport layer would be (once one listens).
-    while (!b.stack.drops()['icmp.unhandled-error'] && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    while (!b.stack.drops()['icmp.unhandled-error'] && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 5));
     const reports: Array<{ code: number; dst: number; dstPort: number }> = [];
-    b.stack.icmp.setErrorHandler(IpProtocol.udp, (r) => void reports.push({ code: r.code, dst: r.dst, dstPort: (r.transportHeader[2] << 8) | r.transportHeader[3] }));
+    b.stack.icmp.setErrorHandler(
+      IpProtocol.udp,
+      (r) =>
+        void reports.push({ code: r.code, dst: r.dst, dstPort: (r.transportHeader[2] << 8) | r.transportHeader[3] }),
+    );
     await b.stack.udpv4().write({ address: '10.0.0.2', port: 7778 }, Buffer.from('again?'));
     const until = Date.now() + 5000;
     while (reports.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
@@ -230,10 +274,10 @@ describe('DirectStackv4 over a link', () => {
     expect(b.console.lines.filter((l) => l === 'ARP: transmitting probe -> 10.0.0.99')).toHaveLength(3);
   });
 
-  it('forgets ARP entries after the timeout, with the seed\'s line', async () => {
+  it("forgets ARP entries after the timeout, with the seed's line", async () => {
     await add(MAC_A, '10.0.0.2/24');
     const b = await add(MAC_B, '10.0.0.3/24', '10.0.0.1', { arp: { cacheTimeoutMs: 200 } });
-    expect((await b.stack.arp.query('10.0.0.2'))).toEqual({ ok: true, value: MAC_A });
+    expect(await b.stack.arp.query('10.0.0.2')).toEqual({ ok: true, value: MAC_A });
     await b.console.waitFor('ARP: timeout 10.0.0.2', 3000);
     expect(b.stack.arp.entries()).toEqual([]);
   });
@@ -242,8 +286,25 @@ describe('DirectStackv4 over a link', () => {
     const a = await add(MAC_A, '10.0.0.2/24');
     a.port.keepSent = true;
     const syn = new Uint8Array(20 + 12);
-    emitTcp(syn, 0, { srcPort: 40000, dstPort: 8080, seq: 1000, ack: 0, flags: TcpFlag.syn, window: 65535, options: { mss: 1460, sackPermitted: true, windowScale: 7 } }, 0, parseIpv4('10.0.0.3')!, parseIpv4('10.0.0.2')!);
-    a.port.inject(ipFrame({ dstMac: MAC_A, srcMac: MAC_B, src: '10.0.0.3', dst: '10.0.0.2', protocol: 6, payload: syn }));
+    emitTcp(
+      syn,
+      0,
+      {
+        srcPort: 40000,
+        dstPort: 8080,
+        seq: 1000,
+        ack: 0,
+        flags: TcpFlag.syn,
+        window: 65535,
+        options: { mss: 1460, sackPermitted: true, windowScale: 7 },
+      },
+      0,
+      parseIpv4('10.0.0.3')!,
+      parseIpv4('10.0.0.2')!,
+    );
+    a.port.inject(
+      ipFrame({ dstMac: MAC_A, srcMac: MAC_B, src: '10.0.0.3', dst: '10.0.0.2', protocol: 6, payload: syn }),
+    );
     // The reset needs 10.0.0.3's MAC: a stack with that address answers A's ARP probe.
     const peer = await add(MAC_B, '10.0.0.3/24');
     const deadline = Date.now() + 5000;
@@ -256,8 +317,14 @@ describe('DirectStackv4 over a link', () => {
       }
     }
     // The reset reached the peer, which has no such connection: it counts it and stays silent (no reset for a reset).
-    while (!peer.stack.drops()['tcp.closed-port'] && Date.now() < deadline) await new Promise((res) => setTimeout(res, 5));
+    while (!peer.stack.drops()['tcp.closed-port'] && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 5));
     expect(peer.stack.drops()['tcp.closed-port']).toBe(1);
-    expect(rst && { flags: rst.flags, ack: rst.ack, src: rst.srcPort, dst: rst.dstPort }).toEqual({ flags: TcpFlag.rst | TcpFlag.ack, ack: 1001, src: 8080, dst: 40000 });
+    expect(rst && { flags: rst.flags, ack: rst.ack, src: rst.srcPort, dst: rst.dstPort }).toEqual({
+      flags: TcpFlag.rst | TcpFlag.ack,
+      ack: 1001,
+      src: 8080,
+      dst: 40000,
+    });
   });
 });

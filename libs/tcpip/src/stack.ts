@@ -1,5 +1,4 @@
 import {
-
   type Console,
   type DhcpLease,
   type Flow,
@@ -75,7 +74,9 @@ export class DirectStackv4 implements Stackv4 {
         this.dropCounters.count('stack.internal-error');
         if (!internalErrorLogged) {
           internalErrorLogged = true;
-          this.log(`Manager: internal error while handling a frame (counted as stack.internal-error): ${e instanceof Error ? e.stack : String(e)}`);
+          this.log(
+            `Manager: internal error while handling a frame (counted as stack.internal-error): ${e instanceof Error ? e.stack : String(e)}`,
+          );
         }
       }
     });
@@ -95,19 +96,30 @@ export class DirectStackv4 implements Stackv4 {
     options: DirectStackOptions = {},
   ): Promise<DirectStackv4> {
     const prefix = parseIpv4Prefix(ipv4);
-    if (!dhcp && prefix === null) throw new Error(`--ipv4=${ipv4} is not an address with a prefix length; write it like 10.0.0.2/24`);
+    if (!dhcp && prefix === null)
+      throw new Error(`--ipv4=${ipv4} is not an address with a prefix length; write it like 10.0.0.2/24`);
     const gw = gateway.trim() === '' ? null : parseIpv4(gateway);
-    if (!dhcp && gw === null && gateway.trim() !== '') throw new Error(`--ipv4-gateway=${gateway} is not an IPv4 address; write it like 10.0.0.1`);
+    if (!dhcp && gw === null && gateway.trim() !== '')
+      throw new Error(`--ipv4-gateway=${gateway} is not an IPv4 address; write it like 10.0.0.1`);
     const log = options.log ?? consoleLog(console);
     log('Manager: connect');
     const stack = new DirectStackv4(network, log, options);
     log('Manager: configuring');
     if (dhcp) {
-      const client = new DhcpClient(stack.udp, stack.ip, stack.ethernet.macNumber, stack.dropCounters, log, options.dhcp);
+      const client = new DhcpClient(
+        stack.udp,
+        stack.ip,
+        stack.ethernet.macNumber,
+        stack.dropCounters,
+        log,
+        options.dhcp,
+      );
       stack.dhcpClient = client;
       await client.start();
     } else if (prefix) {
-      log(`Manager: Interface to ${formatIpv4(prefix.address)} nm ${formatIpv4(prefix.netmask)} gw [${gw === null ? '' : formatIpv4(gw)}]\n`);
+      log(
+        `Manager: Interface to ${formatIpv4(prefix.address)} nm ${formatIpv4(prefix.netmask)} gw [${gw === null ? '' : formatIpv4(gw)}]\n`,
+      );
       stack.ip.setNumbers({ address: prefix.address, netmask: prefix.netmask, gateway: gw });
     }
     log('Manager: configuration done');
@@ -115,11 +127,15 @@ export class DirectStackv4 implements Stackv4 {
   }
 
   listenUdpv4(port: number, callback: UdpCallback): Promise<Result<void, NetError>> {
-    return Promise.resolve(this.disconnected ? fail('disconnected', 'the stack is disconnected') : this.udp.listen(port, callback));
+    return Promise.resolve(
+      this.disconnected ? fail('disconnected', 'the stack is disconnected') : this.udp.listen(port, callback),
+    );
   }
 
   listenTcpv4(port: number, callback: TcpCallback): Promise<Result<void, NetError>> {
-    return Promise.resolve(this.disconnected ? fail('disconnected', 'the stack is disconnected') : this.tcp.listen(port, callback));
+    return Promise.resolve(
+      this.disconnected ? fail('disconnected', 'the stack is disconnected') : this.tcp.listen(port, callback),
+    );
   }
 
   udpv4(): Udpv4 {

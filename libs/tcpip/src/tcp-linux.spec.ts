@@ -26,7 +26,9 @@ maybe('the direct stack talking TCP with Linux on a tap', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-linux-'));
     peer = await tapPeer('10.0.0.1/24');
     console = new RecordingConsole();
-    stack = await DirectStackv4.connect(console, peer.netif, false, '10.0.0.2/24', '10.0.0.1', { icmp: { logEcho: false } });
+    stack = await DirectStackv4.connect(console, peer.netif, false, '10.0.0.2/24', '10.0.0.1', {
+      icmp: { logEcho: false },
+    });
   });
   afterAll(async () => {
     await stack?.disconnect();
@@ -61,9 +63,16 @@ maybe('the direct stack talking TCP with Linux on a tap', () => {
   it('negotiates window scaling and timestamps with Linux, declines SACK (tcpdump, ss -ti)', async () => {
     let flow: Flow | undefined;
     await stack.listenTcpv4(8081, (f) => void (flow = f));
-    const capture = peer.inNs(['tcpdump', '-c', '2', '-nvi', peer.tap, 'tcp port 8081 and tcp[tcpflags] & tcp-syn != 0'], 30_000);
+    const capture = peer.inNs(
+      ['tcpdump', '-c', '2', '-nvi', peer.tap, 'tcp port 8081 and tcp[tcpflags] & tcp-syn != 0'],
+      30_000,
+    );
     await new Promise((r) => setTimeout(r, 700)); // tcpdump needs a moment to open the tap
-    const client = peer.inNs(['python3', '-c', "import socket,time; s=socket.create_connection(('10.0.0.2',8081)); time.sleep(2); s.close()"]);
+    const client = peer.inNs([
+      'python3',
+      '-c',
+      "import socket,time; s=socket.create_connection(('10.0.0.2',8081)); time.sleep(2); s.close()",
+    ]);
     try {
       await until('the connection', () => flow !== undefined, 20_000);
       const info = await sh("ss -Htin '( dport = :8081 )'");
@@ -155,7 +164,10 @@ print(n, h.hexdigest())`;
   }, 120_000);
 
   it('is refused by a Linux port nobody listens on', async () => {
-    expect(await stack.tcpv4().connect({ address: '10.0.0.1', port: 7999 })).toEqual({ ok: false, error: { kind: 'refused', message: 'TCP 10.0.0.1.7999 refused the connection' } });
+    expect(await stack.tcpv4().connect({ address: '10.0.0.1', port: 7999 })).toEqual({
+      ok: false,
+      error: { kind: 'refused', message: 'TCP 10.0.0.1.7999 refused the connection' },
+    });
   });
 
   it('serves 200 concurrent Linux connections, each echoed intact', async () => {
@@ -178,7 +190,11 @@ with ThreadPoolExecutor(200) as ex:
     const r = await py(script);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('200');
-    await until('the connections to end', () => !stack.tcpStats().byState.ESTABLISHED && !stack.tcpStats().byState['LAST-ACK'], 20_000);
+    await until(
+      'the connections to end',
+      () => !stack.tcpStats().byState.ESTABLISHED && !stack.tcpStats().byState['LAST-ACK'],
+      20_000,
+    );
   }, 120_000);
 
   it('sees Linux reset a connection in the middle of a transfer', async () => {
@@ -225,7 +241,12 @@ print(n)`;
       await flow.close();
     });
     expect(await sh('nc -d 10.0.0.2 9005')).toBe('bye\n');
-    await until('TIME-WAIT', () => (stack.tcpStats().byState['TIME-WAIT'] ?? 0) === before + 1, 10_000, () => stack.tcpStats());
+    await until(
+      'TIME-WAIT',
+      () => (stack.tcpStats().byState['TIME-WAIT'] ?? 0) === before + 1,
+      10_000,
+      () => stack.tcpStats(),
+    );
     expect(await sh("ss -Htan state time-wait '( dport = :9005 )'")).toBe('');
   });
 
@@ -239,6 +260,11 @@ print(n)`;
     expect(out).toBe('got 13 bytes\n');
     // Linux closed first, so Linux holds TIME-WAIT and the stack holds nothing for this port.
     expect(await sh("ss -Htan state time-wait '( dport = :9004 )'")).not.toBe('');
-    await until('the stack to forget the connection', () => !stack.tcpStats().byState['LAST-ACK'] && !stack.tcpStats().byState['CLOSE-WAIT'], 10_000, () => stack.tcpStats());
+    await until(
+      'the stack to forget the connection',
+      () => !stack.tcpStats().byState['LAST-ACK'] && !stack.tcpStats().byState['CLOSE-WAIT'],
+      10_000,
+      () => stack.tcpStats(),
+    );
   });
 });

@@ -23,9 +23,27 @@ let captures = 0;
 
 async function pair(opts: { faults?: LinkFaults; seed?: number; a?: DirectStackOptions; b?: DirectStackOptions } = {}) {
   const dir = process.env.TCPIP_PCAP_DIR;
-  const sw = new MemorySwitch({ seed: opts.seed ?? 11, faults: opts.faults, pcapFile: dir ? path.join(dir, `tcp-pair-${++captures}.pcap`) : undefined });
-  const a = await DirectStackv4.connect(new RecordingConsole(), sw.connect('02:00:00:00:00:0a'), false, '10.0.0.2/24', '', { ...quiet, ...opts.a });
-  const b = await DirectStackv4.connect(new RecordingConsole(), sw.connect('02:00:00:00:00:0b'), false, '10.0.0.3/24', '', { ...quiet, ...opts.b });
+  const sw = new MemorySwitch({
+    seed: opts.seed ?? 11,
+    faults: opts.faults,
+    pcapFile: dir ? path.join(dir, `tcp-pair-${++captures}.pcap`) : undefined,
+  });
+  const a = await DirectStackv4.connect(
+    new RecordingConsole(),
+    sw.connect('02:00:00:00:00:0a'),
+    false,
+    '10.0.0.2/24',
+    '',
+    { ...quiet, ...opts.a },
+  );
+  const b = await DirectStackv4.connect(
+    new RecordingConsole(),
+    sw.connect('02:00:00:00:00:0b'),
+    false,
+    '10.0.0.3/24',
+    '',
+    { ...quiet, ...opts.b },
+  );
   return {
     sw,
     a,
@@ -70,11 +88,20 @@ describe('TCP between two direct stacks on the memory switch', () => {
       expect(await server.read()).toEqual({ ok: true, value: 'eof' });
       expect(await server.write(Buffer.from('late'))).toEqual({ ok: true, value: undefined }); // half-open: the server may still send
       await server.close();
-      expect(await server.write(Buffer.from('after close'))).toEqual({ ok: false, error: { kind: 'closed', message: `TCP 10.0.0.3.${client.local.port} is closed` } });
+      expect(await server.write(Buffer.from('after close'))).toEqual({
+        ok: false,
+        error: { kind: 'closed', message: `TCP 10.0.0.3.${client.local.port} is closed` },
+      });
       expect(a.drops()).toEqual({});
       expect(b.drops()).toEqual({});
       // Both closed: one side waits in TIME-WAIT, the other is gone; nothing stays buffered.
-      await until('the close to finish', () => a.tcpStats().connections + b.tcpStats().connections <= 2 && !a.tcpStats().byState['LAST-ACK'] && !b.tcpStats().byState['LAST-ACK']);
+      await until(
+        'the close to finish',
+        () =>
+          a.tcpStats().connections + b.tcpStats().connections <= 2 &&
+          !a.tcpStats().byState['LAST-ACK'] &&
+          !b.tcpStats().byState['LAST-ACK'],
+      );
       expect([a.tcpStats().bufferedBytes, b.tcpStats().bufferedBytes]).toEqual([0, 0]);
     } finally {
       await close();
@@ -88,42 +115,59 @@ describe('TCP between two direct stacks on the memory switch', () => {
     ['corruption', { corrupt: 0.05 }],
     ['all of them', { loss: 0.02, duplicate: 0.05, reorder: 0.05, corrupt: 0.02, trailingBytes: 0.1 }],
   ];
-  it.each(faults)('delivers 2 MiB intact both ways over a link with %s', async (_name, f) => {
-    const { a, b, sw, close } = await pair({ faults: f, seed: 1234 });
-    try {
-      const { server, client } = await connectPair(a, b, 8080);
-      const up = randomBytes(2 << 20);
-      const down = randomBytes(2 << 20);
-      const [gotUp, gotDown] = await Promise.all([
-        readBytes(server, up.length),
-        readBytes(client, down.length),
-        pour(client, up, { close: false }),
-        pour(server, down, { close: false }),
-      ]);
-      await Promise.all([client.close(), server.close()]);
-      // Every byte held for sending, reordering or reading was given back.
-      await until('the buffers to empty', () => a.tcpStats().bufferedBytes === 0 && b.tcpStats().bufferedBytes === 0, 30_000, () => [a.tcpStats(), b.tcpStats()]);
-      expect(gotUp).toEqual({ bytes: up.length, sha256: sha256(up) });
-      expect(gotDown).toEqual({ bytes: down.length, sha256: sha256(down) });
-      const s = sw.stats();
-      const drops = { ...a.drops(), ...b.drops() };
-      expect(drops['stack.internal-error']).toBeUndefined();
-      if (f.loss) expect(s.lost).toBeGreaterThan(0);
-      if (f.loss) expect((drops['tcp.retransmit-fast'] ?? 0) + (drops['tcp.retransmit-timeout'] ?? 0)).toBeGreaterThan(0);
-      if (f.duplicate) expect(s.duplicated).toBeGreaterThan(0);
-      if (f.reorder) expect(s.reordered).toBeGreaterThan(0);
-      if (f.corrupt) {
-        expect(s.corrupted).toBeGreaterThan(0);
-        // Every damaged frame was caught by a checksum somewhere below the application.
-        expect(Object.entries(drops).filter(([k]) => /bad-checksum|truncated|bad-length|bad-/.test(k)).reduce((n, [, v]) => n + v, 0)).toBeGreaterThan(0);
+  it.each(faults)(
+    'delivers 2 MiB intact both ways over a link with %s',
+    async (_name, f) => {
+      const { a, b, sw, close } = await pair({ faults: f, seed: 1234 });
+      try {
+        const { server, client } = await connectPair(a, b, 8080);
+        const up = randomBytes(2 << 20);
+        const down = randomBytes(2 << 20);
+        const [gotUp, gotDown] = await Promise.all([
+          readBytes(server, up.length),
+          readBytes(client, down.length),
+          pour(client, up, { close: false }),
+          pour(server, down, { close: false }),
+        ]);
+        await Promise.all([client.close(), server.close()]);
+        // Every byte held for sending, reordering or reading was given back.
+        await until(
+          'the buffers to empty',
+          () => a.tcpStats().bufferedBytes === 0 && b.tcpStats().bufferedBytes === 0,
+          30_000,
+          () => [a.tcpStats(), b.tcpStats()],
+        );
+        expect(gotUp).toEqual({ bytes: up.length, sha256: sha256(up) });
+        expect(gotDown).toEqual({ bytes: down.length, sha256: sha256(down) });
+        const s = sw.stats();
+        const drops = { ...a.drops(), ...b.drops() };
+        expect(drops['stack.internal-error']).toBeUndefined();
+        if (f.loss) expect(s.lost).toBeGreaterThan(0);
+        if (f.loss)
+          expect((drops['tcp.retransmit-fast'] ?? 0) + (drops['tcp.retransmit-timeout'] ?? 0)).toBeGreaterThan(0);
+        if (f.duplicate) expect(s.duplicated).toBeGreaterThan(0);
+        if (f.reorder) expect(s.reordered).toBeGreaterThan(0);
+        if (f.corrupt) {
+          expect(s.corrupted).toBeGreaterThan(0);
+          // Every damaged frame was caught by a checksum somewhere below the application.
+          expect(
+            Object.entries(drops)
+              .filter(([k]) => /bad-checksum|truncated|bad-length|bad-/.test(k))
+              .reduce((n, [, v]) => n + v, 0),
+          ).toBeGreaterThan(0);
+        }
+      } finally {
+        await close();
       }
-    } finally {
-      await close();
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 
   it('stops a writer when the reader stops (zero window), keeps memory bounded, and resumes when it reads again', async () => {
-    const { a, b, close } = await pair({ a: { tcp: { receiveBuffer: 64 * 1024 } }, b: { tcp: { sendBuffer: 64 * 1024 } } });
+    const { a, b, close } = await pair({
+      a: { tcp: { receiveBuffer: 64 * 1024 } },
+      b: { tcp: { sendBuffer: 64 * 1024 } },
+    });
     try {
       const { server, client } = await connectPair(a, b, 8080);
       const data = randomBytes(4 << 20);
@@ -200,11 +244,17 @@ describe('TCP between two direct stacks on the memory switch', () => {
   it('reports refused, unreachable and bad ports when connecting', async () => {
     const { b, close } = await pair({ b: { arp: { probes: 2, probeIntervalMs: 50 } } });
     try {
-      expect(await b.tcpv4().connect({ address: '10.0.0.2', port: 1 })).toEqual({ ok: false, error: { kind: 'refused', message: 'TCP 10.0.0.2.1 refused the connection' } });
+      expect(await b.tcpv4().connect({ address: '10.0.0.2', port: 1 })).toEqual({
+        ok: false,
+        error: { kind: 'refused', message: 'TCP 10.0.0.2.1 refused the connection' },
+      });
       const gone = await b.tcpv4().connect({ address: '10.0.0.99', port: 80 });
       expect(gone.ok || gone.error.kind).toBe('unreachable');
       expect(gone.ok || gone.error.message).toMatch(/^TCP 10\.0\.0\.99\.80 is unreachable/);
-      expect(await b.tcpv4().connect({ address: '10.0.0.2', port: 0 })).toEqual({ ok: false, error: { kind: 'io', message: '0 is not a port number: use 1 to 65535' } });
+      expect(await b.tcpv4().connect({ address: '10.0.0.2', port: 0 })).toEqual({
+        ok: false,
+        error: { kind: 'io', message: '0 is not a port number: use 1 to 65535' },
+      });
       expect((await b.listenTcpv4(70_000, () => undefined)).ok).toBe(false);
       expect((await b.listenTcpv4(80, () => undefined)).ok).toBe(true);
       const twice = await b.listenTcpv4(80, () => undefined);
@@ -216,7 +266,14 @@ describe('TCP between two direct stacks on the memory switch', () => {
 
   it('gives up connecting when an ICMP error about its SYN comes back', async () => {
     const sw = new MemorySwitch({ seed: 5 });
-    const client = await DirectStackv4.connect(new RecordingConsole(), sw.connect('02:00:00:00:00:0b'), false, '10.0.0.3/24', '', quiet);
+    const client = await DirectStackv4.connect(
+      new RecordingConsole(),
+      sw.connect('02:00:00:00:00:0b'),
+      false,
+      '10.0.0.3/24',
+      '',
+      quiet,
+    );
     // A raw port stands for a router: it answers ARP for 10.0.0.2 and every SYN with an ICMP destination-unreachable.
     const router = sw.connect('02:00:00:00:00:01');
     const routerMac = 0x020000000001;
@@ -233,14 +290,29 @@ describe('TCP between two direct stacks on the memory switch', () => {
         emitIcmpHeader(icmp, 0, IcmpType.unreachable, codes.shift() ?? UnreachableCode.host, 0);
         icmp.set(quoted, 8);
         fillIcmpChecksum(icmp, 0, icmp.length);
-        void router.write(ipFrame({ dstMac: '02:00:00:00:00:0b', srcMac: '02:00:00:00:00:01', src: '10.0.0.2', dst: '10.0.0.3', protocol: 1, payload: icmp }));
+        void router.write(
+          ipFrame({
+            dstMac: '02:00:00:00:00:0b',
+            srcMac: '02:00:00:00:00:01',
+            src: '10.0.0.2',
+            dst: '10.0.0.3',
+            protocol: 1,
+            payload: icmp,
+          }),
+        );
       }
     });
     try {
       const host = await client.tcpv4().connect({ address: '10.0.0.2', port: 80 });
-      expect(host).toEqual({ ok: false, error: { kind: 'unreachable', message: 'TCP 10.0.0.2.80 is unreachable (ICMP unreachable code 1)' } });
+      expect(host).toEqual({
+        ok: false,
+        error: { kind: 'unreachable', message: 'TCP 10.0.0.2.80 is unreachable (ICMP unreachable code 1)' },
+      });
       const port = await client.tcpv4().connect({ address: '10.0.0.2', port: 81 });
-      expect(port).toEqual({ ok: false, error: { kind: 'refused', message: 'TCP 10.0.0.2.81 refused the connection (ICMP unreachable code 3)' } });
+      expect(port).toEqual({
+        ok: false,
+        error: { kind: 'refused', message: 'TCP 10.0.0.2.81 refused the connection (ICMP unreachable code 3)' },
+      });
       expect(client.tcpStats().connections).toBe(0);
     } finally {
       await client.disconnect();
@@ -251,9 +323,30 @@ describe('TCP between two direct stacks on the memory switch', () => {
   it('keeps answering ping and accepting real connections during a SYN flood', async () => {
     const sw = new MemorySwitch({ seed: 3 });
     // The flood comes from the Internet, through the router 10.0.0.1 (whose stack drops the SYN-ACKs to forged sources).
-    const target = await DirectStackv4.connect(new RecordingConsole(), sw.connect('02:00:00:00:00:0a'), false, '10.0.0.2/24', '10.0.0.1', quiet);
-    const router = await DirectStackv4.connect(new RecordingConsole(), sw.connect('02:00:00:00:00:01'), false, '10.0.0.1/24', '', quiet);
-    const client = await DirectStackv4.connect(new RecordingConsole(), sw.connect('02:00:00:00:00:0b'), false, '10.0.0.3/24', '', quiet);
+    const target = await DirectStackv4.connect(
+      new RecordingConsole(),
+      sw.connect('02:00:00:00:00:0a'),
+      false,
+      '10.0.0.2/24',
+      '10.0.0.1',
+      quiet,
+    );
+    const router = await DirectStackv4.connect(
+      new RecordingConsole(),
+      sw.connect('02:00:00:00:00:01'),
+      false,
+      '10.0.0.1/24',
+      '',
+      quiet,
+    );
+    const client = await DirectStackv4.connect(
+      new RecordingConsole(),
+      sw.connect('02:00:00:00:00:0b'),
+      false,
+      '10.0.0.3/24',
+      '',
+      quiet,
+    );
     const attacker = sw.connect('02:00:00:00:00:66');
     void attacker.listen(() => undefined);
     try {
@@ -267,8 +360,32 @@ describe('TCP between two direct stacks on the memory switch', () => {
           for (let i = 0; i < 200; i++, sent++) {
             // Forged sources all over 198.18.0.0/15, each a new connection attempt with an MSS option.
             const src = (0xc6120000 + ((sent * 2654435761) & 0x1ffff)) >>> 0;
-            emitTcp(syn, 0, { srcPort: 1024 + (sent % 60000), dstPort: 80, seq: (sent * 7919) >>> 0, ack: 0, flags: TcpFlag.syn, window: 64240, options: { mss: 1460 } }, 0, src, 0x0a000002);
-            void attacker.write(ipFrame({ dstMac: '02:00:00:00:00:0a', srcMac: '02:00:00:00:00:66', src: formatIpv4(src), dst: '10.0.0.2', protocol: 6, payload: syn }));
+            emitTcp(
+              syn,
+              0,
+              {
+                srcPort: 1024 + (sent % 60000),
+                dstPort: 80,
+                seq: (sent * 7919) >>> 0,
+                ack: 0,
+                flags: TcpFlag.syn,
+                window: 64240,
+                options: { mss: 1460 },
+              },
+              0,
+              src,
+              0x0a000002,
+            );
+            void attacker.write(
+              ipFrame({
+                dstMac: '02:00:00:00:00:0a',
+                srcMac: '02:00:00:00:00:66',
+                src: formatIpv4(src),
+                dst: '10.0.0.2',
+                protocol: 6,
+                payload: syn,
+              }),
+            );
           }
           peak = Math.max(peak, target.tcpStats().connections);
           await new Promise((r) => setImmediate(r));

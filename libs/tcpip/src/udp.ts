@@ -1,4 +1,12 @@
-import { ok, type Datagram, type Endpoint, type NetError, type Result, type UdpCallback, type Udpv4Layer } from '@mirage-ts/types';
+import {
+  ok,
+  type Datagram,
+  type Endpoint,
+  type NetError,
+  type Result,
+  type UdpCallback,
+  type Udpv4Layer,
+} from '@mirage-ts/types';
 import type { DropCounters } from './drops';
 import { fail, failed } from './errors';
 import type { Icmpv4Layer } from './icmpv4';
@@ -62,7 +70,8 @@ export class UdpLayer implements Udpv4Layer {
   }
 
   listen(port: number, callback: UdpCallback): Result<void, NetError> {
-    if (!Number.isInteger(port) || port < 1 || port > 65535) return fail('io', `UDP port ${port} is not a port number: use 1 to 65535`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      return fail('io', `UDP port ${port} is not a port number: use 1 to 65535`);
     if (this.listeners.has(port)) return fail('in-use', `UDP port ${port} already has a listener`);
     this.listeners.set(port, callback);
     return ok(undefined);
@@ -86,7 +95,11 @@ export class UdpLayer implements Udpv4Layer {
 
   /** The numeric fast path of `write`. */
   send(dst: number, dstPort: number, srcPort: number, data: Uint8Array): Promise<Result<void, NetError>> {
-    if (data.length > MAX_PAYLOAD) return failed('too-big', `a ${data.length}-byte UDP payload exceeds the ${MAX_PAYLOAD} bytes a datagram can carry`);
+    if (data.length > MAX_PAYLOAD)
+      return failed(
+        'too-big',
+        `a ${data.length}-byte UDP payload exceeds the ${MAX_PAYLOAD} bytes a datagram can carry`,
+      );
     return this.ip.send(dst, IpProtocol.udp, UDP_HEADER_LEN + data.length, (buf, off, src) => {
       buf.set(data, off + UDP_HEADER_LEN);
       emitUdp(buf, off, srcPort, dstPort, data.length, src, dst);
@@ -96,9 +109,11 @@ export class UdpLayer implements Udpv4Layer {
   write(dst: Endpoint, data: Uint8Array, options: { srcPort?: number } = {}): Promise<Result<void, NetError>> {
     const d = parseIpv4(dst.address);
     if (d === null) return failed('unreachable', `"${dst.address}" is not an IPv4 address`);
-    if (!Number.isInteger(dst.port) || dst.port < 1 || dst.port > 65535) return failed('io', `UDP port ${dst.port} is not a port number: use 1 to 65535`);
+    if (!Number.isInteger(dst.port) || dst.port < 1 || dst.port > 65535)
+      return failed('io', `UDP port ${dst.port} is not a port number: use 1 to 65535`);
     const srcPort = options.srcPort ?? this.ephemeralPort();
-    if (!Number.isInteger(srcPort) || srcPort < 1 || srcPort > 65535) return failed('io', `UDP source port ${srcPort} is not a port number: use 1 to 65535`);
+    if (!Number.isInteger(srcPort) || srcPort < 1 || srcPort > 65535)
+      return failed('io', `UDP source port ${srcPort} is not a port number: use 1 to 65535`);
     return this.send(d, dst.port, srcPort, data);
   }
 }

@@ -9,7 +9,7 @@ import type { Result } from './result';
 import type { Udpv4, UdpCallback } from './stack';
 
 /** IEEE EtherType numbers the stack knows by name. */
-export type KnownEtherType = 0x0800 /* IPv4 */ | 0x0806 /* ARP */ | 0x86dd /* IPv6 */;
+export type KnownEtherType = 0x0800 /* IPv4 */ | 0x0806 /* ARP */ | 0x86dd; /* IPv6 */
 
 export interface EthernetHeader {
   readonly src: MacAddress;
@@ -73,7 +73,12 @@ export interface Ipv4WriteOptions {
 /** IPv4 (MirageOS V1.IPV4): routing, fragmentation, reassembly. */
 export interface Ipv4 {
   /** Sends one datagram of `protocol` (1 ICMP, 6 TCP, 17 UDP) to `dst`, in fragments when it does not fit one frame. */
-  write(dst: Ipv4Address, protocol: number, payload: Uint8Array, options?: Ipv4WriteOptions): Promise<Result<void, NetError>>;
+  write(
+    dst: Ipv4Address,
+    protocol: number,
+    payload: Uint8Array,
+    options?: Ipv4WriteOptions,
+  ): Promise<Result<void, NetError>>;
   /** Routes received datagrams of `protocol` to `input` (a later call replaces it). */
   listen(protocol: number, input: Ipv4Input): void;
   /** The source address a datagram to `dst` would carry. */
@@ -96,7 +101,10 @@ export interface EchoReply {
 /** ICMP for IPv4 (MirageOS V1.ICMPV4): echo both ways, errors out. */
 export interface Icmpv4 {
   /** Sends an echo request and waits for its reply (`timeout` after `timeoutMs`, default 1000). */
-  echo(dst: Ipv4Address, options?: { sequence?: number; data?: Uint8Array; timeoutMs?: number }): Promise<Result<EchoReply, NetError>>;
+  echo(
+    dst: Ipv4Address,
+    options?: { sequence?: number; data?: Uint8Array; timeoutMs?: number },
+  ): Promise<Result<EchoReply, NetError>>;
   /** Sends a raw ICMP message (type, code, checksum and body; the checksum is filled in). */
   write(dst: Ipv4Address, message: Uint8Array): Promise<Result<void, NetError>>;
 }

@@ -10,5 +10,4 @@ export const err = <E>(error: E): Result<never, E> => ({ ok: false, error });
 
 /** Errors every device can report. */
 export type DeviceError =
-  | { readonly kind: 'disconnected'; readonly message: string }
-  | { readonly kind: 'io'; readonly message: string };
+  { readonly kind: 'disconnected'; readonly message: string } | { readonly kind: 'io'; readonly message: string };

@@ -14,11 +14,19 @@ export const createNodes: CreateNodes<MiragePluginOptions> = [
   CONFIG_GLOB,
   (configFiles, options, context) => {
     beginReading(context.workspaceRoot);
-    return createNodesFromFiles((file, opts, ctx) => unikernelProject(file, opts ?? {}, ctx), configFiles, options ?? {}, context);
+    return createNodesFromFiles(
+      (file, opts, ctx) => unikernelProject(file, opts ?? {}, ctx),
+      configFiles,
+      options ?? {},
+      context,
+    );
   },
 ];
 
-export function preTasksExecution(_options: unknown, context: { argv: readonly string[]; workspaceRoot: string }): void {
+export function preTasksExecution(
+  _options: unknown,
+  context: { argv: readonly string[]; workspaceRoot: string },
+): void {
   // Folders parked by an interrupted run go back before anything reads them.
   unparkAll(context.workspaceRoot);
   // Always set: with the daemon on, this runs in the daemon, whose environment

@@ -23,7 +23,15 @@ async function main(): Promise<void> {
   const t4 = now();
   checkUnikernel({ workspaceRoot, projectRoot, graph, entryFiles, mainFile });
   const t5 = now();
-  process.stdout.write(JSON.stringify({ loadPipeline: t1 - t0, evaluateResolve: t2 - t1, loadTsMorph: t3 - t2, checkCold: t4 - t3, checkWarm: t5 - t4 }));
+  process.stdout.write(
+    JSON.stringify({
+      loadPipeline: t1 - t0,
+      evaluateResolve: t2 - t1,
+      loadTsMorph: t3 - t2,
+      checkCold: t4 - t3,
+      checkWarm: t5 - t4,
+    }),
+  );
 }
 
 void main();

@@ -27,9 +27,12 @@ async function main(): Promise<void> {
   const dsl = path.join(workspaceRoot, 'libs/mirage/src');
   const files = [
     ...roots.map((r) => path.join(workspaceRoot, r, 'config.ts')),
-    ...(fs.readdirSync(dsl, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts')).map((f) => path.join(dsl, f)),
+    ...(fs.readdirSync(dsl, { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))
+      .map((f) => path.join(dsl, f)),
   ];
-  for (const f of files) project.createSourceFile(f, fs.readFileSync(f, 'utf8'), { overwrite: true }).getDescendants().length;
+  for (const f of files)
+    project.createSourceFile(f, fs.readFileSync(f, 'utf8'), { overwrite: true }).getDescendants().length;
   process.stdout.write(JSON.stringify({ load: t1 - t0, read: now() - t1 }));
 }
 

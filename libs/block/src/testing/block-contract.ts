@@ -37,7 +37,10 @@ export function expectOk(r: Result<void, BlockError>): void {
 }
 
 /** Runs the contract against devices of 64 sectors of 512 bytes, writable, made fresh for each test. */
-export function blockContract(name: string, open: (sizeSectors: bigint, sectorSize: number) => Promise<DeviceUnderTest>): void {
+export function blockContract(
+  name: string,
+  open: (sizeSectors: bigint, sectorSize: number) => Promise<DeviceUnderTest>,
+): void {
   describe(`${name}: the Block contract`, () => {
     const S = 512;
     let dut: DeviceUnderTest;

@@ -23,7 +23,9 @@ export function makeUnwritable(file: string): () => void {
     const r = spawnSync('chattr', ['+i', file], { encoding: 'utf8' });
     immutable = r.status === 0;
     if (!immutable || canOpenForWriting(file)) {
-      throw new Error(`cannot make ${file} unwritable for this test: chattr +i said ${r.error?.message ?? r.stderr.trim()}`);
+      throw new Error(
+        `cannot make ${file} unwritable for this test: chattr +i said ${r.error?.message ?? r.stderr.trim()}`,
+      );
     }
   }
   return () => {

@@ -15,16 +15,27 @@ function bootCode(codeOffset: number): Uint8Array {
   const message = 'This is a Mirage/TS data volume, not a bootable disk.\r\n';
   const code = [
     0xfa, // cli
-    0x31, 0xc0, 0x8e, 0xd8, // xor ax,ax; mov ds,ax
-    0xbe, 0, 0, // mov si, message (patched below)
-    0xb4, 0x0e, // mov ah, 0x0e
+    0x31,
+    0xc0,
+    0x8e,
+    0xd8, // xor ax,ax; mov ds,ax
+    0xbe,
+    0,
+    0, // mov si, message (patched below)
+    0xb4,
+    0x0e, // mov ah, 0x0e
     0xac, // lodsb
-    0x84, 0xc0, // test al, al
-    0x74, 0x04, // jz halt
-    0xcd, 0x10, // int 0x10
-    0xeb, 0xf7, // jmp lodsb
+    0x84,
+    0xc0, // test al, al
+    0x74,
+    0x04, // jz halt
+    0xcd,
+    0x10, // int 0x10
+    0xeb,
+    0xf7, // jmp lodsb
     0xf4, // halt: hlt
-    0xeb, 0xfd, // jmp halt
+    0xeb,
+    0xfd, // jmp halt
   ];
   const messageAt = 0x7c00 + codeOffset + code.length;
   code[6] = messageAt & 0xff;
@@ -41,7 +52,13 @@ export interface BootRecordInput {
 }
 
 /** The reserved sectors' contents: boot sector, and for FAT32 the FSInfo sector and the backup copy. */
-export function reservedArea({ layout, serial, rootCluster, freeClusters, nextFreeCluster }: BootRecordInput): Uint8Array {
+export function reservedArea({
+  layout,
+  serial,
+  rootCluster,
+  freeClusters,
+  nextFreeCluster,
+}: BootRecordInput): Uint8Array {
   const area = new Uint8Array(layout.reservedSectors * BYTES_PER_SECTOR);
   const boot = area.subarray(0, BYTES_PER_SECTOR);
   const v = new DataView(area.buffer);

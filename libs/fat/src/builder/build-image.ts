@@ -66,8 +66,7 @@ export function buildFatImage(sourceDir: string, image: string, options: BuildFa
   const tree = plan(readSourceTree(sourceDir), undefined, true);
   const all = flatten(tree);
   const layout = chooseLayout({
-    clustersNeeded: (clusterBytes, fatType) =>
-      all.reduce((n, item) => n + clustersOf(item, clusterBytes, fatType), 0),
+    clustersNeeded: (clusterBytes, fatType) => all.reduce((n, item) => n + clustersOf(item, clusterBytes, fatType), 0),
     rootEntryCount: tree.entryCount,
     fatType: options.fatType,
     sectorsPerCluster: options.sectorsPerCluster,
@@ -99,13 +98,17 @@ export function buildFatImage(sourceDir: string, image: string, options: BuildFa
     const bytes = layout.totalSectors * BYTES_PER_SECTOR;
     fs.ftruncateSync(fd, bytes);
     writeAt(fd, boot, 0);
-    for (let i = 0; i < NUM_FATS; i++) writeAt(fd, fat, (layout.reservedSectors + i * layout.fatSectors) * BYTES_PER_SECTOR);
+    for (let i = 0; i < NUM_FATS; i++)
+      writeAt(fd, fat, (layout.reservedSectors + i * layout.fatSectors) * BYTES_PER_SECTOR);
     const dataOffset = layout.dataStartSector * BYTES_PER_SECTOR;
     const clusterOffset = (cluster: number) => dataOffset + (cluster - 2) * clusterBytes;
     for (const item of all) {
       if (item.kind === 'dir') {
         const entries = encodeDirectory(item);
-        const at = item.isRoot && layout.fatType !== 32 ? (layout.reservedSectors + NUM_FATS * layout.fatSectors) * BYTES_PER_SECTOR : clusterOffset(item.cluster);
+        const at =
+          item.isRoot && layout.fatType !== 32
+            ? (layout.reservedSectors + NUM_FATS * layout.fatSectors) * BYTES_PER_SECTOR
+            : clusterOffset(item.cluster);
         writeAt(fd, entries, at);
       } else if (item.clusters > 0) {
         copyFile(fd, item.source, clusterOffset(item.cluster));
@@ -133,11 +136,24 @@ export function buildFatImage(sourceDir: string, image: string, options: BuildFa
 function plan(source: SourceDir, short: ShortName | undefined, isRoot: boolean): PlannedDir {
   const shorts = assignShortNames(source.children.map((c) => c.name));
   const children = source.children.map((c, i): PlannedFile | PlannedDir =>
-    c.kind === 'dir' ? plan(c, shorts[i], false) : { kind: 'file', source: c, short: shorts[i], cluster: 0, clusters: 0 },
+    c.kind === 'dir'
+      ? plan(c, shorts[i], false)
+      : { kind: 'file', source: c, short: shorts[i], cluster: 0, clusters: 0 },
   );
   const entryCount =
-    (isRoot ? 0 : 2) + source.children.reduce((n, c, i) => n + 1 + (shorts[i].needsLongName ? longNameEntries(c.name) : 0), 0);
-  const dir: PlannedDir = { kind: 'dir', source, short, isRoot, children, entryCount, parent: undefined, cluster: 0, clusters: 0 };
+    (isRoot ? 0 : 2) +
+    source.children.reduce((n, c, i) => n + 1 + (shorts[i].needsLongName ? longNameEntries(c.name) : 0), 0);
+  const dir: PlannedDir = {
+    kind: 'dir',
+    source,
+    short,
+    isRoot,
+    children,
+    entryCount,
+    parent: undefined,
+    cluster: 0,
+    clusters: 0,
+  };
   for (const c of children) if (c.kind === 'dir') c.parent = dir;
   return dir;
 }
@@ -202,7 +218,13 @@ function encodeDirectory(dir: PlannedDir): Uint8Array {
     shortEntry(dots(1), ATTR_DIRECTORY, dir.cluster, 0, dir.source.modified);
     const parent = dir.parent;
     // `..` names the root as cluster 0, whatever the root's real cluster (the specification's rule).
-    shortEntry(dots(2), ATTR_DIRECTORY, parent === undefined || parent.isRoot ? 0 : parent.cluster, 0, dir.source.modified);
+    shortEntry(
+      dots(2),
+      ATTR_DIRECTORY,
+      parent === undefined || parent.isRoot ? 0 : parent.cluster,
+      0,
+      dir.source.modified,
+    );
   }
   for (const child of dir.children) {
     const name = child.source.name;

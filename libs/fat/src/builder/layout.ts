@@ -36,9 +36,14 @@ export interface LayoutRequest {
 }
 
 const MIN_CLUSTERS: Record<FatType, number> = { 12: 1, 16: FAT16_MIN_CLUSTERS, 32: FAT32_MIN_CLUSTERS };
-const MAX_CLUSTERS: Record<FatType, number> = { 12: FAT12_MAX_CLUSTERS, 16: FAT16_MAX_CLUSTERS, 32: FAT32_MAX_CLUSTERS };
+const MAX_CLUSTERS: Record<FatType, number> = {
+  12: FAT12_MAX_CLUSTERS,
+  16: FAT16_MAX_CLUSTERS,
+  32: FAT32_MAX_CLUSTERS,
+};
 
-const typeOf = (clusters: number): FatType => (clusters <= FAT12_MAX_CLUSTERS ? 12 : clusters <= FAT16_MAX_CLUSTERS ? 16 : 32);
+const typeOf = (clusters: number): FatType =>
+  clusters <= FAT12_MAX_CLUSTERS ? 12 : clusters <= FAT16_MAX_CLUSTERS ? 16 : 32;
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
 /**
@@ -79,7 +84,16 @@ function tryLayout(req: LayoutRequest, fatType: FatType, spc: number): Layout | 
     const actual = Math.floor((totalSectors - dataStartSector) / spc);
     if (actual === clusters) {
       if (typeOf(clusters) !== fatType || totalSectors > 0xffffffff) return undefined;
-      return { fatType, sectorsPerCluster: spc, reservedSectors, rootEntries, fatSectors, dataStartSector, clusterCount: clusters, totalSectors };
+      return {
+        fatType,
+        sectorsPerCluster: spc,
+        reservedSectors,
+        rootEntries,
+        fatSectors,
+        dataStartSector,
+        clusterCount: clusters,
+        totalSectors,
+      };
     }
     clusters = actual;
   }

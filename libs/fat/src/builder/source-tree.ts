@@ -51,16 +51,20 @@ function readDir(hostPath: string, name: string, stat: fs.Stats, ancestors: read
     const folded = child.toUpperCase();
     const clash = seen.get(folded);
     if (clash !== undefined) {
-      throw new SourceTreeError(`${childPath}: FAT names ignore case, so '${child}' and '${clash}' would be the same name; rename one of them`);
+      throw new SourceTreeError(
+        `${childPath}: FAT names ignore case, so '${child}' and '${clash}' would be the same name; rename one of them`,
+      );
     }
     seen.set(folded, child);
     const s = statOrThrow(childPath);
     if (s.isDirectory()) {
       const real = fs.realpathSync(childPath);
-      if (ancestors.includes(real)) throw new SourceTreeError(`${childPath} links back to a directory that contains it; remove the link`);
+      if (ancestors.includes(real))
+        throw new SourceTreeError(`${childPath} links back to a directory that contains it; remove the link`);
       children.push(readDir(childPath, child, s, [...ancestors, real]));
     } else if (s.isFile()) {
-      if (s.size > MAX_FILE_BYTES) throw new SourceTreeError(`${childPath} is ${s.size} bytes; a FAT file holds at most 4 GiB - 1`);
+      if (s.size > MAX_FILE_BYTES)
+        throw new SourceTreeError(`${childPath} is ${s.size} bytes; a FAT file holds at most 4 GiB - 1`);
       children.push({ kind: 'file', name: child, hostPath: childPath, size: s.size, modified: Math.floor(s.mtimeMs) });
     } else {
       throw new SourceTreeError(`${childPath} is neither a file nor a directory; FAT can hold only those`);
@@ -74,8 +78,10 @@ function checkName(name: string, hostPath: string): void {
   if (bad) {
     throw new SourceTreeError(`${hostPath}: a FAT name cannot contain ${JSON.stringify(bad[0])}; rename the file`);
   }
-  if (name.length > 255) throw new SourceTreeError(`${hostPath}: the name is ${name.length} characters; FAT allows 255`);
-  if (/[. ]$/.test(name)) throw new SourceTreeError(`${hostPath}: a FAT name cannot end with '.' or a space; rename the file`);
+  if (name.length > 255)
+    throw new SourceTreeError(`${hostPath}: the name is ${name.length} characters; FAT allows 255`);
+  if (/[. ]$/.test(name))
+    throw new SourceTreeError(`${hostPath}: a FAT name cannot end with '.' or a space; rename the file`);
 }
 
 function statOrThrow(p: string): fs.Stats {

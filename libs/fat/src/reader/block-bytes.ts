@@ -21,7 +21,11 @@ export class BlockBytes {
       throw new FatDeviceError(`the block device reports a sector size of ${info.sectorSize}`);
     }
     const size = info.sizeSectors * BigInt(info.sectorSize);
-    return new BlockBytes(block, info.sectorSize, size > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(size));
+    return new BlockBytes(
+      block,
+      info.sectorSize,
+      size > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(size),
+    );
   }
 
   /** `length` bytes from `offset`; the caller keeps within `size`. */
@@ -35,7 +39,9 @@ export class BlockBytes {
     const buffer = new Uint8Array((end - first) * this.sectorSize);
     const result = await this.block.read(BigInt(first), [buffer]);
     if (!result.ok) {
-      throw new FatDeviceError(`reading sectors ${first}..${end - 1} of the block device failed: ${result.error.message}`);
+      throw new FatDeviceError(
+        `reading sectors ${first}..${end - 1} of the block device failed: ${result.error.message}`,
+      );
     }
     const skip = offset - first * this.sectorSize;
     return skip === 0 && buffer.length === length ? buffer : buffer.subarray(skip, skip + length);

@@ -3,7 +3,11 @@ import { FatFormatError } from '../errors';
 import type { BlockBytes } from './block-bytes';
 
 /** What one FAT entry says about the cluster after it. */
-export type FatLink = { readonly kind: 'next'; readonly cluster: number } | { readonly kind: 'end' } | { readonly kind: 'free' } | { readonly kind: 'bad' };
+export type FatLink =
+  | { readonly kind: 'next'; readonly cluster: number }
+  | { readonly kind: 'end' }
+  | { readonly kind: 'free' }
+  | { readonly kind: 'bad' };
 
 const CHUNK = 64 * 1024;
 const MAX_CHUNKS = 64;
@@ -36,7 +40,9 @@ export class FatTable {
     } else {
       const off = cluster * 4;
       await this.load(off, 4);
-      raw = (this.byteAt(off) | (this.byteAt(off + 1) << 8) | (this.byteAt(off + 2) << 16) | (this.byteAt(off + 3) << 24)) & 0x0fffffff;
+      raw =
+        (this.byteAt(off) | (this.byteAt(off + 1) << 8) | (this.byteAt(off + 2) << 16) | (this.byteAt(off + 3) << 24)) &
+        0x0fffffff;
     }
     const top = fatType === 12 ? 0xfff : fatType === 16 ? 0xffff : 0x0fffffff;
     if (raw === 0) return { kind: 'free' };
@@ -57,27 +63,37 @@ export class FatTable {
     let cluster = start;
     for (;;) {
       this.checkCluster(cluster, what);
-      if (seen.has(cluster)) throw new FatFormatError(`corrupt FAT volume: the cluster chain of ${what} loops back to cluster ${cluster}`);
+      if (seen.has(cluster))
+        throw new FatFormatError(`corrupt FAT volume: the cluster chain of ${what} loops back to cluster ${cluster}`);
       seen.add(cluster);
       clusters.push(cluster);
       if (clusters.length >= limit) return clusters;
       const next = await this.link(cluster);
       if (next.kind === 'end') return clusters;
-      if (next.kind === 'free') throw new FatFormatError(`corrupt FAT volume: the cluster chain of ${what} continues into a free cluster after cluster ${cluster}`);
-      if (next.kind === 'bad') throw new FatFormatError(`corrupt FAT volume: the cluster chain of ${what} runs into a cluster marked bad after ${cluster}`);
+      if (next.kind === 'free')
+        throw new FatFormatError(
+          `corrupt FAT volume: the cluster chain of ${what} continues into a free cluster after cluster ${cluster}`,
+        );
+      if (next.kind === 'bad')
+        throw new FatFormatError(
+          `corrupt FAT volume: the cluster chain of ${what} runs into a cluster marked bad after ${cluster}`,
+        );
       cluster = next.cluster;
     }
   }
 
   checkCluster(cluster: number, what: string): void {
     if (!Number.isInteger(cluster) || cluster < 2 || cluster > this.g.maxCluster) {
-      throw new FatFormatError(`corrupt FAT volume: ${what} points to cluster ${cluster}, outside the volume (clusters 2..${this.g.maxCluster})`);
+      throw new FatFormatError(
+        `corrupt FAT volume: ${what} points to cluster ${cluster}, outside the volume (clusters 2..${this.g.maxCluster})`,
+      );
     }
   }
 
   /** Makes sure the bytes [offset, offset + length) of the FAT are in the cache. */
   private async load(offset: number, length: number): Promise<void> {
-    if (offset + length > this.g.fatBytes) throw new FatFormatError(`corrupt FAT volume: FAT entry at byte ${offset} is past the end of the FAT`);
+    if (offset + length > this.g.fatBytes)
+      throw new FatFormatError(`corrupt FAT volume: FAT entry at byte ${offset} is past the end of the FAT`);
     for (let index = Math.floor(offset / CHUNK); index <= Math.floor((offset + length - 1) / CHUNK); index++) {
       if (this.chunks.has(index)) continue;
       const start = index * CHUNK;

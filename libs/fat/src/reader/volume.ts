@@ -6,7 +6,8 @@ import { BlockBytes } from './block-bytes';
 import { FatTable } from './fat-table';
 
 /** A directory as the reader knows it: the fixed FAT12/16 root, or a cluster chain. */
-export type DirRef = { readonly kind: 'fixed-root' } | { readonly kind: 'chain'; readonly cluster: number; readonly path: string };
+export type DirRef =
+  { readonly kind: 'fixed-root' } | { readonly kind: 'chain'; readonly cluster: number; readonly path: string };
 
 export type Node =
   | { readonly kind: 'dir'; readonly ref: DirRef; readonly modified: number; readonly path: string }
@@ -39,7 +40,10 @@ export class FatVolume {
   }
 
   root(): Node {
-    const ref: DirRef = this.geometry.fatType === 32 ? { kind: 'chain', cluster: this.geometry.rootCluster, path: '/' } : { kind: 'fixed-root' };
+    const ref: DirRef =
+      this.geometry.fatType === 32
+        ? { kind: 'chain', cluster: this.geometry.rootCluster, path: '/' }
+        : { kind: 'fixed-root' };
     return { kind: 'dir', ref, modified: 0, path: '' };
   }
 
@@ -49,7 +53,11 @@ export class FatVolume {
       raw = await this.bytes.read(this.geometry.rootDirOffset, this.geometry.rootDirBytes);
     } else {
       const what = `directory ${JSON.stringify(dir.ref.path)}`;
-      const clusters = await this.fat.chain(dir.ref.cluster, Math.ceil(MAX_DIR_BYTES / this.geometry.clusterBytes) + 1, what);
+      const clusters = await this.fat.chain(
+        dir.ref.cluster,
+        Math.ceil(MAX_DIR_BYTES / this.geometry.clusterBytes) + 1,
+        what,
+      );
       if (clusters.length * this.geometry.clusterBytes > MAX_DIR_BYTES) {
         throw new FatFormatError(`corrupt FAT volume: ${what} is longer than the 65536 entries a directory may hold`);
       }
@@ -71,7 +79,12 @@ export class FatVolume {
           // Some tools store the root as cluster 0 in `..`; a named directory at cluster 0 is corrupt.
           throw new FatFormatError(`corrupt FAT volume: directory ${JSON.stringify(path)} has no first cluster`);
         }
-        node = { kind: 'dir', ref: { kind: 'chain', cluster: entry.firstCluster, path }, modified: entry.modified, path };
+        node = {
+          kind: 'dir',
+          ref: { kind: 'chain', cluster: entry.firstCluster, path },
+          modified: entry.modified,
+          path,
+        };
       } else {
         node = { kind: 'file', entry, path };
       }
@@ -93,7 +106,9 @@ export class FatVolume {
     const lastIndex = Math.ceil(end / cb) - 1;
     const chain = await this.fat.chain(entry.firstCluster, lastIndex + 1, what);
     if (chain.length <= lastIndex) {
-      throw new FatFormatError(`corrupt FAT volume: the cluster chain of ${what} ends after ${chain.length} clusters, but its size (${entry.size} bytes) needs ${clustersInFile}`);
+      throw new FatFormatError(
+        `corrupt FAT volume: the cluster chain of ${what} ends after ${chain.length} clusters, but its size (${entry.size} bytes) needs ${clustersInFile}`,
+      );
     }
     const firstIndex = Math.floor(offset / cb);
     const data = await this.readClusters(chain.slice(firstIndex, lastIndex + 1));

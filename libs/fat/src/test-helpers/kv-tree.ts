@@ -1,7 +1,11 @@
 import type { KvRo } from '@mirage-ts/types';
 
 /** Every value (key -> bytes) and dictionary (key -> null) a store lists, read through get. */
-export async function kvTree(kv: KvRo, key = '', out = new Map<string, Buffer | null>()): Promise<Map<string, Buffer | null>> {
+export async function kvTree(
+  kv: KvRo,
+  key = '',
+  out = new Map<string, Buffer | null>(),
+): Promise<Map<string, Buffer | null>> {
   const listed = await kv.list(key);
   if (!listed.ok) throw new Error(`list ${JSON.stringify(key)}: ${listed.error.message}`);
   for (const e of listed.value) {

@@ -32,7 +32,8 @@ export function writeTestTree(root: string): void {
     'nested/big.bin': pseudoRandomBytes(3 * 1024 * 1024 + 123, 42),
     'nested/exactly-one-cluster-4096.bin': pseudoRandomBytes(4096, 7),
   };
-  for (let i = 0; i < 60; i++) files[`many/file number ${String(i).padStart(3, '0')} with a long name.dat`] = Buffer.from(`file ${i}\n`);
+  for (let i = 0; i < 60; i++)
+    files[`many/file number ${String(i).padStart(3, '0')} with a long name.dat`] = Buffer.from(`file ${i}\n`);
   for (const [rel, bytes] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     fs.writeFileSync(path.join(root, rel), bytes);

@@ -15,7 +15,19 @@ export function blockOfFile(file: string): Impl<'block'> {
   const args = [resource({ kind: 'block', file })];
   return ifImpl(
     Key.isVm,
-    impl(block, { label: `raw disk for ${file}`, module: '@mirage-ts/block/raw', symbol: 'RawBlock', args, targets: ['xen', 'qemu'] }),
-    impl(block, { label: `block file ${file}`, module: '@mirage-ts/block/file', symbol: 'FileBlock', args, targets: ['unix'] }),
+    impl(block, {
+      label: `raw disk for ${file}`,
+      module: '@mirage-ts/block/raw',
+      symbol: 'RawBlock',
+      args,
+      targets: ['xen', 'qemu'],
+    }),
+    impl(block, {
+      label: `block file ${file}`,
+      module: '@mirage-ts/block/file',
+      symbol: 'FileBlock',
+      args,
+      targets: ['unix'],
+    }),
   );
 }

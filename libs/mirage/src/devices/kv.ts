@@ -69,7 +69,12 @@ export function fatOfFiles(dir: string, options: { readonly image?: string } = {
 
 /** The key/value store view of a filesystem (MirageOS `kv_ro_of_fs`). */
 export function kvRoOfFs(filesystem: Impl<'fs'>): Impl<'kv_ro'> {
-  return impl(kv_ro, { label: 'key/value store over a filesystem', module: '@mirage-ts/fat/kv', symbol: 'FsKvRo', args: [filesystem] });
+  return impl(kv_ro, {
+    label: 'key/value store over a filesystem',
+    module: '@mirage-ts/fat/kv',
+    symbol: 'FsKvRo',
+    args: [filesystem],
+  });
 }
 
 /** `--kv_ro=crunch|fat|direct`, decided at configure time. */

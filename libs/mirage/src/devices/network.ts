@@ -16,11 +16,27 @@ export const stackv4 = typ('stackv4', 'Stackv4');
  */
 export function netif(name: string): Impl<'network'> {
   const args = [resource({ kind: 'network', name })];
-  const tapName = Key.string('interface', { default: name, stage: 'runtime', doc: 'The tap device the direct stack uses on unix.' });
+  const tapName = Key.string('interface', {
+    default: name,
+    stage: 'runtime',
+    doc: 'The tap device the direct stack uses on unix.',
+  });
   return ifImpl(
     Key.isVm,
-    impl(network, { label: `guest NIC for ${name}`, module: '@mirage-ts/netif/packet', symbol: 'PacketNetif', args, targets: ['xen', 'qemu'] }),
-    impl(network, { label: `tap device ${name}`, module: '@mirage-ts/netif/tap', symbol: 'TapNetif', args: [tapName], targets: ['unix'] }),
+    impl(network, {
+      label: `guest NIC for ${name}`,
+      module: '@mirage-ts/netif/packet',
+      symbol: 'PacketNetif',
+      args,
+      targets: ['xen', 'qemu'],
+    }),
+    impl(network, {
+      label: `tap device ${name}`,
+      module: '@mirage-ts/netif/tap',
+      symbol: 'TapNetif',
+      args: [tapName],
+      targets: ['unix'],
+    }),
   );
 }
 

@@ -32,7 +32,10 @@ describe('genericStackv4', () => {
       expect(stackOf(g)).toMatchObject({
         module: '@mirage-ts/socket-stack/stack',
         symbol: 'SocketStackv4',
-        args: [{ kind: 'device', device: g.jobs[0].args[0] }, { kind: 'value', value: ['0.0.0.0'] }],
+        args: [
+          { kind: 'device', device: g.jobs[0].args[0] },
+          { kind: 'value', value: ['0.0.0.0'] },
+        ],
       });
       // The console is shared with the job, connected once.
       expect(g.devices.map((d) => d.symbol)).toEqual(['StdioConsole', 'SocketStackv4']);
@@ -52,8 +55,16 @@ describe('genericStackv4', () => {
         { kind: 'runtime-key', key: 'ipv4-gateway' },
       ]);
       const net = g.devices[(stack.args[1] as { device: number }).device];
-      expect(net).toMatchObject({ module: '@mirage-ts/netif/tap', symbol: 'TapNetif', args: [{ kind: 'runtime-key', key: 'interface' }] });
-      expect(g.runtimeKeys.filter((k) => ['ipv4', 'ipv4-gateway', 'interface'].includes(k.name)).map((k) => [k.name, k.default])).toEqual([
+      expect(net).toMatchObject({
+        module: '@mirage-ts/netif/tap',
+        symbol: 'TapNetif',
+        args: [{ kind: 'runtime-key', key: 'interface' }],
+      });
+      expect(
+        g.runtimeKeys
+          .filter((k) => ['ipv4', 'ipv4-gateway', 'interface'].includes(k.name))
+          .map((k) => [k.name, k.default]),
+      ).toEqual([
         ['interface', 'tap0'],
         ['ipv4', '10.0.0.2/24'],
         ['ipv4-gateway', '10.0.0.1'],
@@ -70,8 +81,12 @@ describe('genericStackv4', () => {
   });
 
   it('refuses a --net value outside socket|direct|auto and a non-boolean --dhcp', () => {
-    expect(() => configure('unix', { net: 'tuntap' })).toThrow("'tuntap' is not a valid value for --net: expected one of auto, socket, direct");
-    expect(() => configure('unix', { dhcp: 'maybe' })).toThrow("'maybe' is not a valid value for --dhcp: expected true or false");
+    expect(() => configure('unix', { net: 'tuntap' })).toThrow(
+      "'tuntap' is not a valid value for --net: expected one of auto, socket, direct",
+    );
+    expect(() => configure('unix', { dhcp: 'maybe' })).toThrow(
+      "'maybe' is not a valid value for --dhcp: expected true or false",
+    );
   });
 
   it('lets --ipv4 and --ipv4-gateway given at build time become the defaults', () => {

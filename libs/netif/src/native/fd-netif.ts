@@ -1,4 +1,12 @@
-import { err, ok, type MacAddress, type NetError, type Network, type NetworkStats, type Result } from '@mirage-ts/types';
+import {
+  err,
+  ok,
+  type MacAddress,
+  type NetError,
+  type Network,
+  type NetworkStats,
+  type Result,
+} from '@mirage-ts/types';
 import { ETHERNET_HEADER } from '../mac';
 import { errnoName, netifAddon, type NativePort } from './addon';
 
@@ -37,12 +45,19 @@ export abstract class FdNetif implements Network {
     if (this.closed) return Promise.resolve(err({ kind: 'disconnected', message: `${this.name} is disconnected` }));
     if (frame.length < ETHERNET_HEADER) {
       this.dropped++;
-      return Promise.resolve(err({ kind: 'io', message: `frame of ${frame.length} bytes is shorter than an Ethernet header (14 bytes)` }));
+      return Promise.resolve(
+        err({ kind: 'io', message: `frame of ${frame.length} bytes is shorter than an Ethernet header (14 bytes)` }),
+      );
     }
     const payload = frame.length - ETHERNET_HEADER - (frame[12] === 0x81 && frame[13] === 0 ? VLAN_TAG : 0);
     if (payload > this.mtu) {
       this.dropped++;
-      return Promise.resolve(err({ kind: 'too-big', message: `frame payload of ${payload} bytes exceeds the MTU of ${this.name} (${this.mtu})` }));
+      return Promise.resolve(
+        err({
+          kind: 'too-big',
+          message: `frame payload of ${payload} bytes exceeds the MTU of ${this.name} (${this.mtu})`,
+        }),
+      );
     }
     const written = netifAddon().writeFrame(this.port, frame);
     if (written < 0) {
@@ -89,7 +104,13 @@ export abstract class FdNetif implements Network {
   }
 
   stats(): NetworkStats {
-    return { rxFrames: this.rxFrames, rxBytes: this.rxBytes, txFrames: this.txFrames, txBytes: this.txBytes, dropped: this.dropped };
+    return {
+      rxFrames: this.rxFrames,
+      rxBytes: this.rxBytes,
+      txFrames: this.txFrames,
+      txBytes: this.txBytes,
+      dropped: this.dropped,
+    };
   }
 
   /** Closes the fd (a tap this process created goes away with it); listen resolves. */

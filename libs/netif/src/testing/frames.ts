@@ -142,10 +142,14 @@ export class FrameLog {
   async waitFor(match: (frame: Uint8Array) => boolean, what: string, timeoutMs = 10_000): Promise<Uint8Array> {
     let seen = 0;
     let found: Uint8Array | undefined;
-    await this.waitUntil(() => {
-      for (; seen < this.frames.length && !found; seen++) if (match(this.frames[seen])) found = this.frames[seen];
-      return found !== undefined;
-    }, what, timeoutMs);
+    await this.waitUntil(
+      () => {
+        for (; seen < this.frames.length && !found; seen++) if (match(this.frames[seen])) found = this.frames[seen];
+        return found !== undefined;
+      },
+      what,
+      timeoutMs,
+    );
     return found!;
   }
 
@@ -182,7 +186,8 @@ export function pingResponder(netif: Network, ip: string): FrameLog {
       return;
     }
     const echo = parseIcmpEcho(frame);
-    if (echo && echo.type === 8 && echo.dstIp === ip && dstMac(frame) === netif.mac) void netif.write(echoReply(frame, netif.mac));
+    if (echo && echo.type === 8 && echo.dstIp === ip && dstMac(frame) === netif.mac)
+      void netif.write(echoReply(frame, netif.mac));
   });
 }
 

@@ -18,13 +18,20 @@ async function main(): Promise<void> {
   process.stdout.write('listening\n');
   const answered = () => log.frames.filter((f) => parseIcmpEcho(f)?.type === 8).length;
   const udp = () => log.frames.map(parseUdp).filter((u) => u?.dstIp === ip && u.dstPort === 53);
-  await log.waitUntil(() => answered() >= Number(pings) && udp().length >= Number(datagrams), 'pings and datagrams', 20_000);
+  await log.waitUntil(
+    () => answered() >= Number(pings) && udp().length >= Number(datagrams),
+    'pings and datagrams',
+    20_000,
+  );
   await new Promise((r) => setTimeout(r, 100)); // the last reply is on its way
   const whileConnected = interfaceFds();
   await netif.disconnect();
   await log.done;
   process.stdout.write(`answered ${answered()} pings\n`);
-  for (const d of udp()) process.stdout.write(`UDP to 53: ${JSON.stringify(Buffer.from(d!.data).toString())}, checksum ${d!.checksumOk ? 'ok' : 'BAD'}\n`);
+  for (const d of udp())
+    process.stdout.write(
+      `UDP to 53: ${JSON.stringify(Buffer.from(d!.data).toString())}, checksum ${d!.checksumOk ? 'ok' : 'BAD'}\n`,
+    );
   process.stdout.write(`interface fds: ${whileConnected} while connected, ${interfaceFds()} after disconnect\n`);
 }
 

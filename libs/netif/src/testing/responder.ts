@@ -14,13 +14,23 @@ export interface Responder {
  * Starts responder-child.ts inside `ns`: a separate Node program on the
  * interface, as a unikernel would run there.
  */
-export function startResponder(ns: Netns, kind: 'tap' | 'packet', name: string, ip: string, pings: number, datagrams: number): Responder {
+export function startResponder(
+  ns: Netns,
+  kind: 'tap' | 'packet',
+  name: string,
+  ip: string,
+  pings: number,
+  datagrams: number,
+): Responder {
   let ready: () => void = () => undefined;
   const listening = new Promise<void>((resolve) => (ready = resolve));
-  const finished = ns.execAsync([process.execPath, '-r', '@swc-node/register', CHILD, kind, name, ip, String(pings), String(datagrams)], {
-    cwd: WORKSPACE,
-    timeoutMs: 60_000,
-    onStdout: (out) => out.includes('listening\n') && ready(),
-  });
+  const finished = ns.execAsync(
+    [process.execPath, '-r', '@swc-node/register', CHILD, kind, name, ip, String(pings), String(datagrams)],
+    {
+      cwd: WORKSPACE,
+      timeoutMs: 60_000,
+      onStdout: (out) => out.includes('listening\n') && ready(),
+    },
+  );
   return { listening: Promise.race([listening, finished.then(() => undefined)]), finished };
 }

@@ -50,10 +50,18 @@ export function tcpConfig(o: TcpSettings = {}): TcpConfig {
     windowScaling: o.windowScaling ?? true,
     rtt: o.rtt ?? {},
   };
-  for (const k of ['receiveBuffer', 'sendBuffer', 'memoryLimit', 'maxConnections', 'backlog', 'reorderPieces'] as const) {
+  for (const k of [
+    'receiveBuffer',
+    'sendBuffer',
+    'memoryLimit',
+    'maxConnections',
+    'backlog',
+    'reorderPieces',
+  ] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new RangeError(`tcp.${k} is ${c[k]}: give a positive integer`);
   }
-  if (c.receiveBuffer > 1 << 30) throw new RangeError(`tcp.receiveBuffer is ${c.receiveBuffer}: window scaling reaches 1 GiB at most`);
+  if (c.receiveBuffer > 1 << 30)
+    throw new RangeError(`tcp.receiveBuffer is ${c.receiveBuffer}: window scaling reaches 1 GiB at most`);
   return c;
 }
 

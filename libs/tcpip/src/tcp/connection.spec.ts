@@ -25,7 +25,12 @@ function writeSome(c: Connection, data: Uint8Array, from = 0): number {
 /** Byte-for-byte equality without Jest's element-wise diff, which crawls on large buffers. */
 function expectBytes(got: Uint8Array, want: Uint8Array): void {
   expect(got.length).toBe(want.length);
-  expect(Buffer.compare(Buffer.from(got.buffer, got.byteOffset, got.length), Buffer.from(want.buffer, want.byteOffset, want.length))).toBe(0);
+  expect(
+    Buffer.compare(
+      Buffer.from(got.buffer, got.byteOffset, got.length),
+      Buffer.from(want.buffer, want.byteOffset, want.length),
+    ),
+  ).toBe(0);
 }
 
 const flagsOf = (s: SentSegment) => describeFlags(s.header.flags);
@@ -37,8 +42,16 @@ describe('TCP connection state machine', () => {
     expect(link.transcript()).toEqual(['a>b SYN', 'b>a SYN|ACK', 'a>b ACK']);
     expect([a.state, b.state]).toEqual(['ESTABLISHED', 'ESTABLISHED']);
     const [syn, synAck, ack] = link.log;
-    expect(syn.header.options).toEqual({ mss: 1460, windowScale: 3, timestamp: { value: expect.any(Number), echo: 0 } });
-    expect(synAck.header.options).toEqual({ mss: 1460, windowScale: 3, timestamp: { value: expect.any(Number), echo: syn.header.options?.timestamp?.value } });
+    expect(syn.header.options).toEqual({
+      mss: 1460,
+      windowScale: 3,
+      timestamp: { value: expect.any(Number), echo: 0 },
+    });
+    expect(synAck.header.options).toEqual({
+      mss: 1460,
+      windowScale: 3,
+      timestamp: { value: expect.any(Number), echo: syn.header.options?.timestamp?.value },
+    });
     expect(ack.header.options?.timestamp?.echo).toBe(synAck.header.options?.timestamp?.value);
     expect(synAck.header.ack).toBe(seqAdd(syn.header.seq, 1));
     // 1460 less the 12 bytes of the timestamp option.
@@ -164,7 +177,11 @@ describe('TCP connection state machine', () => {
   it('believes a reset only at RCV.NXT; one elsewhere in the window gets a challenge ACK (RFC 5961)', async () => {
     const link = new BackToBack();
     const { a, b } = await link.open();
-    const rst = (seq: number): SentSegment => ({ from: 'b', header: { srcPort: 80, dstPort: 40000, seq, ack: 0, flags: TcpFlag.rst, window: 0 }, payload: new Uint8Array(0) });
+    const rst = (seq: number): SentSegment => ({
+      from: 'b',
+      header: { srcPort: 80, dstPort: 40000, seq, ack: 0, flags: TcpFlag.rst, window: 0 },
+      payload: new Uint8Array(0),
+    });
     let before = link.log.length;
     link.deliver(rst(seqAdd(a.rcvNxt, 100)));
     expect(link.transcript(before)).toEqual(['a>b ACK']);
@@ -182,7 +199,11 @@ describe('TCP connection state machine', () => {
   it('answers unusable segments without data at most every 500 ms, so confused ends cannot ping-pong ACKs', async () => {
     const link = new BackToBack();
     const { a } = await link.open();
-    const stray = (seq: number): SentSegment => ({ from: 'b', header: { srcPort: 80, dstPort: 40000, seq, ack: a.sndMax, flags: TcpFlag.ack, window: 1000 }, payload: new Uint8Array(0) });
+    const stray = (seq: number): SentSegment => ({
+      from: 'b',
+      header: { srcPort: 80, dstPort: 40000, seq, ack: a.sndMax, flags: TcpFlag.ack, window: 1000 },
+      payload: new Uint8Array(0),
+    });
     const before = link.log.length;
     for (let i = 0; i < 5; i++) link.deliver(stray(seqAdd(a.rcvNxt, -1000 - i)));
     expect(link.transcript(before)).toEqual(['a>b ACK']);
@@ -199,7 +220,11 @@ describe('TCP connection state machine', () => {
     const link = new BackToBack();
     const { a } = await link.open();
     const before = link.log.length;
-    link.deliver({ from: 'b', header: { srcPort: 80, dstPort: 40000, seq: a.rcvNxt, ack: 0, flags: TcpFlag.syn, window: 1000 }, payload: new Uint8Array(0) });
+    link.deliver({
+      from: 'b',
+      header: { srcPort: 80, dstPort: 40000, seq: a.rcvNxt, ack: 0, flags: TcpFlag.syn, window: 1000 },
+      payload: new Uint8Array(0),
+    });
     expect(link.transcript(before)).toEqual(['a>b ACK']);
     expect(a.state).toBe('ESTABLISHED');
   });
@@ -312,7 +337,8 @@ describe('TCP connection state machine', () => {
     const held = b.bufferedBytes;
     expect(held).toBeGreaterThanOrEqual(8192 - 1448);
     expect(held).toBeLessThanOrEqual(8192 + 8);
-    const probes = () => link.log.filter((s) => s.from === 'a' && s.payload.length === 0 && s.header.seq === seqAdd(a.sndUna, -1)).length;
+    const probes = () =>
+      link.log.filter((s) => s.from === 'a' && s.payload.length === 0 && s.header.seq === seqAdd(a.sndUna, -1)).length;
     link.clock.advance(a.rtt.rto);
     await link.settle();
     expect(probes()).toBe(1);
@@ -369,10 +395,25 @@ describe('TCP connection state machine', () => {
     link.a.conn = Connection.connect(link.a, link.a.cfg, link.a.id, 5000, 1460);
     const syn = link.takeInFlight()[0];
     // An ACK for something else first: SYN-SENT answers it with a reset at that number.
-    link.deliver({ from: 'b', header: { srcPort: 80, dstPort: 40000, seq: 1, ack: 999, flags: TcpFlag.ack, window: 0 }, payload: new Uint8Array(0) });
+    link.deliver({
+      from: 'b',
+      header: { srcPort: 80, dstPort: 40000, seq: 1, ack: 999, flags: TcpFlag.ack, window: 0 },
+      payload: new Uint8Array(0),
+    });
     expect(link.inFlight.map((s) => [flagsOf(s), s.header.seq])).toEqual([['RST', 999]]);
     link.takeInFlight();
-    link.deliver({ from: 'b', header: { srcPort: 80, dstPort: 40000, seq: 0, ack: seqAdd(syn.header.seq, 1), flags: TcpFlag.rst | TcpFlag.ack, window: 0 }, payload: new Uint8Array(0) });
+    link.deliver({
+      from: 'b',
+      header: {
+        srcPort: 80,
+        dstPort: 40000,
+        seq: 0,
+        ack: seqAdd(syn.header.seq, 1),
+        flags: TcpFlag.rst | TcpFlag.ack,
+        window: 0,
+      },
+      payload: new Uint8Array(0),
+    });
     expect(link.a.conn.state).toBe('CLOSED');
     expect(link.a.conn.error).toEqual({ kind: 'refused', message: 'TCP 10.0.0.3.80 refused the connection' });
   });

@@ -38,7 +38,12 @@ export interface ConnectionHost {
   readonly clock: TcpClock;
   readonly drops: DropCounters;
   /** Sends one segment; the payload views are copied into the frame when it is built. */
-  transmit(conn: Connection, header: TcpHeaderFields, payload: readonly Uint8Array[], length: number): Promise<Result<void, NetError>>;
+  transmit(
+    conn: Connection,
+    header: TcpHeaderFields,
+    payload: readonly Uint8Array[],
+    length: number,
+  ): Promise<Result<void, NetError>>;
   /** Takes `bytes` from the stack-wide buffer budget; false when it is spent. */
   reserve(bytes: number): boolean;
   release(bytes: number): void;
@@ -67,7 +72,13 @@ const UNUSABLE_ANSWER_MS = 500;
 /** Received bytes a read returns at most at once. */
 const READ_MAX = 256 * 1024;
 
-const SYNCHRONIZED_SENDING: ReadonlySet<TcpState> = new Set(['ESTABLISHED', 'CLOSE-WAIT', 'FIN-WAIT-1', 'CLOSING', 'LAST-ACK']);
+const SYNCHRONIZED_SENDING: ReadonlySet<TcpState> = new Set([
+  'ESTABLISHED',
+  'CLOSE-WAIT',
+  'FIN-WAIT-1',
+  'CLOSING',
+  'LAST-ACK',
+]);
 const RECEIVING: ReadonlySet<TcpState> = new Set(['ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2']);
 
 /**
@@ -180,7 +191,14 @@ export class Connection {
   }
 
   /** Passive open: answers `syn` with a SYN-ACK (SYN-RECEIVED). */
-  static accept(host: ConnectionHost, cfg: TcpConfig, id: ConnectionId, iss: number, mss: number, syn: IncomingSegment): Connection {
+  static accept(
+    host: ConnectionHost,
+    cfg: TcpConfig,
+    id: ConnectionId,
+    iss: number,
+    mss: number,
+    syn: IncomingSegment,
+  ): Connection {
     const c = new Connection(host, cfg, id, iss, mss, false, 'SYN-RECEIVED');
     c.synReceived(syn);
     c.sendSyn();
@@ -255,7 +273,13 @@ export class Connection {
 
   /** Whether writes are still possible at all (not closed, not failed). */
   get writable(): boolean {
-    return !this.finQueued && SYNCHRONIZED_SENDING.has(this.state) && this.state !== 'FIN-WAIT-1' && this.state !== 'CLOSING' && this.state !== 'LAST-ACK';
+    return (
+      !this.finQueued &&
+      SYNCHRONIZED_SENDING.has(this.state) &&
+      this.state !== 'FIN-WAIT-1' &&
+      this.state !== 'CLOSING' &&
+      this.state !== 'LAST-ACK'
+    );
   }
 
   /** Copies `n` bytes (at most `sendSpace()`) into the send buffer; they go out on the next turn. */
@@ -422,7 +446,13 @@ export class Connection {
     }
     const ts = seg.options.timestamp;
     // PAWS (RFC 7323 5.3): a segment with an older timestamp is a stale duplicate.
-    if (this.tsOk && ts && !(f & TcpFlag.rst) && seqLt(ts.value, this.tsRecent) && this.host.clock.now() - this.tsRecentAt < PAWS_IDLE_MS) {
+    if (
+      this.tsOk &&
+      ts &&
+      !(f & TcpFlag.rst) &&
+      seqLt(ts.value, this.tsRecent) &&
+      this.host.clock.now() - this.tsRecentAt < PAWS_IDLE_MS
+    ) {
       drops.count('tcp.paws-rejected');
       return this.answerUnusable(seg);
     }
@@ -556,7 +586,8 @@ export class Connection {
       window === this.sndWnd &&
       seqGt(this.sndMax, this.sndUna)
     ) {
-      if (this.cc.onDuplicateAck(this.sndUna, this.sndMax, seqDiff(this.sndMax, this.sndUna)) === 'retransmit') this.retransmitFirst();
+      if (this.cc.onDuplicateAck(this.sndUna, this.sndMax, seqDiff(this.sndMax, this.sndUna)) === 'retransmit')
+        this.retransmitFirst();
     }
     if (seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && seqLe(this.sndWl2, ack))) {
       this.sndWnd = window;
@@ -605,7 +636,9 @@ export class Connection {
     this.host.drops.count('tcp.reset-received');
     switch (this.state) {
       case 'SYN-RECEIVED':
-        return this.teardown(this.active ? { kind: 'refused', message: `${this.name} refused the connection` } : undefined);
+        return this.teardown(
+          this.active ? { kind: 'refused', message: `${this.name} refused the connection` } : undefined,
+        );
       case 'ESTABLISHED':
       case 'FIN-WAIT-1':
       case 'FIN-WAIT-2':
@@ -708,7 +741,11 @@ export class Connection {
     if (!RECEIVING.has(this.state)) return;
     const advertised = Math.max(0, seqDiff(this.rcvAdvRight, this.rcvNxt));
     const free = this.cfg.receiveBuffer - this.readyBytes;
-    if (advertised < this.cfg.receiveBuffer / 2 && free - advertised >= Math.min(this.cfg.receiveBuffer / 2, this.rcvMss)) this.sendAck();
+    if (
+      advertised < this.cfg.receiveBuffer / 2 &&
+      free - advertised >= Math.min(this.cfg.receiveBuffer / 2, this.rcvMss)
+    )
+      this.sendAck();
   }
 
   /** The window field for a segment, moving the advertised right edge (never left). */
@@ -777,7 +814,12 @@ export class Connection {
     const len = Math.max(0, Math.min(this.sndMss, this.sendBuffer.length - offset, seqDiff(this.sndMax, this.sndUna)));
     const fin = this.finQueued && seqAdd(this.sndUna, len) === this.finSeq && seqGt(this.sndMax, this.finSeq);
     if (len === 0 && !fin) return;
-    this.emit(this.sndUna, TcpFlag.ack | (fin ? TcpFlag.fin : 0), len > 0 ? this.sendBuffer.views(offset, len) : [], len);
+    this.emit(
+      this.sndUna,
+      TcpFlag.ack | (fin ? TcpFlag.fin : 0),
+      len > 0 ? this.sendBuffer.views(offset, len) : [],
+      len,
+    );
     this.retransmitTimer.set(this.rtt.rto);
   }
 
@@ -787,13 +829,19 @@ export class Connection {
     if (this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED') {
       if (++this.retries > this.cfg.synRetries) {
         this.host.drops.count(this.active ? 'tcp.connect-timeout' : 'tcp.syn-ack-timeout');
-        return this.teardown(this.active ? { kind: 'timeout', message: `connect to ${this.name} timed out` } : undefined);
+        return this.teardown(
+          this.active ? { kind: 'timeout', message: `connect to ${this.name} timed out` } : undefined,
+        );
       }
       this.rtt.timedOut();
       return this.sendSyn();
     }
     if (this.sndUna === this.sndMax) return;
-    if (++this.retries > this.cfg.maxRetransmits) return this.abort({ kind: 'timeout', message: `${this.name}: the peer stopped acknowledging, the connection timed out` });
+    if (++this.retries > this.cfg.maxRetransmits)
+      return this.abort({
+        kind: 'timeout',
+        message: `${this.name}: the peer stopped acknowledging, the connection timed out`,
+      });
     this.host.drops.count('tcp.retransmit-timeout');
     this.cc.onTimeout(seqDiff(this.sndMax, this.sndUna), this.sndMax);
     this.rtt.timedOut();
@@ -812,7 +860,11 @@ export class Connection {
   private persistTimeout(): void {
     if (!SYNCHRONIZED_SENDING.has(this.state)) return;
     if (this.sndWnd > 0) return this.output();
-    if (++this.probes > this.cfg.maxRetransmits) return this.abort({ kind: 'timeout', message: `${this.name}: the peer stopped answering window probes, the connection timed out` });
+    if (++this.probes > this.cfg.maxRetransmits)
+      return this.abort({
+        kind: 'timeout',
+        message: `${this.name}: the peer stopped answering window probes, the connection timed out`,
+      });
     // One byte before SND.UNA: outside the window, so the peer answers with an ACK carrying its window.
     this.emitBare(seqAdd(this.sndUna, -1), TcpFlag.ack);
     this.persistTimer.set(this.persistInterval());
@@ -828,7 +880,8 @@ export class Connection {
     if (this.state === 'SYN-SENT') {
       void sent.then((r) => {
         // No ARP answer for the peer (or no route): nothing will ever come back.
-        if (!r.ok && r.error.kind === 'unreachable' && this.state === 'SYN-SENT') this.teardown({ kind: 'unreachable', message: `${this.name} is unreachable: ${r.error.message}` });
+        if (!r.ok && r.error.kind === 'unreachable' && this.state === 'SYN-SENT')
+          this.teardown({ kind: 'unreachable', message: `${this.name} is unreachable: ${r.error.message}` });
       });
     }
   }
@@ -854,15 +907,22 @@ export class Connection {
     this.emit(seq, flags, [], 0);
   }
 
-  private emit(seq: number, flags: number, payload: readonly Uint8Array[], len: number): Promise<Result<void, NetError>> {
+  private emit(
+    seq: number,
+    flags: number,
+    payload: readonly Uint8Array[],
+    len: number,
+  ): Promise<Result<void, NetError>> {
     const syn = (flags & TcpFlag.syn) !== 0;
     const hasAck = (flags & TcpFlag.ack) !== 0;
     let options: TcpOptions | undefined;
     if (syn) {
       options = { mss: this.rcvMss };
       const offerAll = this.state === 'SYN-SENT';
-      if (this.cfg.windowScaling && (offerAll || this.windowScaleOk)) options.windowScale = windowShiftFor(this.cfg.receiveBuffer);
-      if (this.cfg.timestamps && (offerAll || this.tsOk)) options.timestamp = { value: this.tsNow(), echo: offerAll ? 0 : this.tsRecent };
+      if (this.cfg.windowScaling && (offerAll || this.windowScaleOk))
+        options.windowScale = windowShiftFor(this.cfg.receiveBuffer);
+      if (this.cfg.timestamps && (offerAll || this.tsOk))
+        options.timestamp = { value: this.tsNow(), echo: offerAll ? 0 : this.tsRecent };
     } else if (this.tsOk && !(flags & TcpFlag.rst)) {
       options = { timestamp: { value: this.tsNow(), echo: this.tsRecent } };
     }

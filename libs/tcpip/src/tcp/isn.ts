@@ -31,7 +31,10 @@ export class SequenceNumbers {
   private readonly key: Buffer;
   private readonly tuple = Buffer.alloc(18);
 
-  constructor(private readonly now: () => number, key: Buffer = randomBytes(32)) {
+  constructor(
+    private readonly now: () => number,
+    key: Buffer = randomBytes(32),
+  ) {
     this.key = key;
   }
 
@@ -55,7 +58,7 @@ export class SequenceNumbers {
     const age = (this.tick() - tick) & 31;
     if (age > 1) return null;
     const head = (cookie & 0xffe0_0000) >>> 0;
-    if ((this.hash(id, peerIsn, head) >>> 11) !== (cookie & 0x1f_ffff)) return null;
+    if (this.hash(id, peerIsn, head) >>> 11 !== (cookie & 0x1f_ffff)) return null;
     const ws = (cookie >>> 21) & 15;
     if (ws > 14 && ws !== COOKIE_NO_WSCALE) return null;
     return { mss: COOKIE_MSS[(cookie >>> 25) & 3], windowScale: ws === COOKIE_NO_WSCALE ? undefined : ws };

@@ -1,4 +1,13 @@
-import { err, ok, type Endpoint, type Flow, type NetError, type Result, type TcpCallback, type Tcpv4 } from '@mirage-ts/types';
+import {
+  err,
+  ok,
+  type Endpoint,
+  type Flow,
+  type NetError,
+  type Result,
+  type TcpCallback,
+  type Tcpv4,
+} from '@mirage-ts/types';
 import type { DropCounters } from '../drops';
 import { fail } from '../errors';
 import type { IcmpErrorReport, Icmpv4Layer } from '../icmpv4';
@@ -85,7 +94,8 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
 
   listen(port: number, callback: TcpCallback): Result<void, NetError> {
     if (this.disconnected) return fail('disconnected', 'the stack is disconnected');
-    if (!Number.isInteger(port) || port < 1 || port > 65535) return fail('io', `TCP port ${port} is not a port number: use 1 to 65535`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      return fail('io', `TCP port ${port} is not a port number: use 1 to 65535`);
     if (this.listeners.has(port)) return fail('in-use', `TCP port ${port} already has a listener`);
     this.listeners.set(port, { port, callback, halfOpen: new Set() });
     return ok(undefined);
@@ -99,16 +109,23 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
     if (this.disconnected) return err({ kind: 'disconnected', message: 'the stack is disconnected' });
     const remoteIp = parseIpv4(dst.address);
     if (remoteIp === null) return err({ kind: 'unreachable', message: `'${dst.address}' is not an IPv4 address` });
-    if (!Number.isInteger(dst.port) || dst.port < 1 || dst.port > 65535) return err({ kind: 'io', message: `${dst.port} is not a port number: use 1 to 65535` });
+    if (!Number.isInteger(dst.port) || dst.port < 1 || dst.port > 65535)
+      return err({ kind: 'io', message: `${dst.port} is not a port number: use 1 to 65535` });
     const what = `TCP ${dst.address}.${dst.port}`;
     const numbers = this.ip.numbers;
-    if (!numbers) return err({ kind: 'unreachable', message: `${what} is unreachable: no IPv4 address is configured yet` });
+    if (!numbers)
+      return err({ kind: 'unreachable', message: `${what} is unreachable: no IPv4 address is configured yet` });
     if (this.ip.isBroadcast(remoteIp) || isMulticastIpv4(remoteIp) || remoteIp === 0) {
       return err({ kind: 'unreachable', message: `${what} is unreachable: not a unicast address` });
     }
-    if (!this.roomForConnection()) return err({ kind: 'io', message: `connect to ${what}: ${this.cfg.maxConnections} connections are open already` });
+    if (!this.roomForConnection())
+      return err({
+        kind: 'io',
+        message: `connect to ${what}: ${this.cfg.maxConnections} connections are open already`,
+      });
     const localPort = this.ephemeralPort(remoteIp, dst.port);
-    if (localPort === undefined) return err({ kind: 'in-use', message: `connect to ${what}: every local port is in use for that peer` });
+    if (localPort === undefined)
+      return err({ kind: 'in-use', message: `connect to ${what}: every local port is in use for that peer` });
     const id: ConnectionId = { localIp: numbers.address, localPort, remoteIp, remotePort: dst.port };
     return new Promise((resolve) => {
       const conn = Connection.connect(this, this.cfg, id, this.numbers.isn(id), this.ourMss);
@@ -157,17 +174,28 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
 
   stats(): TcpStats {
     const byState: Partial<Record<TcpState, number>> = {};
-    for (const byPeer of this.table.values()) for (const c of byPeer.values()) byState[c.state] = (byState[c.state] ?? 0) + 1;
+    for (const byPeer of this.table.values())
+      for (const c of byPeer.values()) byState[c.state] = (byState[c.state] ?? 0) + 1;
     return { connections: this.connectionCount, byState, bufferedBytes: this.memoryUsed };
   }
 
   // --- ConnectionHost ---
 
-  transmit(conn: Connection, header: TcpHeaderFields, payload: readonly Uint8Array[], length: number): Promise<Result<void, NetError>> {
+  transmit(
+    conn: Connection,
+    header: TcpHeaderFields,
+    payload: readonly Uint8Array[],
+    length: number,
+  ): Promise<Result<void, NetError>> {
     return this.sendSegment(conn.id.remoteIp, header, payload, length);
   }
 
-  private sendSegment(dst: number, header: TcpHeaderFields, payload: readonly Uint8Array[], length: number): Promise<Result<void, NetError>> {
+  private sendSegment(
+    dst: number,
+    header: TcpHeaderFields,
+    payload: readonly Uint8Array[],
+    length: number,
+  ): Promise<Result<void, NetError>> {
     const headerLength = tcpHeaderLength(header.options);
     return this.ip.send(dst, IpProtocol.tcp, headerLength + length, (buf, off, src) => {
       let at = off + headerLength;
@@ -265,7 +293,8 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
     if (v.srcPort === 0 || v.dstPort === 0) return this.drops.count('tcp.bad-port');
     const f = v.flags;
     // Combinations no TCP sends (scanners and damaged segments do).
-    if ((f & TcpFlag.syn && f & (TcpFlag.fin | TcpFlag.rst)) || !(f & (TcpFlag.syn | TcpFlag.ack | TcpFlag.rst))) return this.drops.count('tcp.bad-flags');
+    if ((f & TcpFlag.syn && f & (TcpFlag.fin | TcpFlag.rst)) || !(f & (TcpFlag.syn | TcpFlag.ack | TcpFlag.rst)))
+      return this.drops.count('tcp.bad-flags');
     const seg: IncomingSegment = {
       seq: v.seq,
       ack: v.ack,
@@ -331,7 +360,10 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
         ack: seqAdd(syn.seq, 1),
         flags: TcpFlag.syn | TcpFlag.ack,
         window: Math.min(this.cfg.receiveBuffer, 0xffff),
-        options: { mss: this.ourMss, ...(peerScale === undefined ? {} : { windowScale: windowShiftFor(this.cfg.receiveBuffer) }) },
+        options: {
+          mss: this.ourMss,
+          ...(peerScale === undefined ? {} : { windowScale: windowShiftFor(this.cfg.receiveBuffer) }),
+        },
       },
       [],
       0,
@@ -351,7 +383,14 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
   private reset(dst: number, srcPort: number, dstPort: number, seq: number, ack: number | undefined): void {
     void this.sendSegment(
       dst,
-      { srcPort, dstPort, seq, ack: ack ?? 0, flags: ack === undefined ? TcpFlag.rst : TcpFlag.rst | TcpFlag.ack, window: 0 },
+      {
+        srcPort,
+        dstPort,
+        seq,
+        ack: ack ?? 0,
+        flags: ack === undefined ? TcpFlag.rst : TcpFlag.rst | TcpFlag.ack,
+        window: 0,
+      },
       [],
       0,
     );

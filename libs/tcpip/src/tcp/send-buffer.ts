@@ -60,7 +60,8 @@ export class SendBuffer {
 
   /** Views of `len` bytes from `offset` (relative to SND.UNA); they stay valid after consume. */
   views(offset: number, len: number): Uint8Array[] {
-    if (offset < 0 || offset + len > this.held) throw new RangeError(`bytes ${offset}..${offset + len} are not in a ${this.held}-byte buffer`);
+    if (offset < 0 || offset + len > this.held)
+      throw new RangeError(`bytes ${offset}..${offset + len} are not in a ${this.held}-byte buffer`);
     const out: Uint8Array[] = [];
     let skip = this.head + offset;
     let left = len;

@@ -35,7 +35,11 @@ export async function readBytes(flow: Flow, n: number): Promise<{ bytes: number;
  * closes unless told not to (`close` ends reading too, so a side that still
  * reads keeps the flow open).
  */
-export async function pour(flow: Flow, data: Uint8Array, options: { chunk?: number; close?: boolean } = {}): Promise<void> {
+export async function pour(
+  flow: Flow,
+  data: Uint8Array,
+  options: { chunk?: number; close?: boolean } = {},
+): Promise<void> {
   const chunk = options.chunk ?? 64 * 1024;
   for (let i = 0; i < data.length; i += chunk) {
     const w = await flow.write(data.subarray(i, i + chunk));
@@ -45,7 +49,10 @@ export async function pour(flow: Flow, data: Uint8Array, options: { chunk?: numb
 }
 
 /** Sends `data`, reads as many bytes back, closes: an echo server's client. */
-export async function exchange(flow: Flow, data: Uint8Array): Promise<{ bytes: number; sha256: string; error?: string }> {
+export async function exchange(
+  flow: Flow,
+  data: Uint8Array,
+): Promise<{ bytes: number; sha256: string; error?: string }> {
   const [back] = await Promise.all([readBytes(flow, data.length), pour(flow, data, { close: false })]);
   await flow.close();
   return back;
@@ -59,7 +66,12 @@ export async function echo(flow: Flow): Promise<void> {
   await flow.close();
 }
 
-export async function until(what: string, cond: () => boolean, ms = 10_000, detail: () => unknown = () => ''): Promise<void> {
+export async function until(
+  what: string,
+  cond: () => boolean,
+  ms = 10_000,
+  detail: () => unknown = () => '',
+): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what} ${JSON.stringify(detail())}`);

@@ -41,7 +41,11 @@ export function ipFrame(f: IpFrameSpec): Uint8Array {
   return frame;
 }
 
-export function echoRequest(id: number, sequence: number, data: Uint8Array = new Uint8Array(56).fill(0x61)): Uint8Array {
+export function echoRequest(
+  id: number,
+  sequence: number,
+  data: Uint8Array = new Uint8Array(56).fill(0x61),
+): Uint8Array {
   const msg = new Uint8Array(8 + data.length);
   emitIcmpHeader(msg, 0, IcmpType.echoRequest, 0, ((id << 16) | sequence) >>> 0);
   msg.set(data, 8);

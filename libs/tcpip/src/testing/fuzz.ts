@@ -39,28 +39,90 @@ export class FrameFuzzer {
     const base = { dstMac: target.mac, srcMac: peer.mac, src: peer.ip, dst: target.ip };
     const arp = (op: number) => {
       const f = new Uint8Array(42);
-      emitEthernet(f, 0, op === 1 ? BROADCAST_MAC : (parseMac(target.mac) as number), parseMac(peer.mac) as number, 0x0806);
-      emitArp(f, 14, op, parseMac(peer.mac) as number, parseIpv4(peer.ip) as number, op === 1 ? 0 : (parseMac(target.mac) as number), parseIpv4(target.ip) as number);
+      emitEthernet(
+        f,
+        0,
+        op === 1 ? BROADCAST_MAC : (parseMac(target.mac) as number),
+        parseMac(peer.mac) as number,
+        0x0806,
+      );
+      emitArp(
+        f,
+        14,
+        op,
+        parseMac(peer.mac) as number,
+        parseIpv4(peer.ip) as number,
+        op === 1 ? 0 : (parseMac(target.mac) as number),
+        parseIpv4(target.ip) as number,
+      );
       return f;
     };
     const syn = new Uint8Array(40);
-    emitTcp(syn, 0, { srcPort: 40000, dstPort: 8080, seq: 1, ack: 0, flags: TcpFlag.syn, window: 1000, options: { mss: 1460, sackPermitted: true, timestamp: { value: 1, echo: 0 }, windowScale: 7 } }, 0, parseIpv4(peer.ip) as number, parseIpv4(target.ip) as number);
+    emitTcp(
+      syn,
+      0,
+      {
+        srcPort: 40000,
+        dstPort: 8080,
+        seq: 1,
+        ack: 0,
+        flags: TcpFlag.syn,
+        window: 1000,
+        options: { mss: 1460, sackPermitted: true, timestamp: { value: 1, echo: 0 }, windowScale: 7 },
+      },
+      0,
+      parseIpv4(peer.ip) as number,
+      parseIpv4(target.ip) as number,
+    );
     // Segments for an established-looking connection on the listening port: data, FIN, RST.
     const segment = (flags: number, data: Uint8Array) => {
       const t = new Uint8Array(32 + data.length);
       t.set(data, 32);
-      emitTcp(t, 0, { srcPort: 40000, dstPort: 8080, seq: 2, ack: 12345, flags, window: 500, options: { timestamp: { value: 9, echo: 1 } } }, data.length, parseIpv4(peer.ip) as number, parseIpv4(target.ip) as number);
+      emitTcp(
+        t,
+        0,
+        {
+          srcPort: 40000,
+          dstPort: 8080,
+          seq: 2,
+          ack: 12345,
+          flags,
+          window: 500,
+          options: { timestamp: { value: 9, echo: 1 } },
+        },
+        data.length,
+        parseIpv4(peer.ip) as number,
+        parseIpv4(target.ip) as number,
+      );
       return t;
     };
-    const dhcp = emitDhcp({ op: DhcpOp.reply, xid: 7, yiaddr: parseIpv4(target.ip) as number, chaddr: parseMac(target.mac) as number, options: [byteOption(DhcpOptionCode.messageType, DhcpMessageType.offer), ipOption(DhcpOptionCode.serverId, parseIpv4(peer.ip) as number)] });
+    const dhcp = emitDhcp({
+      op: DhcpOp.reply,
+      xid: 7,
+      yiaddr: parseIpv4(target.ip) as number,
+      chaddr: parseMac(target.mac) as number,
+      options: [
+        byteOption(DhcpOptionCode.messageType, DhcpMessageType.offer),
+        ipOption(DhcpOptionCode.serverId, parseIpv4(peer.ip) as number),
+      ],
+    });
     const big = new Uint8Array(2000).fill(0x5a);
     const bigUdp = udpDatagram(peer.ip, target.ip, 1234, 53, big);
     this.corpus = [
       arp(1),
       arp(2),
       ipFrame({ ...base, protocol: 1, payload: echoRequest(0x1234, 1) }),
-      ipFrame({ ...base, protocol: 1, payload: echoRequest(0x1234, 2), options: Uint8Array.of(7, 7, 4, 0, 0, 0, 0, 1) }),
-      ipFrame({ ...base, protocol: 17, payload: udpDatagram(peer.ip, target.ip, 1234, 53, Buffer.from('hello udp world')) }),
+      ipFrame({
+        ...base,
+        protocol: 1,
+        payload: echoRequest(0x1234, 2),
+        options: Uint8Array.of(7, 7, 4, 0, 0, 0, 0, 1),
+      }),
+      ipFrame({
+        ...base,
+        protocol: 17,
+        payload: udpDatagram(peer.ip, target.ip, 1234, 53, Buffer.from('hello udp world')),
+      }),
       ipFrame({ ...base, protocol: 17, payload: udpDatagram(peer.ip, target.ip, 1234, 9999, Buffer.from('closed')) }),
       ipFrame({ ...base, protocol: 17, payload: bigUdp.subarray(0, 1480), id: 77, moreFragments: true }),
       ipFrame({ ...base, protocol: 17, payload: bigUdp.subarray(1480), id: 77, fragmentOffset: 1480 }),
@@ -68,7 +130,13 @@ export class FrameFuzzer {
       ipFrame({ ...base, protocol: 6, payload: segment(TcpFlag.ack | TcpFlag.psh, Buffer.from('hello tcp world')) }),
       ipFrame({ ...base, protocol: 6, payload: segment(TcpFlag.ack | TcpFlag.fin, new Uint8Array(0)) }),
       ipFrame({ ...base, protocol: 6, payload: segment(TcpFlag.rst, new Uint8Array(0)) }),
-      ipFrame({ ...base, dst: '255.255.255.255', dstMac: 'ff:ff:ff:ff:ff:ff', protocol: 17, payload: udpDatagram(peer.ip, '255.255.255.255', 67, 68, dhcp) }),
+      ipFrame({
+        ...base,
+        dst: '255.255.255.255',
+        dstMac: 'ff:ff:ff:ff:ff:ff',
+        protocol: 17,
+        payload: udpDatagram(peer.ip, '255.255.255.255', 67, 68, dhcp),
+      }),
     ];
   }
 

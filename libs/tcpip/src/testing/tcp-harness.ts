@@ -50,7 +50,9 @@ export interface SentSegment {
 }
 
 export const describeFlags = (f: number): string =>
-  (['SYN', 'ACK', 'FIN', 'RST', 'PSH'] as const).filter((n) => f & { SYN: TcpFlag.syn, ACK: TcpFlag.ack, FIN: TcpFlag.fin, RST: TcpFlag.rst, PSH: TcpFlag.psh }[n]).join('|');
+  (['SYN', 'ACK', 'FIN', 'RST', 'PSH'] as const)
+    .filter((n) => f & { SYN: TcpFlag.syn, ACK: TcpFlag.ack, FIN: TcpFlag.fin, RST: TcpFlag.rst, PSH: TcpFlag.psh }[n])
+    .join('|');
 
 /** One end of a back-to-back link: a ConnectionHost that records what it sends. */
 export class End implements ConnectionHost {
@@ -73,7 +75,12 @@ export class End implements ConnectionHost {
     this.cfg = tcpConfig(settings);
   }
 
-  transmit(_conn: Connection, header: TcpHeaderFields, payload: readonly Uint8Array[], length: number): Promise<Result<void, NetError>> {
+  transmit(
+    _conn: Connection,
+    header: TcpHeaderFields,
+    payload: readonly Uint8Array[],
+    length: number,
+  ): Promise<Result<void, NetError>> {
     const bytes = Buffer.concat(payload as Uint8Array[], length);
     this.link.carry({ from: this.name, header, payload: bytes });
     return Promise.resolve(ok(undefined));
@@ -118,7 +125,8 @@ export class End implements ConnectionHost {
       options: s.header.options ?? {},
     };
     if (!this.conn) {
-      if (s.header.flags & TcpFlag.syn && !(s.header.flags & TcpFlag.ack)) this.conn = Connection.accept(this, this.cfg, this.id, this.iss, 1460, seg);
+      if (s.header.flags & TcpFlag.syn && !(s.header.flags & TcpFlag.ack))
+        this.conn = Connection.accept(this, this.cfg, this.id, this.iss, 1460, seg);
       return;
     }
     this.conn.input(seg);
@@ -187,7 +195,12 @@ export class BackToBack {
 
   /** A readable transcript of the segments from `from` on: `a>b SYN seq=...`. */
   transcript(from = 0): string[] {
-    return this.log.slice(from).map((s) => `${s.from}>${s.from === 'a' ? 'b' : 'a'} ${describeFlags(s.header.flags)}${s.payload.length ? ` len=${s.payload.length}` : ''}`);
+    return this.log
+      .slice(from)
+      .map(
+        (s) =>
+          `${s.from}>${s.from === 'a' ? 'b' : 'a'} ${describeFlags(s.header.flags)}${s.payload.length ? ` len=${s.payload.length}` : ''}`,
+      );
   }
 }
 

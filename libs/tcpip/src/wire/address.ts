@@ -63,7 +63,10 @@ export function parseMac(text: string): number | null {
 }
 
 export function formatMac(mac: number): string {
-  return mac.toString(16).padStart(12, '0').replace(/(..)(?!$)/g, '$1:');
+  return mac
+    .toString(16)
+    .padStart(12, '0')
+    .replace(/(..)(?!$)/g, '$1:');
 }
 
 export function readMac(buf: Uint8Array, off: number): number {

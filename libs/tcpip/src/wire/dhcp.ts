@@ -76,7 +76,13 @@ function cString(buf: Uint8Array, off: number, len: number): string {
 }
 
 /** Reads options from [start, end) into `into`; false when the encoding is broken. */
-function readOptions(buf: Uint8Array, start: number, end: number, into: Map<number, Uint8Array[]>, order: number[]): boolean {
+function readOptions(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  into: Map<number, Uint8Array[]>,
+  order: number[],
+): boolean {
   let i = start;
   while (i < end) {
     const code = buf[i];

@@ -2,7 +2,13 @@ import { checksum } from './checksum';
 import type { WireError } from './errors';
 
 export const ICMP_HEADER_LEN = 8;
-export const IcmpType = { echoReply: 0, unreachable: 3, echoRequest: 8, timeExceeded: 11, parameterProblem: 12 } as const;
+export const IcmpType = {
+  echoReply: 0,
+  unreachable: 3,
+  echoRequest: 8,
+  timeExceeded: 11,
+  parameterProblem: 12,
+} as const;
 export const UnreachableCode = { net: 0, host: 1, protocol: 2, port: 3, fragmentationNeeded: 4 } as const;
 
 /** A reusable view of an ICMP message; `wrap` checks the length and the checksum over the whole message. */

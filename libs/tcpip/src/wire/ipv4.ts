@@ -103,7 +103,12 @@ export class Ipv4View {
 }
 
 /** Walks the option bytes; true when a source route is present, 'bad-options' when the encoding is broken. */
-function scanOptions(buf: Uint8Array, start: number, end: number, into: Ipv4OptionEntry[] | undefined): boolean | 'bad-options' {
+function scanOptions(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  into: Ipv4OptionEntry[] | undefined,
+): boolean | 'bad-options' {
   let sourceRoute = false;
   let i = start;
   while (i < end) {
@@ -148,7 +153,8 @@ export function ipv4HeaderLength(options?: Uint8Array): number {
 /** Writes a header with its checksum; returns its length. */
 export function emitIpv4(buf: Uint8Array, off: number, f: Ipv4HeaderFields): number {
   const headerLength = ipv4HeaderLength(f.options);
-  if (headerLength > IPV4_MAX_HEADER_LEN) throw new RangeError(`IPv4 options of ${f.options?.length} bytes do not fit a header`);
+  if (headerLength > IPV4_MAX_HEADER_LEN)
+    throw new RangeError(`IPv4 options of ${f.options?.length} bytes do not fit a header`);
   const total = headerLength + f.payloadLength;
   buf[off] = 0x40 | (headerLength >>> 2);
   buf[off + 1] = f.tos ?? 0;

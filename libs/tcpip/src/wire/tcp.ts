@@ -9,7 +9,16 @@ import { IpProtocol } from './ipv4';
  */
 export const TCP_HEADER_LEN = 20;
 
-export const TcpFlag = { fin: 0x01, syn: 0x02, rst: 0x04, psh: 0x08, ack: 0x10, urg: 0x20, ece: 0x40, cwr: 0x80 } as const;
+export const TcpFlag = {
+  fin: 0x01,
+  syn: 0x02,
+  rst: 0x04,
+  psh: 0x08,
+  ack: 0x10,
+  urg: 0x20,
+  ece: 0x40,
+  cwr: 0x80,
+} as const;
 
 const OPT_END = 0;
 const OPT_NOP = 1;
@@ -144,7 +153,14 @@ const put32 = (b: Uint8Array, i: number, v: number) => {
  * the header's place (at `off + tcpHeaderLength(options)`), checksum included;
  * returns the header length.
  */
-export function emitTcp(buf: Uint8Array, off: number, f: TcpHeaderFields, payloadLength: number, srcIp: number, dstIp: number): number {
+export function emitTcp(
+  buf: Uint8Array,
+  off: number,
+  f: TcpHeaderFields,
+  payloadLength: number,
+  srcIp: number,
+  dstIp: number,
+): number {
   const headerLength = tcpHeaderLength(f.options);
   if (headerLength > 60) throw new RangeError('TCP options do not fit a header');
   buf[off] = f.srcPort >>> 8;

@@ -22,7 +22,8 @@ export class UdpView {
     const length = (buf[off + 4] << 8) | buf[off + 5];
     if (length < UDP_HEADER_LEN || length > len) return 'bad-length';
     const sum = (buf[off + 6] << 8) | buf[off + 7];
-    if (sum !== 0 && checksum(buf, off, length, pseudoHeaderSum(srcIp, dstIp, IpProtocol.udp, length)) !== 0) return 'bad-checksum';
+    if (sum !== 0 && checksum(buf, off, length, pseudoHeaderSum(srcIp, dstIp, IpProtocol.udp, length)) !== 0)
+      return 'bad-checksum';
     this.srcPort = (buf[off] << 8) | buf[off + 1];
     this.dstPort = (buf[off + 2] << 8) | buf[off + 3];
     this.length = length;
@@ -34,7 +35,15 @@ export class UdpView {
 }
 
 /** Writes the header of a datagram whose payload is already in place after it, checksum included. */
-export function emitUdp(buf: Uint8Array, off: number, srcPort: number, dstPort: number, payloadLength: number, srcIp: number, dstIp: number): void {
+export function emitUdp(
+  buf: Uint8Array,
+  off: number,
+  srcPort: number,
+  dstPort: number,
+  payloadLength: number,
+  srcIp: number,
+  dstIp: number,
+): void {
   const length = UDP_HEADER_LEN + payloadLength;
   buf[off] = srcPort >>> 8;
   buf[off + 1] = srcPort;
@@ -49,4 +58,3 @@ export function emitUdp(buf: Uint8Array, off: number, srcPort: number, dstPort: 
   buf[off + 6] = sum >>> 8;
   buf[off + 7] = sum;
 }
-

@@ -40,11 +40,21 @@ describe('wire formats against Linux', () => {
       const options = ip.headerLength > 20 ? frame.slice(14 + 20, 14 + ip.headerLength) : undefined;
       const out = new Uint8Array(ip.headerLength);
       emitIpv4(out, 0, {
-        src: ip.src, dst: ip.dst, protocol: ip.protocol, ttl: ip.ttl, id: ip.id, tos: ip.tos,
-        payloadLength: ip.payloadLength, dontFragment: ip.dontFragment, moreFragments: ip.moreFragments,
-        fragmentOffset: ip.fragmentOffset, options,
+        src: ip.src,
+        dst: ip.dst,
+        protocol: ip.protocol,
+        ttl: ip.ttl,
+        id: ip.id,
+        tos: ip.tos,
+        payloadLength: ip.payloadLength,
+        dontFragment: ip.dontFragment,
+        moreFragments: ip.moreFragments,
+        fragmentOffset: ip.fragmentOffset,
+        options,
       });
-      expect(Buffer.from(out).toString('hex')).toBe(Buffer.from(frame.subarray(14, 14 + ip.headerLength)).toString('hex'));
+      expect(Buffer.from(out).toString('hex')).toBe(
+        Buffer.from(frame.subarray(14, 14 + ip.headerLength)).toString('hex'),
+      );
       n++;
     }
     expect(n).toBeGreaterThan(20);
@@ -52,15 +62,19 @@ describe('wire formats against Linux', () => {
 
   it('reads ARP requests and replies, and writes them identically', () => {
     const arps = frames.filter((f) => decode(f).eth.etherType === 0x0806);
-    const replies = arps.map((f) => {
-      const v = new ArpView();
-      expect(v.wrap(f, 14, f.length - 14)).toBeUndefined();
-      const again = new Uint8Array(28);
-      emitArp(again, 0, v.op, v.senderMac, v.senderIp, v.targetMac, v.targetIp);
-      expect(Buffer.compare(Buffer.from(again), Buffer.from(f.subarray(14, 42)))).toBe(0);
-      return v;
-    }).filter((v) => v.op === ArpOp.reply);
-    expect(replies.map((v) => [formatIpv4(v.senderIp), formatMac(v.senderMac), formatIpv4(v.targetIp)])).toContainEqual(['10.9.0.1', '02:00:00:00:00:01', '10.9.0.2']);
+    const replies = arps
+      .map((f) => {
+        const v = new ArpView();
+        expect(v.wrap(f, 14, f.length - 14)).toBeUndefined();
+        const again = new Uint8Array(28);
+        emitArp(again, 0, v.op, v.senderMac, v.senderIp, v.targetMac, v.targetIp);
+        expect(Buffer.compare(Buffer.from(again), Buffer.from(f.subarray(14, 42)))).toBe(0);
+        return v;
+      })
+      .filter((v) => v.op === ArpOp.reply);
+    expect(replies.map((v) => [formatIpv4(v.senderIp), formatMac(v.senderMac), formatIpv4(v.targetIp)])).toContainEqual(
+      ['10.9.0.1', '02:00:00:00:00:01', '10.9.0.2'],
+    );
   });
 
   it('verifies ICMP, UDP and TCP checksums the kernel computed, and computes the same ones', () => {
@@ -78,7 +92,9 @@ describe('wire formats against Linux', () => {
         expect(u.wrap(frame, off, len, ip.src, ip.dst)).toBeUndefined();
         const copy = Uint8Array.from(frame.subarray(off, off + u.length));
         emitUdp(copy, 0, u.srcPort, u.dstPort, u.payloadLength, ip.src, ip.dst);
-        expect(Buffer.from(copy.subarray(0, 8)).toString('hex')).toBe(Buffer.from(frame.subarray(off, off + 8)).toString('hex'));
+        expect(Buffer.from(copy.subarray(0, 8)).toString('hex')).toBe(
+          Buffer.from(frame.subarray(off, off + 8)).toString('hex'),
+        );
         seen.udp++;
       } else if (ip.protocol === 6) {
         const t = new TcpView();
@@ -98,9 +114,29 @@ describe('wire formats against Linux', () => {
     expect(t.wrap(ip.buf, ip.payloadOffset, ip.payloadLength, ip.src, ip.dst)).toBeUndefined();
     expect(t.flags).toBe(TcpFlag.syn);
     expect(t.dstPort).toBe(8080);
-    expect(t.options).toEqual({ mss: 1460, sackPermitted: true, timestamp: { value: expect.any(Number), echo: 0 }, windowScale: 10 }); // as tcpdump reads it
+    expect(t.options).toEqual({
+      mss: 1460,
+      sackPermitted: true,
+      timestamp: { value: expect.any(Number), echo: 0 },
+      windowScale: 10,
+    }); // as tcpdump reads it
     const out = new Uint8Array(tcpHeaderLength(t.options));
-    emitTcp(out, 0, { srcPort: t.srcPort, dstPort: t.dstPort, seq: t.seq, ack: t.ack, flags: t.flags, window: t.window, options: t.options }, 0, ip.src, ip.dst);
+    emitTcp(
+      out,
+      0,
+      {
+        srcPort: t.srcPort,
+        dstPort: t.dstPort,
+        seq: t.seq,
+        ack: t.ack,
+        flags: t.flags,
+        window: t.window,
+        options: t.options,
+      },
+      0,
+      ip.src,
+      ip.dst,
+    );
     const back = new TcpView();
     expect(back.wrap(out, 0, out.length, ip.src, ip.dst)).toBeUndefined();
     expect(back.options).toEqual(t.options);
@@ -134,12 +170,24 @@ describe('wire formats against Linux', () => {
   it("parses udhcpc's requests and dnsmasq's offers and acks", () => {
     const dhcp = frames
       .map(decode)
-      .filter(({ eth, ip }) => eth.etherType === 0x0800 && ip.protocol === 17 && [67, 68].includes((ip.buf[ip.payloadOffset + 2] << 8) | ip.buf[ip.payloadOffset + 3]))
+      .filter(
+        ({ eth, ip }) =>
+          eth.etherType === 0x0800 &&
+          ip.protocol === 17 &&
+          [67, 68].includes((ip.buf[ip.payloadOffset + 2] << 8) | ip.buf[ip.payloadOffset + 3]),
+      )
       .map(({ ip }) => parseDhcp(ip.buf, ip.payloadOffset + 8, ip.payloadLength - 8));
     for (const m of dhcp) expect(typeof m).toBe('object');
     const msgs = dhcp.filter((m): m is Exclude<typeof m, string> => typeof m !== 'string');
     const types = msgs.map((m) => optionData(m, DhcpOptionCode.messageType)?.[0]);
-    expect(types).toEqual(expect.arrayContaining([DhcpMessageType.discover, DhcpMessageType.offer, DhcpMessageType.request, DhcpMessageType.ack]));
+    expect(types).toEqual(
+      expect.arrayContaining([
+        DhcpMessageType.discover,
+        DhcpMessageType.offer,
+        DhcpMessageType.request,
+        DhcpMessageType.ack,
+      ]),
+    );
     const ack = msgs.find((m) => optionData(m, DhcpOptionCode.messageType)?.[0] === DhcpMessageType.ack)!;
     expect(formatIpv4(ack.yiaddr)).toMatch(/^10\.9\.0\.(5\d|60)$/);
     expect(formatMac(ack.chaddr)).toBe('02:00:00:00:00:02');
@@ -148,7 +196,18 @@ describe('wire formats against Linux', () => {
     expect(addressesOf(optionData(ack, DhcpOptionCode.dnsServer)).map(formatIpv4)).toEqual(['10.9.0.1']);
     expect(u32Of(optionData(ack, DhcpOptionCode.leaseTime))).toBe(120);
     // Our encoder round-trips through our parser with the same options.
-    const again = parseDhcp(emitDhcp({ op: ack.op, xid: ack.xid, yiaddr: ack.yiaddr, siaddr: ack.siaddr, chaddr: ack.chaddr, options: ack.options }), 0, 300);
+    const again = parseDhcp(
+      emitDhcp({
+        op: ack.op,
+        xid: ack.xid,
+        yiaddr: ack.yiaddr,
+        siaddr: ack.siaddr,
+        chaddr: ack.chaddr,
+        options: ack.options,
+      }),
+      0,
+      300,
+    );
     expect(typeof again !== 'string' && again.options).toEqual(ack.options);
   });
 });
@@ -183,7 +242,8 @@ describe('wire details', () => {
     const views = [new EthernetView(), new ArpView(), new Ipv4View(), new Icmpv4View(), new UdpView(), new TcpView()];
     for (let len = 0; len < 64; len++) {
       const junk = new Uint8Array(len).fill(0x45);
-      for (const v of views) expect(() => (v as unknown as { wrap: (...a: unknown[]) => unknown }).wrap(junk, 0, len, 0, 0)).not.toThrow();
+      for (const v of views)
+        expect(() => (v as unknown as { wrap: (...a: unknown[]) => unknown }).wrap(junk, 0, len, 0, 0)).not.toThrow();
       expect(() => parseDhcp(junk, 0, len)).not.toThrow();
     }
   });

@@ -21,7 +21,11 @@ describe('analysis catalogue', () => {
     ws = copyWorkspace('mirage-catalogue-');
     addScratchDevices(ws.root);
     for (const app of [...WRONG_APPS, ...RIGHT_APPS]) {
-      writeApp(ws.root, app.name, { 'config.ts': app.config, 'unikernel.ts': app.unikernel ?? '', 'files/a': 'data\n' });
+      writeApp(ws.root, app.name, {
+        'config.ts': app.config,
+        'unikernel.ts': app.unikernel ?? '',
+        'files/a': 'data\n',
+      });
     }
   });
   afterAll(() => ws?.dispose());
@@ -30,7 +34,9 @@ describe('analysis catalogue', () => {
   const artifactFiles = (name: string): string[] => {
     const dir = path.join(ws.root, 'dist', 'apps', name);
     if (!fs.existsSync(dir)) return [];
-    return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[]).filter((e) => !e.isDirectory()).map((e) => e.name);
+    return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
+      .filter((e) => !e.isDirectory())
+      .map((e) => e.name);
   };
 
   const build = (app: CatalogueApp) =>
@@ -50,16 +56,19 @@ describe('analysis catalogue', () => {
     expect(problems.size).toBeGreaterThanOrEqual(15);
   });
 
-  it.each(WRONG_APPS.map((a) => [a.name, a.what, a] as const))('%s (%s) is refused at its line', async (_name, _what, app) => {
-    const error = await build(app).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeDefined();
-    expect(isUserError(error)).toBe(true);
-    expect((error as Error).message).toBe(app.error);
-    expect(artifactFiles(app.name)).toEqual([]);
-  });
+  it.each(WRONG_APPS.map((a) => [a.name, a.what, a] as const))(
+    '%s (%s) is refused at its line',
+    async (_name, _what, app) => {
+      const error = await build(app).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeDefined();
+      expect(isUserError(error)).toBe(true);
+      expect((error as Error).message).toBe(app.error);
+      expect(artifactFiles(app.name)).toEqual([]);
+    },
+  );
 
   it.each(RIGHT_APPS.map((a) => [a.name, a.what, a] as const))('%s (%s) builds', async (_name, _what, app) => {
     const graph = await build(app);
@@ -69,7 +78,9 @@ describe('analysis catalogue', () => {
 
   it('fails nx builds with the diagnostics only: non-zero exit, no stack trace, no artifact', () => {
     const names = ['swapped', 'missing_method'];
-    const r = nx(['run-many', '-t', 'build', '-p', names.join(','), '--parallel=1', '--skip-nx-cache'], { cwd: ws.root });
+    const r = nx(['run-many', '-t', 'build', '-p', names.join(','), '--parallel=1', '--skip-nx-cache'], {
+      cwd: ws.root,
+    });
     expect(r.status).not.toBe(0);
     for (const name of names) {
       const error = WRONG_APPS.find((a) => a.name === name)?.error as string;

@@ -28,7 +28,12 @@ export async function bundleMain(req: BundleRequest): Promise<void> {
       // it is written in a staging folder named after the process, and that
       // name in the bundle would make two builds of the same inputs differ
       // (Nx caches the VM images, so they must not).
-      stdin: { contents: fs.readFileSync(req.entry, 'utf8'), resolveDir: path.dirname(req.entry), sourcefile: req.finalEntry ?? req.entry, loader: 'ts' },
+      stdin: {
+        contents: fs.readFileSync(req.entry, 'utf8'),
+        resolveDir: path.dirname(req.entry),
+        sourcefile: req.finalEntry ?? req.entry,
+        loader: 'ts',
+      },
       outfile: req.outfile,
       bundle: true,
       format: 'cjs',
@@ -81,15 +86,20 @@ export function missingDevicesError(graph: ResolvedGraph, missing: ReadonlySet<s
   const keys = Object.entries(graph.configureKeys)
     .filter(([name]) => name !== 'target')
     .map(([name, value]) => `--${name}=${String(value)}`);
-  return new UserError(`${first.label} is not available: its module '${first.module}' is not in this workspace${also}`, {
-    at,
-    fix: `build with another implementation${keys.length ? ` (this build used ${keys.join(' ')})` : ''}, or add the library that provides it`,
-  });
+  return new UserError(
+    `${first.label} is not available: its module '${first.module}' is not in this workspace${also}`,
+    {
+      at,
+      fix: `build with another implementation${keys.length ? ` (this build used ${keys.join(' ')})` : ''}, or add the library that provides it`,
+    },
+  );
 }
 
 /** main.ts goes to esbuild under the name of its final place (see bundleMain). */
 function isGeneratedMain(file: string, req: BundleRequest): boolean {
-  return [req.entry, req.finalEntry ?? req.entry].some((f) => path.resolve(req.workspaceRoot, file) === path.resolve(f));
+  return [req.entry, req.finalEntry ?? req.entry].some(
+    (f) => path.resolve(req.workspaceRoot, file) === path.resolve(f),
+  );
 }
 
 /** A device made inside the DSL (such as tap0) has no config.ts line: use the line of a device that takes it. */

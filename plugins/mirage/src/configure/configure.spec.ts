@@ -21,7 +21,11 @@ async function configure(config: string, options: Record<string, unknown> = {}, 
       outDir,
       writeDir: outDir,
     });
-    return { graph, mainTs: fs.readFileSync(path.join(outDir, 'main.ts'), 'utf8'), onDisk: readResolvedGraph(path.join(outDir, 'graph.json')) };
+    return {
+      graph,
+      mainTs: fs.readFileSync(path.join(outDir, 'main.ts'), 'utf8'),
+      onDisk: readResolvedGraph(path.join(outDir, 'graph.json')),
+    };
   } finally {
     ws.dispose();
   }
@@ -47,9 +51,17 @@ describe('configure', () => {
     expect(onDisk).toEqual(graph);
     expect(graph).toMatchObject({ name: 'hello', target: 'unix', configFile: 'apps/demo/config.ts' });
     expect(graph.devices).toEqual([
-      expect.objectContaining({ id: 0, typ: 'console', module: '@mirage-ts/console/stdio', symbol: 'StdioConsole', args: [] }),
+      expect.objectContaining({
+        id: 0,
+        typ: 'console',
+        module: '@mirage-ts/console/stdio',
+        symbol: 'StdioConsole',
+        args: [],
+      }),
     ]);
-    expect(graph.jobs).toEqual([{ entry: 'Unikernel.Main', args: [0], at: { file: 'apps/demo/config.ts', line: 3, column: 35 } }]);
+    expect(graph.jobs).toEqual([
+      { entry: 'Unikernel.Main', args: [0], at: { file: 'apps/demo/config.ts', line: 3, column: 35 } },
+    ]);
     expect(mainTs).toContain(`import { StdioConsole as StdioConsole_0 } from "@mirage-ts/console/stdio";`);
     expect(mainTs).toContain(`import * as Unikernel_0 from "../../../../apps/demo/unikernel";`);
     expect(mainTs).toContain('const console0 = await Runtime.connect("console", () => StdioConsole_0.connect());');
@@ -82,12 +94,21 @@ export default register('shared', [main(outer, outer, inner)]);
 const img = ifImpl(Key.isXen, blockOfFile('xvda1'), blockOfFile('disk.img'));
 export default register('block_test', [main(defaultConsole, img)]);\n`;
     const unix = await configure(config);
-    expect(unix.graph.devices[1]).toMatchObject({ symbol: 'FileBlock', args: [{ kind: 'resource', resource: { kind: 'block', file: 'disk.img' } }] });
+    expect(unix.graph.devices[1]).toMatchObject({
+      symbol: 'FileBlock',
+      args: [{ kind: 'resource', resource: { kind: 'block', file: 'disk.img' } }],
+    });
     expect(unix.mainTs).toContain(`require('node:path').resolve(__dirname, "../../../../apps/demo", "disk.img")`);
     const xen = await configure(config, {}, 'xen');
-    expect(xen.graph.devices[1]).toMatchObject({ symbol: 'RawBlock', args: [{ kind: 'resource', resource: { kind: 'block', file: 'xvda1' } }] });
+    expect(xen.graph.devices[1]).toMatchObject({
+      symbol: 'RawBlock',
+      args: [{ kind: 'resource', resource: { kind: 'block', file: 'xvda1' } }],
+    });
     const qemu = await configure(config, {}, 'qemu');
-    expect(qemu.graph.devices[1]).toMatchObject({ symbol: 'RawBlock', args: [{ kind: 'resource', resource: { kind: 'block', file: 'disk.img' } }] });
+    expect(qemu.graph.devices[1]).toMatchObject({
+      symbol: 'RawBlock',
+      args: [{ kind: 'resource', resource: { kind: 'block', file: 'disk.img' } }],
+    });
   });
 
   it('applies configure-time keys from flags and bakes run-time ones as defaults', async () => {
@@ -102,7 +123,9 @@ export default register('keys', [main(matchImpl(fs, { mem, file }))]);\n`;
     expect(dflt.graph.devices.map((d) => d.label)).toEqual(['mem']);
     expect(dflt.graph.devices[0].args).toEqual([{ kind: 'runtime-key', key: 'port' }]);
     expect(dflt.mainTs).toContain('Mem_0.connect(keys["port"])');
-    expect(dflt.graph.runtimeKeys).toEqual([{ name: 'port', kind: 'int', stage: 'runtime', doc: 'UDP port', default: 53 }]);
+    expect(dflt.graph.runtimeKeys).toEqual([
+      { name: 'port', kind: 'int', stage: 'runtime', doc: 'UDP port', default: 53 },
+    ]);
 
     const chosen = await configure(config, { fs: 'file', port: '5353' });
     expect(chosen.graph.devices.map((d) => d.label)).toEqual(['file']);
@@ -124,7 +147,10 @@ const direct = impl(block, { label: 'direct', module: 'd', symbol: 'D', args: [i
 const main = foreign('Unikernel.Main', [block]);
 export default register('offer', [main(matchImpl(net, { socket, direct }))], { keys: [loops] });\n`;
     expect((await configure(config)).graph.runtimeKeys.map((k) => k.name)).toEqual(['loops']);
-    expect((await configure(config, { net: 'direct' })).graph.runtimeKeys.map((k) => k.name)).toEqual(['ipv4', 'loops']);
+    expect((await configure(config, { net: 'direct' })).graph.runtimeKeys.map((k) => k.name)).toEqual([
+      'ipv4',
+      'loops',
+    ]);
   });
 
   it('accepts camel-cased spellings of hyphenated keys, as Nx passes them', async () => {
@@ -137,7 +163,7 @@ export default register('gw', [foreign('Unikernel.Main', [block])(dev)]);\n`;
   });
 });
 
-describe('configure refuses mistakes with a diagnostic at the user\'s line', () => {
+describe("configure refuses mistakes with a diagnostic at the user's line", () => {
   it('a key value outside its domain, listing the allowed values', async () => {
     const config = `${HEADER}const fs = Key.create('kv_ro', { values: ['crunch', 'fat', 'direct'] as const, default: 'crunch' });
 const d = impl(block, { label: 'd', module: 'd', symbol: 'D', args: [fs] });
@@ -148,14 +174,19 @@ export default register('k', [foreign('Unikernel.Main', [block])(d)]);\n`;
   });
 
   it('an option that is no key of the unikernel', async () => {
-    const msg = await configureError(`${HEADER}export default register('k', [foreign('Unikernel.Main', [console])(defaultConsole)]);\n`, { net: 'direct' });
+    const msg = await configureError(
+      `${HEADER}export default register('k', [foreign('Unikernel.Main', [console])(defaultConsole)]);\n`,
+      { net: 'direct' },
+    );
     expect(msg).toBe(
       'apps/demo/config.ts:2:16 - error: unknown option --net: the unikernel registered at apps/demo/config.ts declares no such key\n  fix: this unikernel takes no keys besides --target=unix|xen|qemu',
     );
   });
 
   it('config.ts that throws', async () => {
-    const msg = await configureError(`${HEADER}\nconst n: number = 1;\nif (n === 1) throw new Error('no devices today');\nexport default register('k', []);\n`);
+    const msg = await configureError(
+      `${HEADER}\nconst n: number = 1;\nif (n === 1) throw new Error('no devices today');\nexport default register('k', []);\n`,
+    );
     expect(msg).toBe(
       'apps/demo/config.ts:4:20 - error: config.ts threw: no devices today\n  fix: config.ts runs at configure time to describe devices; correct the call at that line',
     );
@@ -163,33 +194,45 @@ export default register('k', [foreign('Unikernel.Main', [block])(d)]);\n`;
 
   it('config.ts that registers no job', async () => {
     const msg = await configureError(`${HEADER}\nexport default register('nothing', []);\n`);
-    expect(msg).toMatch(/^apps\/demo\/config\.ts:3:\d+ - error: config\.ts threw: register\('nothing'\) needs at least one job/);
+    expect(msg).toMatch(
+      /^apps\/demo\/config\.ts:3:\d+ - error: config\.ts threw: register\('nothing'\) needs at least one job/,
+    );
   });
 
   it('config.ts that exports nothing', async () => {
-    const msg = await configureError(`${HEADER}const main = foreign('Unikernel.Main', [console]);\nregister('k', [main(defaultConsole)]);\n`);
+    const msg = await configureError(
+      `${HEADER}const main = foreign('Unikernel.Main', [console]);\nregister('k', [main(defaultConsole)]);\n`,
+    );
     expect(msg).toBe(
       "apps/demo/config.ts - error: apps/demo/config.ts has no default export\n  fix: end it with: export default register('demo', [main(defaultConsole)]);",
     );
   });
 
   it('config.ts whose default export is not a registration', async () => {
-    expect(await configureError(`export default { devices: [] };\n`)).toMatch(/^apps\/demo\/config\.ts - error: the default export of apps\/demo\/config\.ts is not a registration/);
+    expect(await configureError(`export default { devices: [] };\n`)).toMatch(
+      /^apps\/demo\/config\.ts - error: the default export of apps\/demo\/config\.ts is not a registration/,
+    );
   });
 
   it('config.ts importing a module that does not exist', async () => {
-    const msg = await configureError(`import { register } from '@mirage-ts/nonexistent';\nexport default register();\n`);
+    const msg = await configureError(
+      `import { register } from '@mirage-ts/nonexistent';\nexport default register();\n`,
+    );
     expect(msg).toBe(
       'apps/demo/config.ts:1:26 - error: Could not resolve "@mirage-ts/nonexistent"\n  fix: check the import path; device types and implementations come from @mirage-ts/mirage',
     );
   });
 
   it('config.ts with a syntax error', async () => {
-    expect(await configureError(`${HEADER}const main = foreign('Unikernel.Main', [console];\n`)).toMatch(/^apps\/demo\/config\.ts:2:49 - error: Expected "\)" but found ";"\n  fix: fix the TypeScript syntax at that line$/);
+    expect(await configureError(`${HEADER}const main = foreign('Unikernel.Main', [console];\n`)).toMatch(
+      /^apps\/demo\/config\.ts:2:49 - error: Expected "\)" but found ";"\n  fix: fix the TypeScript syntax at that line$/,
+    );
   });
 
   it('a foreign entry whose module file does not exist', async () => {
-    const msg = await configureError(`${HEADER}export default register('k', [foreign('Server.Main', [console])(defaultConsole)]);\n`);
+    const msg = await configureError(
+      `${HEADER}export default register('k', [foreign('Server.Main', [console])(defaultConsole)]);\n`,
+    );
     expect(msg).toBe(
       "apps/demo/config.ts:2:63 - error: foreign('Server.Main') names module Server, but apps/demo/server.ts does not exist\n  fix: create server.ts exporting Main, or correct the name in foreign(...)",
     );
@@ -210,7 +253,9 @@ export default register('k', [foreign('Unikernel.Main', [block])(d)]);\n`;
     const msg = await configureError(`${HEADER}const k = Key.bool('fast', { default: true, stage: 'runtime' });
 const a = impl(block, { label: 'a', module: 'a', symbol: 'A' });
 export default register('k', [foreign('Unikernel.Main', [block])(ifImpl(k, a, a))]);\n`);
-    expect(msg).toMatch(/^apps\/demo\/config\.ts:4:\d+ - error: key --fast is read at run time, so it cannot choose an implementation/);
+    expect(msg).toMatch(
+      /^apps\/demo\/config\.ts:4:\d+ - error: key --fast is read at run time, so it cannot choose an implementation/,
+    );
   });
 
   it('an unknown target', () => {

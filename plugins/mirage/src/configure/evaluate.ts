@@ -44,7 +44,9 @@ export async function evaluateConfig(workspaceRoot: string, projectRoot: string)
   try {
     const mod = new Module(bundleFile);
     mod.filename = bundleFile;
-    mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(configPath));
+    mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(
+      path.dirname(configPath),
+    );
     (mod as unknown as { _compile(code: string, file: string): void })._compile(code, bundleFile);
     exported = (mod.exports as { default?: unknown }).default;
   } catch (e) {
@@ -72,10 +74,13 @@ export async function evaluateConfig(workspaceRoot: string, projectRoot: string)
   }
   const parsed = rawGraphSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new UserError(`the device graph registered by ${configFile} is malformed: ${parsed.error.issues[0]?.message}`, {
-      at: fileOnly,
-      fix: 'build devices with the @mirage-ts/mirage combinators (impl, ifImpl, matchImpl, foreign, register) of the same version as the plugin',
-    });
+    throw new UserError(
+      `the device graph registered by ${configFile} is malformed: ${parsed.error.issues[0]?.message}`,
+      {
+        at: fileOnly,
+        fix: 'build devices with the @mirage-ts/mirage combinators (impl, ifImpl, matchImpl, foreign, register) of the same version as the plugin',
+      },
+    );
   }
   const graph: RawGraph = parsed.data;
   const locations = new Map<number, SourceLocation>();
@@ -86,7 +91,11 @@ export async function evaluateConfig(workspaceRoot: string, projectRoot: string)
   return { graph, configFile, locations, registerAt: locate(graph.site) ?? fileOnly };
 }
 
-async function bundleConfig(workspaceRoot: string, configPath: string, bundleFile: string): Promise<{ code: string; map: string }> {
+async function bundleConfig(
+  workspaceRoot: string,
+  configPath: string,
+  bundleFile: string,
+): Promise<{ code: string; map: string }> {
   let result: esbuild.BuildResult<{ write: false }>;
   try {
     result = await esbuild.build({
@@ -122,10 +131,17 @@ async function bundleConfig(workspaceRoot: string, configPath: string, bundleFil
   return { code: js.text, map: map.text };
 }
 
-function thrownByConfig(e: unknown, locate: (stack: string | undefined) => SourceLocation | undefined, fileOnly: SourceLocation): UserError {
+function thrownByConfig(
+  e: unknown,
+  locate: (stack: string | undefined) => SourceLocation | undefined,
+  fileOnly: SourceLocation,
+): UserError {
   // config.ts may run in another realm (a test sandbox), where its errors are
   // not `instanceof Error`: look at their shape.
-  const error = typeof e === 'object' && e !== null && 'message' in e ? (e as { message: unknown; stack?: unknown }) : { message: e };
+  const error =
+    typeof e === 'object' && e !== null && 'message' in e
+      ? (e as { message: unknown; stack?: unknown })
+      : { message: e };
   return new UserError(`config.ts threw: ${String(error.message)}`, {
     at: locate(typeof error.stack === 'string' ? error.stack : undefined) ?? fileOnly,
     fix: 'config.ts runs at configure time to describe devices; correct the call at that line',

@@ -31,7 +31,10 @@ export function keyValuesFromOptions(
     claimed.add(decl.name).add(camelCase(decl.name));
     const parsed = parseKeyValue(decl, options[spelling]);
     if (!parsed.ok) {
-      throw new UserError(parsed.message, { at: locateKey(decl.name), fix: `pass --${decl.name}=<${describeDomain(decl)}>` });
+      throw new UserError(parsed.message, {
+        at: locateKey(decl.name),
+        fix: `pass --${decl.name}=<${describeDomain(decl)}>`,
+      });
     }
     values.set(decl.name, parsed.value);
     given.add(decl.name);
@@ -39,10 +42,15 @@ export function keyValuesFromOptions(
   const unknown = Object.keys(options).filter((o) => !o.startsWith('_') && !claimed.has(o));
   if (unknown.length > 0) {
     const known = decls.filter((d) => d.name !== 'target').map((d) => `--${d.name}`);
-    throw new UserError(`unknown option --${unknown[0]}: the unikernel registered at ${registerAt.file} declares no such key`, {
-      at: registerAt,
-      fix: known.length ? `use one of ${known.join(', ')} (and --target=unix|xen|qemu)` : 'this unikernel takes no keys besides --target=unix|xen|qemu',
-    });
+    throw new UserError(
+      `unknown option --${unknown[0]}: the unikernel registered at ${registerAt.file} declares no such key`,
+      {
+        at: registerAt,
+        fix: known.length
+          ? `use one of ${known.join(', ')} (and --target=unix|xen|qemu)`
+          : 'this unikernel takes no keys besides --target=unix|xen|qemu',
+      },
+    );
   }
   return { values, given };
 }

@@ -81,15 +81,21 @@ export function resolveGraph(input: ResolveInput): ResolvedGraph {
     const known = deviceIndex.get(node.id);
     if (known !== undefined) return known;
     if (node.kind !== 'device') {
-      throw new UserError(`a job cannot be passed as a device`, { at: at(node.id), fix: 'pass device impls to foreign entries' });
+      throw new UserError(`a job cannot be passed as a device`, {
+        at: at(node.id),
+        fix: 'pass device impls to foreign entries',
+      });
     }
     if (visiting.has(node.id)) throw new Error(`device graph has a cycle at node ${node.id}`);
     visiting.add(node.id);
     if (node.targets && !node.targets.includes(target)) {
-      throw new UserError(`${node.label} is not available for target ${target} (it works on ${node.targets.join(', ')})`, {
-        at: at(node.id),
-        fix: `choose another ${node.typ} implementation for ${target}, e.g. with ifImpl(Key.is${capitalize(target)}, ..., ${node.label})`,
-      });
+      throw new UserError(
+        `${node.label} is not available for target ${target} (it works on ${node.targets.join(', ')})`,
+        {
+          at: at(node.id),
+          fix: `choose another ${node.typ} implementation for ${target}, e.g. with ifImpl(Key.is${capitalize(target)}, ..., ${node.label})`,
+        },
+      );
     }
     const args = node.args.map((a) => resolveArg(a, node.id));
     visiting.delete(node.id);
@@ -115,7 +121,9 @@ export function resolveGraph(input: ResolveInput): ResolvedGraph {
         return { kind: 'device', device: connect(a.node) };
       case 'key': {
         const decl = decls.get(a.key) as KeyDecl;
-        return decl.stage === 'runtime' ? { kind: 'runtime-key', key: a.key } : { kind: 'value', value: configureValue(a.key, owner) };
+        return decl.stage === 'runtime'
+          ? { kind: 'runtime-key', key: a.key }
+          : { kind: 'value', value: configureValue(a.key, owner) };
       }
       default:
         return a;

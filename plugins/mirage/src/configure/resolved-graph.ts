@@ -69,7 +69,9 @@ export type ResolvedArg = z.infer<typeof resolvedArgSchema>;
 
 export function readResolvedGraph(file: string): ResolvedGraph {
   if (!fs.existsSync(file)) {
-    throw new UserError(`${file} does not exist`, { fix: 'build the unikernel first (npx nx build <app> --target=<target>)' });
+    throw new UserError(`${file} does not exist`, {
+      fix: 'build the unikernel first (npx nx build <app> --target=<target>)',
+    });
   }
   const parsed = resolvedGraphSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
   if (!parsed.success) {

@@ -51,7 +51,12 @@ describe('crunched modules', () => {
   }
 
   it('keeps text readable and gives back every file byte for byte', async () => {
-    const text = crunchModule({ symbol: 'Static1', source: 'apps/demo/data', project: 'demo', entries: readDataDir(path.join(dir, 'data')) });
+    const text = crunchModule({
+      symbol: 'Static1',
+      source: 'apps/demo/data',
+      project: 'demo',
+      entries: readDataDir(path.join(dir, 'data')),
+    });
     expect(text).toContain('{ key: "a", kind: \'value\'');
     expect(text).toContain('text: "foo\\n"');
     expect(text).toMatch(/key: "binary.bin".*base64: "/);
@@ -61,7 +66,10 @@ describe('crunched modules', () => {
       expect(await kv.get(key)).toEqual({ ok: true, value: new Uint8Array(bytes) });
       expect(await kv.size(key)).toEqual({ ok: true, value: bytes.length });
     }
-    expect(await kv.getPartial('binary.bin', 65530, 100)).toEqual({ ok: true, value: new Uint8Array(files['binary.bin'].subarray(65530, 65630)) });
+    expect(await kv.getPartial('binary.bin', 65530, 100)).toEqual({
+      ok: true,
+      value: new Uint8Array(files['binary.bin'].subarray(65530, 65630)),
+    });
     expect(await kv.list('')).toEqual({
       ok: true,
       value: [
@@ -85,7 +93,9 @@ describe('crunched modules', () => {
   });
 
   it('hands out copies, so a unikernel that changes a value does not change the store', async () => {
-    const kv = await load(crunchModule({ symbol: 'Static1', source: 'd', project: 'demo', entries: readDataDir(path.join(dir, 'data')) }));
+    const kv = await load(
+      crunchModule({ symbol: 'Static1', source: 'd', project: 'demo', entries: readDataDir(path.join(dir, 'data')) }),
+    );
     const first = await kv.get('a');
     if (first.ok) first.value.fill(0);
     expect(await kv.get('a')).toEqual({ ok: true, value: new Uint8Array(Buffer.from('foo\n')) });

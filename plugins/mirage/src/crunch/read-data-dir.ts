@@ -20,7 +20,8 @@ export function readDataDir(root: string): CrunchInput[] {
       const stat = fs.statSync(host);
       if (stat.isDirectory()) {
         const real = fs.realpathSync(host);
-        if (ancestors.includes(real)) throw new Error(`${host} links back to a directory that contains it; remove the link`);
+        if (ancestors.includes(real))
+          throw new Error(`${host} links back to a directory that contains it; remove the link`);
         out.push({ key, kind: 'dictionary', modified: Math.floor(stat.mtimeMs) });
         walk(host, key, [...ancestors, real]);
       } else if (stat.isFile()) {

@@ -37,7 +37,9 @@ export function describeGraph(graph: ResolvedGraph): string {
   const keys = Object.entries(graph.configureKeys).map(([k, v]) => `${k}=${String(v)}`);
   const lines = [`${graph.name} for ${graph.target} (${graph.configFile}), keys: ${keys.join(' ')}`];
   if (graph.runtimeKeys.length > 0) {
-    lines.push(`run-time keys: ${graph.runtimeKeys.map((k) => `--${k.name} (default ${JSON.stringify(k.default)})`).join(', ')}`);
+    lines.push(
+      `run-time keys: ${graph.runtimeKeys.map((k) => `--${k.name} (default ${JSON.stringify(k.default)})`).join(', ')}`,
+    );
   }
   lines.push('devices, in connect order:');
   graph.devices.forEach((d, i) => {
@@ -48,7 +50,9 @@ export function describeGraph(graph: ResolvedGraph): string {
   });
   lines.push('jobs:');
   for (const job of graph.jobs) {
-    lines.push(`  ${job.entry}.start(${job.args.map((i) => graph.devices[i].variable).join(', ')})${job.at ? `  at ${formatLocation(job.at)}` : ''}`);
+    lines.push(
+      `  ${job.entry}.start(${job.args.map((i) => graph.devices[i].variable).join(', ')})${job.at ? `  at ${formatLocation(job.at)}` : ''}`,
+    );
   }
   return lines.join('\n');
 }

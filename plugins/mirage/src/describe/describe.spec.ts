@@ -33,7 +33,13 @@ describe('describe', () => {
   afterAll(() => ws?.dispose());
 
   it('prints each device in connect order with its implementation and arguments, then the jobs', async () => {
-    const d = await describeUnikernel({ workspaceRoot: ws.root, projectRoot: 'apps/served', project: 'served', target: targetNamed('unix'), keyOptions: { ipv4: '10.1.2.3/16' } });
+    const d = await describeUnikernel({
+      workspaceRoot: ws.root,
+      projectRoot: 'apps/served',
+      project: 'served',
+      target: targetNamed('unix'),
+      keyOptions: { ipv4: '10.1.2.3/16' },
+    });
     expect(d.text).toBe(
       [
         'served for unix (apps/served/config.ts), keys: target=unix',
@@ -55,7 +61,13 @@ describe('describe', () => {
   });
 
   it('writes the graph as DOT, with an edge per device argument, and as SVG through Graphviz', async () => {
-    const d = await describeUnikernel({ workspaceRoot: ws.root, projectRoot: 'apps/served', project: 'served', target: targetNamed('xen'), keyOptions: {} });
+    const d = await describeUnikernel({
+      workspaceRoot: ws.root,
+      projectRoot: 'apps/served',
+      project: 'served',
+      target: targetNamed('xen'),
+      keyOptions: {},
+    });
     expect(d.dotFile).toBe(path.join(ws.root, 'dist/apps/served/describe/xen.dot'));
     const dot = fs.readFileSync(d.dotFile, 'utf8');
     expect(dot).toBe(d.dot);
@@ -87,7 +99,15 @@ describe('describe', () => {
 
   it('refuses a key value outside its domain at the key declaration', async () => {
     await expect(
-      describeUnikernel({ workspaceRoot: ws.root, projectRoot: 'apps/served', project: 'served', target: targetNamed('unix'), keyOptions: { ipv4: '10.0.0.300/24' } }),
-    ).rejects.toThrow("apps/served/config.ts:3:29 - error: '10.0.0.300/24' is not a valid value for --ipv4: expected an IPv4 address with a prefix length such as 10.0.0.2/24");
+      describeUnikernel({
+        workspaceRoot: ws.root,
+        projectRoot: 'apps/served',
+        project: 'served',
+        target: targetNamed('unix'),
+        keyOptions: { ipv4: '10.0.0.300/24' },
+      }),
+    ).rejects.toThrow(
+      "apps/served/config.ts:3:29 - error: '10.0.0.300/24' is not a valid value for --ipv4: expected an IPv4 address with a prefix length such as 10.0.0.2/24",
+    );
   });
 });

@@ -10,6 +10,8 @@ export function renderSvg(dotFile: string, svgFile: string, dotProgram = 'dot'):
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     child.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? resolve(false) : reject(e)));
-    child.on('close', (code) => (code === 0 ? resolve(true) : reject(new Error(`${dotProgram} -Tsvg failed (${code}): ${stderr.trim()}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(true) : reject(new Error(`${dotProgram} -Tsvg failed (${code}): ${stderr.trim()}`)),
+    );
   });
 }

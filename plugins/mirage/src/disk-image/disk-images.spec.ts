@@ -16,7 +16,17 @@ function graphOpening(...files: string[]): ResolvedGraph {
     configureKeys: {},
     runtimeKeys: [],
     devices: [
-      { id: 0, variable: 'console0', typ: 'console', signature: 'Console', label: 'console', module: 'm', symbol: 'S', args: [], build: null },
+      {
+        id: 0,
+        variable: 'console0',
+        typ: 'console',
+        signature: 'Console',
+        label: 'console',
+        module: 'm',
+        symbol: 'S',
+        args: [],
+        build: null,
+      },
       ...files.map((file, i) => ({
         id: i + 1,
         variable: `block${i + 1}`,

@@ -25,7 +25,8 @@ export function blockFiles(graph: ResolvedGraph): string[] {
   const files: string[] = [];
   for (const device of graph.devices) {
     for (const arg of device.args) {
-      if (arg.kind === 'resource' && arg.resource.kind === 'block' && !files.includes(arg.resource.file)) files.push(arg.resource.file);
+      if (arg.kind === 'resource' && arg.resource.kind === 'block' && !files.includes(arg.resource.file))
+        files.push(arg.resource.file);
     }
   }
   return files;
@@ -40,17 +41,26 @@ export type ImageOutcome = 'created' | 'replaced' | 'kept';
  * leaves any existing image as it was. An existing image is kept unless
  * `force`; if it has another size, that is an error rather than a surprise.
  */
-export function writeImage(file: string, size: ImageSize, options: { force?: boolean; shown?: string } = {}): ImageOutcome {
+export function writeImage(
+  file: string,
+  size: ImageSize,
+  options: { force?: boolean; shown?: string } = {},
+): ImageOutcome {
   const shown = options.shown ?? file;
   const existing = statOrUndefined(file);
   if (existing && !existing.isFile()) {
-    throw new UserError(`${shown} exists and is not a file`, { fix: `move it away, or name another file in blockOfFile(...)` });
+    throw new UserError(`${shown} exists and is not a file`, {
+      fix: `move it away, or name another file in blockOfFile(...)`,
+    });
   }
   if (existing && !options.force) {
     if (BigInt(existing.size) === size.bytes) return 'kept';
-    throw new UserError(`${shown} already exists with ${existing.size} bytes, not the ${size.bytes} asked for; nothing was changed`, {
-      fix: 'add --force to replace it with a zeroed image (its contents are lost), or ask for its current size',
-    });
+    throw new UserError(
+      `${shown} already exists with ${existing.size} bytes, not the ${size.bytes} asked for; nothing was changed`,
+      {
+        fix: 'add --force to replace it with a zeroed image (its contents are lost), or ask for its current size',
+      },
+    );
   }
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const staging = `${file}.${process.pid}.partial`;

@@ -18,7 +18,11 @@ describe('imageSize', () => {
   });
 
   it('takes sectors, sector size, or a size with units', () => {
-    expect(imageSize({ sectors: 2048, sectorSize: 4096 })).toEqual({ sectors: 2048n, sectorSize: 4096, bytes: 8_388_608n });
+    expect(imageSize({ sectors: 2048, sectorSize: 4096 })).toEqual({
+      sectors: 2048n,
+      sectorSize: 4096,
+      bytes: 8_388_608n,
+    });
     expect(imageSize({ size: '64M' }).sectors).toBe(131072n);
     expect(imageSize({ size: '1GiB', sectorSize: 4096 }).sectors).toBe(262144n);
     expect(imageSize({ size: 1024 }).sectors).toBe(2n);
@@ -27,12 +31,16 @@ describe('imageSize', () => {
 
   it('says which option is wrong and how to fix it', () => {
     expect(userErrorOf(() => imageSize({ sectors: 10, size: '1M' }))).toBe(
-      'error: --sectors=10 and --size=1M both give the image\'s size\n  fix: remove one of them and try again',
+      "error: --sectors=10 and --size=1M both give the image's size\n  fix: remove one of them and try again",
     );
-    expect(userErrorOf(() => imageSize({ sectors: 0 }))).toMatch(/--sectors=0 is not a number of sectors\n  fix: give a positive whole number/);
+    expect(userErrorOf(() => imageSize({ sectors: 0 }))).toMatch(
+      /--sectors=0 is not a number of sectors\n  fix: give a positive whole number/,
+    );
     expect(userErrorOf(() => imageSize({ sectors: 'lots' }))).toMatch(/--sectors=lots is not a number of sectors/);
     expect(userErrorOf(() => imageSize({ size: '12Q' }))).toMatch(/--size=12Q is not a size\n  fix: .*--size=64M/);
-    expect(userErrorOf(() => imageSize({ size: '1000' }))).toMatch(/1000 bytes\) is not a whole number of 512-byte sectors\n  fix: .*--size=1024/);
+    expect(userErrorOf(() => imageSize({ size: '1000' }))).toMatch(
+      /1000 bytes\) is not a whole number of 512-byte sectors\n  fix: .*--size=1024/,
+    );
     expect(userErrorOf(() => imageSize({ sectorSize: 520 }))).toMatch(/--sectorSize=520 is not a sector size/);
     expect(imageSize({ size: '64T' }).sectors).toBe(2n ** 37n); // 64 TiB is addressable
     expect(userErrorOf(() => imageSize({ sectors: 2n ** 50n }))).toMatch(/larger than a block device can address/);

@@ -24,27 +24,40 @@ const UNITS: Readonly<Record<string, bigint>> = { '': 1n, K: 1024n, M: 1024n ** 
  */
 export function imageSize(options: ImageSizeOptions): ImageSize {
   const sectorSize = options.sectorSize === undefined ? DEFAULT_SECTOR_SIZE : Number(options.sectorSize);
-  if (!Number.isInteger(sectorSize) || sectorSize < 512 || sectorSize > 65536 || (sectorSize & (sectorSize - 1)) !== 0) {
+  if (
+    !Number.isInteger(sectorSize) ||
+    sectorSize < 512 ||
+    sectorSize > 65536 ||
+    (sectorSize & (sectorSize - 1)) !== 0
+  ) {
     throw new UserError(`--sectorSize=${String(options.sectorSize)} is not a sector size`, {
       fix: 'use a power of two from 512 to 65536, e.g. --sectorSize=4096',
     });
   }
   if (options.sectors !== undefined && options.size !== undefined) {
-    throw new UserError(`--sectors=${String(options.sectors)} and --size=${String(options.size)} both give the image's size`, {
-      fix: 'remove one of them and try again',
-    });
+    throw new UserError(
+      `--sectors=${String(options.sectors)} and --size=${String(options.size)} both give the image's size`,
+      {
+        fix: 'remove one of them and try again',
+      },
+    );
   }
   let sectors = DEFAULT_SECTORS;
   if (options.sectors !== undefined) {
     const text = String(options.sectors);
     if (!/^[1-9]\d*$/.test(text)) {
-      throw new UserError(`--sectors=${text} is not a number of sectors`, { fix: 'give a positive whole number, e.g. --sectors=100000' });
+      throw new UserError(`--sectors=${text} is not a number of sectors`, {
+        fix: 'give a positive whole number, e.g. --sectors=100000',
+      });
     }
     sectors = BigInt(text);
   } else if (options.size !== undefined) {
     const text = String(options.size).trim();
     const m = /^([1-9]\d*)\s*([KMGT]?)(?:i?B)?$/i.exec(text);
-    if (!m) throw new UserError(`--size=${text} is not a size`, { fix: 'give bytes, or a number with K, M, G or T (powers of 1024), e.g. --size=64M' });
+    if (!m)
+      throw new UserError(`--size=${text} is not a size`, {
+        fix: 'give bytes, or a number with K, M, G or T (powers of 1024), e.g. --size=64M',
+      });
     const bytes = BigInt(m[1]) * UNITS[m[2].toUpperCase()];
     if (bytes % BigInt(sectorSize) !== 0n) {
       throw new UserError(`--size=${text} (${bytes} bytes) is not a whole number of ${sectorSize}-byte sectors`, {
@@ -55,7 +68,9 @@ export function imageSize(options: ImageSizeOptions): ImageSize {
   }
   const bytes = sectors * BigInt(sectorSize);
   if (bytes > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new UserError(`an image of ${bytes} bytes is larger than a block device can address here (2^53 bytes)`, { fix: 'ask for a smaller image' });
+    throw new UserError(`an image of ${bytes} bytes is larger than a block device can address here (2^53 bytes)`, {
+      fix: 'ask for a smaller image',
+    });
   }
   return { sectors, sectorSize, bytes };
 }

@@ -10,7 +10,9 @@ describe('disk images as build inputs', () => {
   });
 
   it('reads only plain names, in any quotes', () => {
-    expect(blockFilesNamedIn(`blockOfFile("a.raw") blockOfFile(\`./b/c\`, x) blockOfFile(name) blockOfFile('\${x}.img')`)).toEqual(['a.raw', './b/c']);
+    expect(
+      blockFilesNamedIn(`blockOfFile("a.raw") blockOfFile(\`./b/c\`, x) blockOfFile(name) blockOfFile('\${x}.img')`),
+    ).toEqual(['a.raw', './b/c']);
     expect(diskImageInputExclusions(`blockOfFile('./b/c')`)).toEqual(['!{projectRoot}/**/*.img', '!{projectRoot}/b/c']);
   });
 });

@@ -15,5 +15,10 @@ export function blockFilesNamedIn(configSource: string): string[] {
  * and be hashed again each time (see disk-images.ts for where images live).
  */
 export function diskImageInputExclusions(configSource: string): string[] {
-  return ['!{projectRoot}/**/*.img', ...blockFilesNamedIn(configSource).filter((f) => !f.endsWith('.img')).map((f) => `!{projectRoot}/${f.replace(/^\.\//, '')}`)];
+  return [
+    '!{projectRoot}/**/*.img',
+    ...blockFilesNamedIn(configSource)
+      .filter((f) => !f.endsWith('.img'))
+      .map((f) => `!{projectRoot}/${f.replace(/^\.\//, '')}`),
+  ];
 }

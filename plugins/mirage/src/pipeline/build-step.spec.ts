@@ -11,7 +11,15 @@ const HEADER = `import { block, console, defaultConsole, foreign, impl, register
 async function build(files: Record<string, string>) {
   const ws = scratchWorkspace(files);
   const run = () =>
-    buildUnikernel({ workspaceRoot: ws.root, projectRoot: 'apps/demo', project: 'demo', target: targetNamed('unix'), keyOptions: {}, targetOptions: {}, logger });
+    buildUnikernel({
+      workspaceRoot: ws.root,
+      projectRoot: 'apps/demo',
+      project: 'demo',
+      target: targetNamed('unix'),
+      keyOptions: {},
+      targetOptions: {},
+      logger,
+    });
   return { ws, run, dist: path.join(ws.root, 'dist/apps/demo') };
 }
 
@@ -23,7 +31,13 @@ describe('build', () => {
     });
     try {
       await run();
-      expect(fs.readdirSync(path.join(dist, 'unix')).sort()).toEqual(['graph.json', 'main.js', 'main.js.map', 'main.ts', 'mir-demo']);
+      expect(fs.readdirSync(path.join(dist, 'unix')).sort()).toEqual([
+        'graph.json',
+        'main.js',
+        'main.js.map',
+        'main.ts',
+        'mir-demo',
+      ]);
       expect(fs.statSync(path.join(dist, 'unix/mir-demo')).mode & 0o111).toBeTruthy();
       const bundle = fs.readFileSync(path.join(dist, 'unix/main.js'), 'utf8');
       expect(bundle).toContain('var StdioConsole = class');

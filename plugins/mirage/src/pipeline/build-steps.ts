@@ -14,7 +14,11 @@ export interface BuildStepContext {
  * field (e.g. turning a directory into a module). Each step writes into the
  * staging folder only, never into the source tree.
  */
-export type BuildStep = (device: ResolvedDevice, options: Readonly<Record<string, unknown>>, ctx: BuildStepContext) => Promise<void>;
+export type BuildStep = (
+  device: ResolvedDevice,
+  options: Readonly<Record<string, unknown>>,
+  ctx: BuildStepContext,
+) => Promise<void>;
 
 export interface BuildStepOptions {
   /**
@@ -43,10 +47,13 @@ export async function runBuildSteps(graph: ResolvedGraph, ctx: BuildStepContext)
     if (!device.build) continue;
     const step = steps.get(device.build.step);
     if (!step) {
-      throw new UserError(`${device.label} asks for build step '${device.build.step}', which this plugin does not know`, {
-        at: device.at,
-        fix: 'use @mirage-ts/mirage and @mirage-ts/nx-plugin of the same version',
-      });
+      throw new UserError(
+        `${device.label} asks for build step '${device.build.step}', which this plugin does not know`,
+        {
+          at: device.at,
+          fix: 'use @mirage-ts/mirage and @mirage-ts/nx-plugin of the same version',
+        },
+      );
     }
     await step(device, device.build.options, ctx);
   }

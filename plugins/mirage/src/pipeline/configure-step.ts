@@ -54,10 +54,13 @@ export function entryFiles(graph: ResolvedGraph, req: UnikernelProject): Map<str
     const candidates = [moduleName.charAt(0).toLowerCase() + moduleName.slice(1), moduleName];
     const found = candidates.find((c) => fs.existsSync(path.join(req.workspaceRoot, req.projectRoot, `${c}.ts`)));
     if (!found) {
-      throw new UserError(`foreign('${job.entry}') names module ${moduleName}, but ${path.join(req.projectRoot, `${candidates[0]}.ts`)} does not exist`, {
-        at: job.at ?? { file: graph.configFile },
-        fix: `create ${candidates[0]}.ts exporting ${job.entry.split('.')[1]}, or correct the name in foreign(...)`,
-      });
+      throw new UserError(
+        `foreign('${job.entry}') names module ${moduleName}, but ${path.join(req.projectRoot, `${candidates[0]}.ts`)} does not exist`,
+        {
+          at: job.at ?? { file: graph.configFile },
+          fix: `create ${candidates[0]}.ts exporting ${job.entry.split('.')[1]}, or correct the name in foreign(...)`,
+        },
+      );
     }
     files.set(job.entry, path.join(req.workspaceRoot, req.projectRoot, `${found}.ts`));
   }

@@ -8,11 +8,19 @@ import { UserError } from '../configure/user-error';
  * relative to the app folder. It must lie inside the app folder: that is
  * what the build's cache inputs cover, so a change to the data rebuilds.
  */
-export function dataDirOf(device: ResolvedDevice, dir: unknown, workspaceRoot: string, projectRoot: string): { abs: string; rel: string } {
+export function dataDirOf(
+  device: ResolvedDevice,
+  dir: unknown,
+  workspaceRoot: string,
+  projectRoot: string,
+): { abs: string; rel: string } {
   const appDir = path.join(workspaceRoot, projectRoot);
   const at = device.at;
   if (typeof dir !== 'string' || dir === '') {
-    throw new UserError(`${device.label} names no directory`, { at, fix: `name a folder of ${projectRoot}, e.g. crunch('t')` });
+    throw new UserError(`${device.label} names no directory`, {
+      at,
+      fix: `name a folder of ${projectRoot}, e.g. crunch('t')`,
+    });
   }
   const abs = path.resolve(appDir, dir);
   const rel = path.relative(appDir, abs);

@@ -17,7 +17,9 @@ const list = (dir: string) => (fs.existsSync(path.join(root, dir)) ? fs.readdirS
 describe('replaceDirWhenDone', () => {
   it('replaces the folder with what the work wrote', async () => {
     write('out/old.txt');
-    await replaceDirWhenDone(path.join(root, 'out'), async (staging) => fs.writeFileSync(path.join(staging, 'new.txt'), 'x'));
+    await replaceDirWhenDone(path.join(root, 'out'), async (staging) =>
+      fs.writeFileSync(path.join(staging, 'new.txt'), 'x'),
+    );
     expect(list('out')).toEqual(['new.txt']);
     expect(list('.')).toEqual(['out']);
   });

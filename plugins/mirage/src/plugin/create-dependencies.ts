@@ -1,4 +1,9 @@
-import { DependencyType, type CreateDependencies, type ProjectConfiguration, type RawProjectGraphDependency } from '@nx/devkit';
+import {
+  DependencyType,
+  type CreateDependencies,
+  type ProjectConfiguration,
+  type RawProjectGraphDependency,
+} from '@nx/devkit';
 import * as path from 'node:path';
 import { beginReading, staticIndex, unikernelFacts } from '../analysis/static/unikernel-facts';
 import type { MiragePluginOptions } from './create-nodes';
@@ -40,7 +45,11 @@ export const createDependencies: CreateDependencies<MiragePluginOptions> = (_opt
   };
 
   const pluginRoot = pluginSourceRoot(context.workspaceRoot);
-  const pluginProject = pluginRoot ? ownerOf(pluginRoot) : context.externalNodes?.[`npm:${PLUGIN_PACKAGE}`] ? `npm:${PLUGIN_PACKAGE}` : undefined;
+  const pluginProject = pluginRoot
+    ? ownerOf(pluginRoot)
+    : context.externalNodes?.[`npm:${PLUGIN_PACKAGE}`]
+      ? `npm:${PLUGIN_PACKAGE}`
+      : undefined;
 
   const deps: RawProjectGraphDependency[] = [];
   for (const { name, config } of projects) {
@@ -64,8 +73,10 @@ export const createDependencies: CreateDependencies<MiragePluginOptions> = (_opt
       if (owner) targets.add(owner);
     }
     targets.delete(name);
-    for (const target of [...targets].sort()) deps.push({ source: name, target, type: DependencyType.static, sourceFile });
-    if (pluginProject && pluginProject !== name) deps.push({ source: name, target: pluginProject, type: DependencyType.implicit });
+    for (const target of [...targets].sort())
+      deps.push({ source: name, target, type: DependencyType.static, sourceFile });
+    if (pluginProject && pluginProject !== name)
+      deps.push({ source: name, target: pluginProject, type: DependencyType.implicit });
   }
   return deps;
 };

@@ -25,7 +25,11 @@ const EXECUTORS = '@mirage-ts/nx-plugin';
  * folder, with configure/build/run targets inferred (as `mirage configure`,
  * `make` and `./mir-NAME` are for a MirageOS app).
  */
-export function unikernelProject(configFile: string, options: MiragePluginOptions, context: CreateNodesContext): CreateNodesResult {
+export function unikernelProject(
+  configFile: string,
+  options: MiragePluginOptions,
+  context: CreateNodesContext,
+): CreateNodesResult {
   const root = path.dirname(configFile);
   const configSource = fs.readFileSync(path.join(context.workspaceRoot, configFile), 'utf8');
   // A config.ts that declares no foreign entry is some other tool's config file.

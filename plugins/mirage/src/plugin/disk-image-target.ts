@@ -12,7 +12,8 @@ export const diskImageTarget: TargetContribution = ({ name, configSource }): Rec
       executor: '@mirage-ts/nx-plugin:disk-image',
       cache: false,
       metadata: {
-        description: 'Create the zeroed disk images the unikernel opens (default 100000 sectors of 512 bytes), beside config.ts',
+        description:
+          'Create the zeroed disk images the unikernel opens (default 100000 sectors of 512 bytes), beside config.ts',
         help: {
           command: `npx nx run ${name}:disk-image [--sectors=100000 | --size=64M] [--sectorSize=512] [--force] [--target=unix|xen|qemu]`,
           example: {},

@@ -15,7 +15,8 @@ export function fatImageTarget(unikernel: UnikernelSource): Record<string, Targe
       // Fast, and its output lives in the app folder where blockOfFile finds it: not worth caching.
       cache: false,
       metadata: {
-        description: 'Make the FAT image(s) that fatOfFiles/genericKvRo read, from the data folder(s) named in config.ts',
+        description:
+          'Make the FAT image(s) that fatOfFiles/genericKvRo read, from the data folder(s) named in config.ts',
         help: { command: `npx nx run ${unikernel.name}:fat-image [--fat-type=12|16|32]`, example: {} },
       },
     },

@@ -19,7 +19,17 @@ const graph: ResolvedGraph = {
   configureKeys: {},
   runtimeKeys: [],
   devices: [
-    { id: 0, variable: 'console_0', typ: 'console', signature: 'Console', label: 'console', module: '@mirage-ts/console/stdio', symbol: 'StdioConsole', args: [], build: null },
+    {
+      id: 0,
+      variable: 'console_0',
+      typ: 'console',
+      signature: 'Console',
+      label: 'console',
+      module: '@mirage-ts/console/stdio',
+      symbol: 'StdioConsole',
+      args: [],
+      build: null,
+    },
     {
       id: 1,
       variable: 'block_1',
@@ -94,7 +104,9 @@ describe('running the qemu target', () => {
   it('refuses too little memory before starting anything', async () => {
     const tools = fakeHostTools({ 'qemu-system-x86_64': () => ({}) });
     const e = await failure(runQemu({ ...ctx, options: { memory: 128 } }, tools));
-    expect(e.message).toMatch(/--memory=128 is too little for this image: .* needs at least 304 MB\n  fix: use --memory=304 or more/);
+    expect(e.message).toMatch(
+      /--memory=128 is too little for this image: .* needs at least 304 MB\n  fix: use --memory=304 or more/,
+    );
     expect(tools.calls).toEqual([]);
   });
 
@@ -120,8 +132,12 @@ describe('running the qemu target', () => {
     };
     const status = await runQemu({ ...ctx, options: { ...ctx.options, accel: 'tcg' } }, tools);
     expect(status).toBe(3);
-    expect(started).toEqual(expect.arrayContaining(['-accel', 'tcg', '-m', '320', '-device', 'virtio-blk-pci,drive=disk0,serial=vdb']));
-    expect(started).toContain(`file=${path.join(root, 'apps/block/disk.img')},format=raw,if=none,id=disk0,cache=writeback`);
+    expect(started).toEqual(
+      expect.arrayContaining(['-accel', 'tcg', '-m', '320', '-device', 'virtio-blk-pci,drive=disk0,serial=vdb']),
+    );
+    expect(started).toContain(
+      `file=${path.join(root, 'apps/block/disk.img')},format=raw,if=none,id=disk0,cache=writeback`,
+    );
     expect(started).toContain('user,id=net0,hostfwd=tcp:127.0.0.1:18080-:8080,hostfwd=udp:127.0.0.1:10053-:53');
     expect(started[started.indexOf('-append') + 1]).toBe(
       'console=ttyS0 quiet loglevel=0 panic=-1 mirage_console=ttyS0 mirage_status=ttyS1 mirage_disks=/dev/vdb -- --who=vm',

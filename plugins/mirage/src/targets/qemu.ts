@@ -54,7 +54,9 @@ export const qemuTarget = vmTarget(
           networks: image.devices.networks.length,
         }),
       );
-      ctx.logger.info(`  run it with: npx nx run ${ctx.graph.project}:run --target=qemu (or ${path.relative(ctx.workspaceRoot, path.join(ctx.outDir, `mir-${name}`))})`);
+      ctx.logger.info(
+        `  run it with: npx nx run ${ctx.graph.project}:run --target=qemu (or ${path.relative(ctx.workspaceRoot, path.join(ctx.outDir, `mir-${name}`))})`,
+      );
     },
     run: runQemu,
   },
@@ -67,9 +69,12 @@ export async function runQemu(ctx: RunContext, tools: HostTools): Promise<number
   const options = vmOptions(ctx.options);
   const memoryMb = options.memory ?? image.memoryMb;
   if (memoryMb < image.minimumMemoryMb) {
-    throw new UserError(`--memory=${memoryMb} is too little for this image: the guest unpacks ${Math.round(image.unpackedBytes / 2 ** 20)} MB into RAM and needs at least ${image.minimumMemoryMb} MB`, {
-      fix: `use --memory=${image.minimumMemoryMb} or more (or leave --memory out: the default fits the image)`,
-    });
+    throw new UserError(
+      `--memory=${memoryMb} is too little for this image: the guest unpacks ${Math.round(image.unpackedBytes / 2 ** 20)} MB into RAM and needs at least ${image.minimumMemoryMb} MB`,
+      {
+        fix: `use --memory=${image.minimumMemoryMb} or more (or leave --memory out: the default fits the image)`,
+      },
+    );
   }
   const disks = checkDisksExist(ctx, image);
   const qemu = await tools.which(QEMU_BINARY);
@@ -113,7 +118,9 @@ export async function runQemu(ctx: RunContext, tools: HostTools): Promise<number
     });
     const reported = fs.existsSync(statusFile) ? parseExitStatus(fs.readFileSync(statusFile, 'utf8')) : undefined;
     if (reported !== undefined) return reported;
-    ctx.logger.warn(`the VM ended without reporting the unikernel's exit status (QEMU exited with ${qemuStatus}); a kernel panic or a killed QEMU does this`);
+    ctx.logger.warn(
+      `the VM ended without reporting the unikernel's exit status (QEMU exited with ${qemuStatus}); a kernel panic or a killed QEMU does this`,
+    );
     return qemuStatus === 0 ? 1 : qemuStatus;
   } finally {
     fs.rmSync(statusDir, { recursive: true, force: true });

@@ -8,7 +8,17 @@ const ctx: RunContext = {
   workspaceRoot: '/ws',
   projectRoot: 'apps/console',
   outDir: '/ws/dist/apps/console/xen',
-  graph: { format: RESOLVED_GRAPH_FORMAT, name: 'console', project: 'console', target: 'xen', configFile: 'apps/console/config.ts', configureKeys: {}, runtimeKeys: [], devices: [], jobs: [] },
+  graph: {
+    format: RESOLVED_GRAPH_FORMAT,
+    name: 'console',
+    project: 'console',
+    target: 'xen',
+    configFile: 'apps/console/config.ts',
+    configureKeys: {},
+    runtimeKeys: [],
+    devices: [],
+    jobs: [],
+  },
   args: [],
   options: {},
   logger: { info: () => undefined, warn: () => undefined },
@@ -18,7 +28,9 @@ describe('running the xen target', () => {
   it('boots NAME.xl with `xl create -c` on a Xen host', async () => {
     const tools = fakeHostTools({ xl: () => ({}) });
     expect(await runXen(ctx, tools)).toBe(0);
-    expect(tools.calls).toEqual([{ file: '/fake/bin/xl', args: ['create', '-c', '/ws/dist/apps/console/xen/console.xl'] }]);
+    expect(tools.calls).toEqual([
+      { file: '/fake/bin/xl', args: ['create', '-c', '/ws/dist/apps/console/xen/console.xl'] },
+    ]);
   });
 
   it('says where to boot the image when this machine has no xl', async () => {

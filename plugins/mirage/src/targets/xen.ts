@@ -47,7 +47,9 @@ export const xenTarget = vmTarget(
           bridges: image.devices.networks.map((n) => `@NETWORK:${n}@`),
         }),
       );
-      ctx.logger.info(`  boot it on a Xen host with: xl create -c ${path.relative(ctx.workspaceRoot, path.join(ctx.outDir, `${name}.xl`))}`);
+      ctx.logger.info(
+        `  boot it on a Xen host with: xl create -c ${path.relative(ctx.workspaceRoot, path.join(ctx.outDir, `${name}.xl`))}`,
+      );
     },
     run: runXen,
   },

@@ -77,7 +77,8 @@ export class ConfigSource {
       const bindings = stmt.importClause.namedBindings;
       if (bindings && ts.isNamespaceImport(bindings)) namespaces.add(bindings.name.text);
       if (bindings && ts.isNamedImports(bindings)) {
-        for (const e of bindings.elements) if ((e.propertyName ?? e.name).text === 'register' && !e.isTypeOnly) direct.add(e.name.text);
+        for (const e of bindings.elements)
+          if ((e.propertyName ?? e.name).text === 'register' && !e.isTypeOnly) direct.add(e.name.text);
       }
     }
     const calls: { name: string | undefined; at: SourceLocation }[] = [];
@@ -86,7 +87,10 @@ export class ConfigSource {
         const c = n.expression;
         const isRegister =
           (ts.isIdentifier(c) && direct.has(c.text)) ||
-          (ts.isPropertyAccessExpression(c) && ts.isIdentifier(c.expression) && namespaces.has(c.expression.text) && c.name.text === 'register');
+          (ts.isPropertyAccessExpression(c) &&
+            ts.isIdentifier(c.expression) &&
+            namespaces.has(c.expression.text) &&
+            c.name.text === 'register');
         if (isRegister) calls.push({ name: stringArg(n, 0), at: this.location(n) });
       }
       n.forEachChild(visit);
@@ -99,7 +103,11 @@ export class ConfigSource {
   keyDeclaration(name: string): SourceLocation | undefined {
     const call = this.findCall((c) => {
       const callee = c.expression;
-      return ts.isPropertyAccessExpression(callee) && /^(create|bool|int|string|ipv4|ipv4Prefix)$/.test(callee.name.text) && stringArg(c, 0) === name;
+      return (
+        ts.isPropertyAccessExpression(callee) &&
+        /^(create|bool|int|string|ipv4|ipv4Prefix)$/.test(callee.name.text) &&
+        stringArg(c, 0) === name
+      );
     });
     return call ? this.location(call.arguments[0]) : undefined;
   }
@@ -136,7 +144,13 @@ export class ConfigSource {
 
 function unwrap(e: ts.Expression): ts.Expression {
   let x = e;
-  while (ts.isParenthesizedExpression(x) || ts.isAsExpression(x) || ts.isSatisfiesExpression(x) || ts.isNonNullExpression(x)) x = x.expression;
+  while (
+    ts.isParenthesizedExpression(x) ||
+    ts.isAsExpression(x) ||
+    ts.isSatisfiesExpression(x) ||
+    ts.isNonNullExpression(x)
+  )
+    x = x.expression;
   return x;
 }
 

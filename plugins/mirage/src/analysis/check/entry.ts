@@ -28,7 +28,13 @@ export interface StartFunction {
  * instances have `start`, a class or object with a static `start`, or a
  * function that is the start itself.
  */
-export function findStart(program: CheckProgram, file: string, exportName: string, foreignAt: SourceLocation, foreignRef: string): StartFunction {
+export function findStart(
+  program: CheckProgram,
+  file: string,
+  exportName: string,
+  foreignAt: SourceLocation,
+  foreignRef: string,
+): StartFunction {
   const checker = program.checker;
   const sf = program.sourceFile(file);
   const rel = path.relative(program.workspaceRoot, file);
@@ -59,10 +65,15 @@ export function findStart(program: CheckProgram, file: string, exportName: strin
 
   const startDecl = startSymbol ? (startSymbol.valueDeclaration ?? startSymbol.declarations?.[0]) : declaration;
   const at = startDecl ? program.location(nameOf(startDecl)) : declAt;
-  const startType = startSymbol ? checker.getTypeOfSymbolAtLocation(startSymbol, startDecl ?? sf.compilerNode) : valueType;
+  const startType = startSymbol
+    ? checker.getTypeOfSymbolAtLocation(startSymbol, startDecl ?? sf.compilerNode)
+    : valueType;
   const signature = startType.getCallSignatures()[0];
   if (!signature) {
-    throw new UserError(`${name} is not a method`, { at, fix: `declare it as a method: async start(...): Promise<void> { ... }` });
+    throw new UserError(`${name} is not a method`, {
+      at,
+      fix: `declare it as a method: async start(...): Promise<void> { ... }`,
+    });
   }
   const parameters = signature.getParameters().map((p): StartParameter => {
     const decl = p.valueDeclaration;

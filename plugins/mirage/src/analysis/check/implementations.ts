@@ -35,17 +35,27 @@ export function checkImplementations(
       });
     }
     const decl = symbol.valueDeclaration ?? symbol.declarations?.[0];
-    const declAt = decl ? program.location((decl as ts.Node & { name?: ts.Node }).name ?? decl) : { file: path.relative(program.workspaceRoot, file) };
+    const declAt = decl
+      ? program.location((decl as ts.Node & { name?: ts.Node }).name ?? decl)
+      : { file: path.relative(program.workspaceRoot, file) };
     const staticSide = checker.getTypeOfSymbolAtLocation(symbol, decl ?? program.sourceFile(file).compilerNode);
     const connectSymbol = staticSide.getProperty('connect');
     const connect = connectSymbol
-      ? checker.getTypeOfSymbolAtLocation(connectSymbol, connectSymbol.valueDeclaration ?? decl ?? program.sourceFile(file).compilerNode).getCallSignatures()[0]
+      ? checker
+          .getTypeOfSymbolAtLocation(
+            connectSymbol,
+            connectSymbol.valueDeclaration ?? decl ?? program.sourceFile(file).compilerNode,
+          )
+          .getCallSignatures()[0]
       : undefined;
     if (!connect) {
-      throw new UserError(`${device.symbol} (${device.module}) has no static connect(...), so ${device.label} cannot be connected`, {
-        at,
-        fix: `add static async connect(...): Promise<${device.symbol}> to ${device.symbol} at ${formatLocation(declAt)}`,
-      });
+      throw new UserError(
+        `${device.symbol} (${device.module}) has no static connect(...), so ${device.label} cannot be connected`,
+        {
+          at,
+          fix: `add static async connect(...): Promise<${device.symbol}> to ${device.symbol} at ${formatLocation(declAt)}`,
+        },
+      );
     }
     checkConnectArguments(program, signatures, graph, device, connect, at);
 
@@ -54,19 +64,28 @@ export function checkImplementations(
     const returned = connect.getReturnType();
     const instance = checker.getAwaitedType(returned) ?? returned;
     if (checker.isTypeAssignableTo(instance, expected)) continue;
-    const missing = expected.getProperties().filter((p) => !instance.getProperty(p.getName()) && !(p.flags & ts.SymbolFlags.Optional));
+    const missing = expected
+      .getProperties()
+      .filter((p) => !instance.getProperty(p.getName()) && !(p.flags & ts.SymbolFlags.Optional));
     const mismatched = expected.getProperties().find((p) => {
       const own = instance.getProperty(p.getName());
       if (!own) return false;
-      const ownType = checker.getTypeOfSymbolAtLocation(own, own.valueDeclaration ?? decl ?? program.sourceFile(file).compilerNode);
-      const wantType = checker.getTypeOfSymbolAtLocation(p, p.valueDeclaration ?? program.sourceFile(file).compilerNode);
+      const ownType = checker.getTypeOfSymbolAtLocation(
+        own,
+        own.valueDeclaration ?? decl ?? program.sourceFile(file).compilerNode,
+      );
+      const wantType = checker.getTypeOfSymbolAtLocation(
+        p,
+        p.valueDeclaration ?? program.sourceFile(file).compilerNode,
+      );
       return !checker.isTypeAssignableTo(ownType, wantType);
     });
-    const why = missing.length > 0
-      ? `it lacks ${englishList(missing.map((p) => p.getName()))}`
-      : mismatched
-        ? `its ${mismatched.getName()} does not match ${device.signature}.${mismatched.getName()}`
-        : `connect does not resolve to a ${device.signature}`;
+    const why =
+      missing.length > 0
+        ? `it lacks ${englishList(missing.map((p) => p.getName()))}`
+        : mismatched
+          ? `its ${mismatched.getName()} does not match ${device.signature}.${mismatched.getName()}`
+          : `connect does not resolve to a ${device.signature}`;
     throw new UserError(`${device.symbol} from ${device.module} does not implement ${device.signature}: ${why}`, {
       at,
       fix: `plug in an implementation of ${device.signature}, or complete ${device.symbol} at ${formatLocation(declAt)}`,
@@ -98,22 +117,30 @@ function checkConnectArguments(
   const given = device.args.length;
   if (given > max || given < required) {
     const takes = required === max ? `${max}` : max === Infinity ? `at least ${required}` : `${required} to ${max}`;
-    throw new UserError(`${device.symbol}.connect takes ${takes} argument${takes === '1' ? '' : 's'}, but ${device.label} passes ${given}`, {
-      at,
-      fix: `give impl(...) the args that ${device.symbol}.connect(${params.map((p) => p.name).join(', ')}) expects, in order`,
-    });
+    throw new UserError(
+      `${device.symbol}.connect takes ${takes} argument${takes === '1' ? '' : 's'}, but ${device.label} passes ${given}`,
+      {
+        at,
+        fix: `give impl(...) the args that ${device.symbol}.connect(${params.map((p) => p.name).join(', ')}) expects, in order`,
+      },
+    );
   }
   device.args.forEach((arg, i) => {
     if (arg.kind !== 'device') return;
     const param = i < params.length && !params[i].rest ? params[i] : params[params.length - 1];
-    const expected = param.rest ? (checker.getIndexTypeOfType(param.type, ts.IndexKind.Number) ?? param.type) : param.type;
+    const expected = param.rest
+      ? (checker.getIndexTypeOfType(param.type, ts.IndexKind.Number) ?? param.type)
+      : param.type;
     const given = graph.devices[arg.device];
     const offered = signatures.type(given.signature);
     if (!offered || checker.isTypeAssignableTo(offered, expected)) return;
-    throw new UserError(`parameter '${param.name}' of ${device.symbol}.connect expects ${checker.typeToString(expected)}, but ${device.label} passes ${given.label} (${given.signature})`, {
-      at,
-      fix: `give impl(...) the args that ${device.symbol}.connect(${params.map((p) => p.name).join(', ')}) expects, in order`,
-    });
+    throw new UserError(
+      `parameter '${param.name}' of ${device.symbol}.connect expects ${checker.typeToString(expected)}, but ${device.label} passes ${given.label} (${given.signature})`,
+      {
+        at,
+        fix: `give impl(...) the args that ${device.symbol}.connect(${params.map((p) => p.name).join(', ')}) expects, in order`,
+      },
+    );
   });
 }
 

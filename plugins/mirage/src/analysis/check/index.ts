@@ -52,14 +52,22 @@ export function checkUnikernel(req: CheckRequest): void {
     }),
   );
   // Missing modules first, worded as the bundler words them (with the keys that chose them).
-  const missing = new Set(graph.devices.filter((d) => {
-    const m = moduleFiles.get(d.id);
-    return !m?.file && !program.loadableWithoutTypes(d.module, m?.from ?? configPath);
-  }).map((d) => d.module));
+  const missing = new Set(
+    graph.devices
+      .filter((d) => {
+        const m = moduleFiles.get(d.id);
+        return !m?.file && !program.loadableWithoutTypes(d.module, m?.from ?? configPath);
+      })
+      .map((d) => d.module),
+  );
   const missingError = missingDevicesError(graph, missing);
   if (missingError) throw missingError;
 
-  program.load([...req.entryFiles.values(), typesFile, ...[...moduleFiles.values()].flatMap((m) => (m.file ? [m.file] : []))]);
+  program.load([
+    ...req.entryFiles.values(),
+    typesFile,
+    ...[...moduleFiles.values()].flatMap((m) => (m.file ? [m.file] : [])),
+  ]);
   // A syntax error is the bundler's to report, at its line; types of a file that does not parse mean little.
   if ([...req.entryFiles.values()].some((f) => program.hasSyntaxErrors(f))) return;
   const signatures = new Signatures(program, typesFile);

@@ -42,7 +42,9 @@ export class CheckProgram {
   }
 
   hasSyntaxErrors(file: string): boolean {
-    return this.project.getProgram().compilerObject.getSyntacticDiagnostics(this.sourceFile(file).compilerNode).length > 0;
+    return (
+      this.project.getProgram().compilerObject.getSyntacticDiagnostics(this.sourceFile(file).compilerNode).length > 0
+    );
   }
 
   /** A file given to load(). */
@@ -96,7 +98,9 @@ const DEFAULT_OPTIONS: ts.CompilerOptions = {
 
 /** The workspace's compiler options (for its `paths` and strictness), trimmed to what checking needs. */
 function compilerOptions(workspaceRoot: string): ts.CompilerOptions {
-  const file = ['tsconfig.base.json', 'tsconfig.json'].map((f) => path.join(workspaceRoot, f)).find((f) => fs.existsSync(f));
+  const file = ['tsconfig.base.json', 'tsconfig.json']
+    .map((f) => path.join(workspaceRoot, f))
+    .find((f) => fs.existsSync(f));
   let options: ts.CompilerOptions = DEFAULT_OPTIONS;
   if (file) {
     const read = ts.readConfigFile(file, ts.sys.readFile);

@@ -11,8 +11,11 @@ export function checkSingleRegistration(config: ConfigSource): void {
   if (calls.length < 2) return;
   const [first, second] = calls;
   const named = (c: (typeof calls)[number]) => (c.name === undefined ? 'register(...)' : `register('${c.name}')`);
-  throw new UserError(`${named(second)}: ${config.shortRef(undefined)} already registers ${first.name === undefined ? 'a unikernel' : `'${first.name}'`} at ${formatLocation(first.at)}, and only its default export is built`, {
-    at: second.at,
-    fix: 'register one unikernel per config.ts: give both jobs to one register(name, [job1, job2]), or move this one to its own app folder',
-  });
+  throw new UserError(
+    `${named(second)}: ${config.shortRef(undefined)} already registers ${first.name === undefined ? 'a unikernel' : `'${first.name}'`} at ${formatLocation(first.at)}, and only its default export is built`,
+    {
+      at: second.at,
+      fix: 'register one unikernel per config.ts: give both jobs to one register(name, [job1, job2]), or move this one to its own app folder',
+    },
+  );
 }

@@ -16,31 +16,63 @@ describe('facts read from the DSL source of this workspace', () => {
   });
 
   it('knows which modules a default device plugs in', () => {
-    expect(facts.exportFacts(dsl, 'defaultConsole')).toEqual({ modules: ['@mirage-ts/console/stdio'], buildSteps: [], dataParams: [], dataPaths: [] });
+    expect(facts.exportFacts(dsl, 'defaultConsole')).toEqual({
+      modules: ['@mirage-ts/console/stdio'],
+      buildSteps: [],
+      dataParams: [],
+      dataPaths: [],
+    });
   });
 
   it('follows ifImpl/matchImpl branches, build steps and resources to their parameters', () => {
     // A disk image is state the unikernel writes, not data of the build.
-    expect(facts.exportFacts(dsl, 'blockOfFile')).toEqual({ modules: ['@mirage-ts/block/file', '@mirage-ts/block/raw'], buildSteps: [], dataParams: [], dataPaths: [] });
+    expect(facts.exportFacts(dsl, 'blockOfFile')).toEqual({
+      modules: ['@mirage-ts/block/file', '@mirage-ts/block/raw'],
+      buildSteps: [],
+      dataParams: [],
+      dataPaths: [],
+    });
     // crunch's build option, fatOfFiles' build option and directKvRo's data-dir resource all take parameter 0.
     expect(facts.exportFacts(dsl, 'genericKvRo')).toEqual({
-      modules: ['@mirage-ts/block/file', '@mirage-ts/block/raw', '@mirage-ts/fat/fs', '@mirage-ts/fat/kv', '@mirage-ts/kv/direct'],
+      modules: [
+        '@mirage-ts/block/file',
+        '@mirage-ts/block/raw',
+        '@mirage-ts/fat/fs',
+        '@mirage-ts/fat/kv',
+        '@mirage-ts/kv/direct',
+      ],
       buildSteps: ['crunch', 'fat-image'],
       dataParams: [0],
       dataPaths: [],
     });
     // tap0 = netif('tap0'): a network name is not data.
-    expect(facts.exportFacts(dsl, 'tap0')).toEqual({ modules: ['@mirage-ts/netif/packet', '@mirage-ts/netif/tap'], buildSteps: [], dataParams: [], dataPaths: [] });
+    expect(facts.exportFacts(dsl, 'tap0')).toEqual({
+      modules: ['@mirage-ts/netif/packet', '@mirage-ts/netif/tap'],
+      buildSteps: [],
+      dataParams: [],
+      dataPaths: [],
+    });
   });
 
   it('reads the console example: it can only use the stdio console', () => {
     beginReading(WORKSPACE_ROOT);
-    expect(unikernelFacts(WORKSPACE_ROOT, 'apps/console')).toEqual({ implementationModules: ['@mirage-ts/console/stdio'], buildSteps: [], dataPaths: [] });
+    expect(unikernelFacts(WORKSPACE_ROOT, 'apps/console')).toEqual({
+      implementationModules: ['@mirage-ts/console/stdio'],
+      buildSteps: [],
+      dataPaths: [],
+    });
   });
 
   it('reads the kv_ro example: every store --kv_ro can choose, and its data folder', () => {
     expect(unikernelFacts(WORKSPACE_ROOT, 'apps/kv_ro')).toEqual({
-      implementationModules: ['@mirage-ts/block/file', '@mirage-ts/block/raw', '@mirage-ts/console/stdio', '@mirage-ts/fat/fs', '@mirage-ts/fat/kv', '@mirage-ts/kv/direct'],
+      implementationModules: [
+        '@mirage-ts/block/file',
+        '@mirage-ts/block/raw',
+        '@mirage-ts/console/stdio',
+        '@mirage-ts/fat/fs',
+        '@mirage-ts/fat/kv',
+        '@mirage-ts/kv/direct',
+      ],
       buildSteps: ['crunch', 'fat-image'],
       dataPaths: ['apps/kv_ro/t'],
     });
@@ -61,7 +93,10 @@ describe('facts of config.ts files', () => {
 
   beforeAll(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'mirage-facts-'));
-    write('tsconfig.base.json', JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@dsl': ['dsl/index.ts'], '@dsl/*': ['dsl/*'] } } }));
+    write(
+      'tsconfig.base.json',
+      JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@dsl': ['dsl/index.ts'], '@dsl/*': ['dsl/*'] } } }),
+    );
     write('dsl/index.ts', "export * from './kv';\nexport { net as network } from './net';\n");
     write(
       'dsl/kv.ts',
@@ -85,12 +120,19 @@ export const hostDir = (dir: string) => impl(kv, { module: '@x/kv/dir', symbol: 
 export const defaultData = hostDir('www');
 `,
     );
-    write('dsl/net.ts', "export const net = (name: string) => impl(network, { module: '@x/net/tap', symbol: 'Tap', args: [resource({ kind: 'network', name })] });\n");
+    write(
+      'dsl/net.ts',
+      "export const net = (name: string) => impl(network, { module: '@x/net/tap', symbol: 'Tap', args: [resource({ kind: 'network', name })] });\n",
+    );
   });
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
   it('reads crunch(literal) as data and its module as an implementation', () => {
-    expect(factsOf("import { crunch } from '@dsl';\nexport default main(crunch('t'));\n")).toEqual({ implementationModules: ['@x/kv/crunch'], buildSteps: ['crunch'], dataPaths: ['apps/x/t'] });
+    expect(factsOf("import { crunch } from '@dsl';\nexport default main(crunch('t'));\n")).toEqual({
+      implementationModules: ['@x/kv/crunch'],
+      buildSteps: ['crunch'],
+      dataPaths: ['apps/x/t'],
+    });
   });
 
   it('follows data through DSL functions that pass it on, and names every implementation a key can choose', () => {
@@ -103,19 +145,35 @@ export const defaultData = hostDir('www');
   });
 
   it('reads a top-level constant passed as data, and a namespace import', () => {
-    expect(factsOf("import * as M from '@dsl';\nconst data = 'www';\nexport default main(M.crunch(data));\n")).toEqual({ implementationModules: ['@x/kv/crunch'], buildSteps: ['crunch'], dataPaths: ['apps/x/www'] });
+    expect(factsOf("import * as M from '@dsl';\nconst data = 'www';\nexport default main(M.crunch(data));\n")).toEqual({
+      implementationModules: ['@x/kv/crunch'],
+      buildSteps: ['crunch'],
+      dataPaths: ['apps/x/www'],
+    });
   });
 
   it("takes data named inside the DSL itself (defaultData = hostDir('www'))", () => {
-    expect(factsOf("import { defaultData } from '@dsl';\nexport default main(defaultData);\n")).toEqual({ implementationModules: ['@x/kv/dir'], buildSteps: [], dataPaths: ['apps/x/www'] });
+    expect(factsOf("import { defaultData } from '@dsl';\nexport default main(defaultData);\n")).toEqual({
+      implementationModules: ['@x/kv/dir'],
+      buildSteps: [],
+      dataPaths: ['apps/x/www'],
+    });
   });
 
   it('follows renamed re-exports, and does not take a network name for data', () => {
-    expect(factsOf("import { network } from '@dsl';\nexport default main(network('tap0'));\n")).toEqual({ implementationModules: ['@x/net/tap'], buildSteps: [], dataPaths: [] });
+    expect(factsOf("import { network } from '@dsl';\nexport default main(network('tap0'));\n")).toEqual({
+      implementationModules: ['@x/net/tap'],
+      buildSteps: [],
+      dataPaths: [],
+    });
   });
 
   it('ignores imports that config.ts does not use, and shadowed names', () => {
-    expect(factsOf("import { crunch, shadow } from '@dsl';\nexport default main(shadow((d) => d));\n")).toEqual({ implementationModules: [], buildSteps: [], dataPaths: [] });
+    expect(factsOf("import { crunch, shadow } from '@dsl';\nexport default main(shadow((d) => d));\n")).toEqual({
+      implementationModules: [],
+      buildSteps: [],
+      dataPaths: [],
+    });
   });
 
   it('reads impl(...) written in config.ts, resources included; a computed path is left to the folder input', () => {
@@ -127,15 +185,27 @@ export const defaultData = hostDir('www');
   });
 
   it('drops data outside the workspace, which Nx cannot hash', () => {
-    expect(factsOf("import { crunch } from '@dsl';\nexport default main(crunch('../../../elsewhere'));\n").dataPaths).toEqual([]);
+    expect(
+      factsOf("import { crunch } from '@dsl';\nexport default main(crunch('../../../elsewhere'));\n").dataPaths,
+    ).toEqual([]);
   });
 
   it('reads the manifest of an installed package, where only JavaScript is left', () => {
     write(
       `node_modules/@pkg/dsl/${MANIFEST_FILE}`,
-      JSON.stringify({ format: MANIFEST_FORMAT, modules: { '': { crunch: { modules: ['@pkg/kv/crunch'], dataParams: [0], dataPaths: [] } }, 'devices/kv': { www: { modules: ['@pkg/kv/dir'], dataParams: [], dataPaths: ['www'] } } } }),
+      JSON.stringify({
+        format: MANIFEST_FORMAT,
+        modules: {
+          '': { crunch: { modules: ['@pkg/kv/crunch'], dataParams: [0], dataPaths: [] } },
+          'devices/kv': { www: { modules: ['@pkg/kv/dir'], dataParams: [], dataPaths: ['www'] } },
+        },
+      }),
     );
-    expect(factsOf("import { crunch } from '@pkg/dsl';\nimport { www } from '@pkg/dsl/devices/kv';\nexport default main(crunch('t'), www);\n")).toEqual({
+    expect(
+      factsOf(
+        "import { crunch } from '@pkg/dsl';\nimport { www } from '@pkg/dsl/devices/kv';\nexport default main(crunch('t'), www);\n",
+      ),
+    ).toEqual({
       implementationModules: ['@pkg/kv/crunch', '@pkg/kv/dir'],
       buildSteps: [],
       dataPaths: ['apps/x/t', 'apps/x/www'],
@@ -143,7 +213,9 @@ export const defaultData = hostDir('www');
   });
 
   it('sees an edited file, not a stale parse', () => {
-    expect(factsOf("import { crunch } from '@dsl';\nexport default main(crunch('a'));\n").dataPaths).toEqual(['apps/x/a']);
+    expect(factsOf("import { crunch } from '@dsl';\nexport default main(crunch('a'));\n").dataPaths).toEqual([
+      'apps/x/a',
+    ]);
     // Same size, other content: the cache key includes the mtime.
     const file = path.join(root, 'apps/x/config.ts');
     fs.writeFileSync(file, "import { crunch } from '@dsl';\nexport default main(crunch('b'));\n");

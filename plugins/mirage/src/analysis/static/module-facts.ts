@@ -2,7 +2,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ModuleResolver } from './module-resolver';
 import { readModule, type Decl, type ParsedModule } from './parsed-module';
-import { isIdent, isNode, objectProperties, propertyKey, propertyValue, stringValue, unwrap, walk, type AstNode, type Ident } from './swc-ast';
+import {
+  isIdent,
+  isNode,
+  objectProperties,
+  propertyKey,
+  propertyValue,
+  stringValue,
+  unwrap,
+  walk,
+  type AstNode,
+  type Ident,
+} from './swc-ast';
 
 /**
  * What a declaration of the DSL (or of config.ts) means for the build, read
@@ -140,7 +151,8 @@ export class FactsIndex {
 
   private imported(spec: string, name: string, fromFile: string, seen = new Set<string>()): Ref | undefined {
     const target = this.resolve(spec, fromFile);
-    if (target) return /\.(ts|tsx)$/.test(target) && !target.endsWith('.d.ts') ? this.exported(target, name, seen) : undefined;
+    if (target)
+      return /\.(ts|tsx)$/.test(target) && !target.endsWith('.d.ts') ? this.exported(target, name, seen) : undefined;
     const facts = this.manifestFacts(spec, fromFile, name);
     return facts ? { kind: 'known', facts } : undefined;
   }
@@ -158,14 +170,21 @@ export class FactsIndex {
   private manifestFacts(spec: string, fromFile: string, name: string): DeviceFacts | undefined {
     const parts = spec.split('/');
     const pkg = spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
-    const subpath = parts.slice(spec.startsWith('@') ? 2 : 1).join('/').replace(/\.(js|ts)$/, '');
+    const subpath = parts
+      .slice(spec.startsWith('@') ? 2 : 1)
+      .join('/')
+      .replace(/\.(js|ts)$/, '');
     for (let dir = path.dirname(fromFile); ; dir = path.dirname(dir)) {
       const file = path.join(dir, 'node_modules', pkg, MANIFEST_FILE);
       if (!this.manifests.has(file)) {
-        this.manifests.set(file, fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as PackageManifest) : null);
+        this.manifests.set(
+          file,
+          fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as PackageManifest) : null,
+        );
       }
       const manifest = this.manifests.get(file);
-      if (manifest) return manifest.modules[subpath]?.[name] ?? manifest.modules[`${subpath ? `${subpath}/` : ''}index`]?.[name];
+      if (manifest)
+        return manifest.modules[subpath]?.[name] ?? manifest.modules[`${subpath ? `${subpath}/` : ''}index`]?.[name];
       if (path.dirname(dir) === dir) return undefined;
     }
   }
@@ -181,14 +200,27 @@ export class FactsIndex {
       if (locals.has(d)) continue;
       const local = this.localFactsOf(d);
       locals.set(d, local);
-      for (const r of local.refs) if (r.kind === 'decl' && !locals.has(r.decl) && !this.solved.has(r.decl)) pending.push(r.decl);
+      for (const r of local.refs)
+        if (r.kind === 'decl' && !locals.has(r.decl) && !this.solved.has(r.decl)) pending.push(r.decl);
     }
     type Growing = { modules: Set<string>; buildSteps: Set<string>; dataPaths: Set<string>; dataParams: Set<number> };
     const facts = new Map<Decl, Growing>();
-    for (const [d, l] of locals) facts.set(d, { modules: new Set(l.modules), buildSteps: new Set(l.buildSteps), dataPaths: new Set(l.dataPaths), dataParams: new Set(l.dataParams) });
-    const of = (r: Ref): { modules: Iterable<string>; buildSteps?: Iterable<string>; dataPaths: Iterable<string>; dataParams: Iterable<number> } =>
-      r.kind === 'known' ? r.facts : (this.solved.get(r.decl) ?? (facts.get(r.decl) as Growing));
-    for (let changed = true; changed; ) {
+    for (const [d, l] of locals)
+      facts.set(d, {
+        modules: new Set(l.modules),
+        buildSteps: new Set(l.buildSteps),
+        dataPaths: new Set(l.dataPaths),
+        dataParams: new Set(l.dataParams),
+      });
+    const of = (
+      r: Ref,
+    ): {
+      modules: Iterable<string>;
+      buildSteps?: Iterable<string>;
+      dataPaths: Iterable<string>;
+      dataParams: Iterable<number>;
+    } => (r.kind === 'known' ? r.facts : (this.solved.get(r.decl) ?? (facts.get(r.decl) as Growing)));
+    for (let changed = true; changed;) {
       changed = false;
       for (const [d, l] of locals) {
         const f = facts.get(d) as Growing;
@@ -212,7 +244,12 @@ export class FactsIndex {
     }
     // The closure is complete, so every declaration in it is solved for this reading.
     for (const [d, f] of facts) {
-      this.solved.set(d, { modules: [...f.modules].sort(), buildSteps: [...f.buildSteps].sort(), dataParams: [...f.dataParams].sort((a, b) => a - b), dataPaths: [...f.dataPaths].sort() });
+      this.solved.set(d, {
+        modules: [...f.modules].sort(),
+        buildSteps: [...f.buildSteps].sort(),
+        dataParams: [...f.dataParams].sort((a, b) => a - b),
+        dataPaths: [...f.dataPaths].sort(),
+      });
     }
     return this.solved.get(root) as DeviceFacts;
   }
@@ -228,7 +265,14 @@ export class FactsIndex {
 
   private localFacts(d: Decl): LocalFacts {
     const m = d.module;
-    const out: LocalFacts = { modules: new Set(), buildSteps: new Set(), dataPaths: new Set(), dataParams: new Set(), refs: [], calls: [] };
+    const out: LocalFacts = {
+      modules: new Set(),
+      buildSteps: new Set(),
+      dataPaths: new Set(),
+      dataParams: new Set(),
+      refs: [],
+      calls: [],
+    };
     const key = (id: Ident) => `${id.value}#${id.ctxt}`;
     const argInfo = (node: unknown): ArgInfo => {
       if (!isNode(node)) return null;
@@ -273,9 +317,12 @@ export class FactsIndex {
         case 'CallExpression': {
           const r = refOf(node.callee as AstNode);
           if (r) {
-            const args = (node.arguments as { spread: unknown; expression: unknown }[]);
+            const args = node.arguments as { spread: unknown; expression: unknown }[];
             const spread = args.findIndex((a) => a.spread);
-            out.calls.push({ callee: r, args: (spread < 0 ? args : args.slice(0, spread)).map((a) => argInfo(a.expression)) });
+            out.calls.push({
+              callee: r,
+              args: (spread < 0 ? args : args.slice(0, spread)).map((a) => argInfo(a.expression)),
+            });
           }
           return;
         }

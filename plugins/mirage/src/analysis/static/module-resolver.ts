@@ -9,7 +9,12 @@ import * as path from 'node:path';
  * Specifiers that no `paths` entry matches are packages: `undefined`.
  */
 export class ModuleResolver {
-  private readonly patterns: readonly { prefix: string; suffix: string; wildcard: boolean; targets: readonly string[] }[];
+  private readonly patterns: readonly {
+    prefix: string;
+    suffix: string;
+    wildcard: boolean;
+    targets: readonly string[];
+  }[];
   private readonly base: string;
 
   constructor(readonly workspaceRoot: string) {
@@ -37,7 +42,12 @@ export class ModuleResolver {
         if (specifier !== p.prefix) continue;
         star = '';
       } else {
-        if (!specifier.startsWith(p.prefix) || !specifier.endsWith(p.suffix) || specifier.length < p.prefix.length + p.suffix.length) continue;
+        if (
+          !specifier.startsWith(p.prefix) ||
+          !specifier.endsWith(p.suffix) ||
+          specifier.length < p.prefix.length + p.suffix.length
+        )
+          continue;
         star = specifier.slice(p.prefix.length, specifier.length - p.suffix.length);
       }
       for (const target of p.targets) {
@@ -83,15 +93,19 @@ function readPaths(workspaceRoot: string): { paths: Record<string, string[]>; ba
   const seen = new Set<string>();
   while (file && !seen.has(file)) {
     seen.add(file);
-    const json = parseJson<{ extends?: string; compilerOptions?: { paths?: Record<string, string[]>; baseUrl?: string } }>(
-      fs.readFileSync(file, 'utf8'),
-    );
+    const json = parseJson<{
+      extends?: string;
+      compilerOptions?: { paths?: Record<string, string[]>; baseUrl?: string };
+    }>(fs.readFileSync(file, 'utf8'));
     const options = json.compilerOptions ?? {};
     if (options.paths) {
       // Targets are relative to baseUrl when there is one, else to the tsconfig's folder.
       return { paths: options.paths, base: path.resolve(path.dirname(file), options.baseUrl ?? '.') };
     }
-    const parent = typeof json.extends === 'string' && json.extends.startsWith('.') ? path.resolve(path.dirname(file), json.extends) : undefined;
+    const parent =
+      typeof json.extends === 'string' && json.extends.startsWith('.')
+        ? path.resolve(path.dirname(file), json.extends)
+        : undefined;
     file = parent && !parent.endsWith('.json') && isFile(`${parent}.json`) ? `${parent}.json` : parent;
   }
   return { paths: {}, base: workspaceRoot };

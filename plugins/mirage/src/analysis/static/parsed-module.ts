@@ -7,7 +7,9 @@ import { isIdent, parseTs, stringValue, unwrap, type AstNode, type Ident } from 
  * (swc's scope mark), so a parameter or local never stands for a top-level
  * declaration of the same name.
  */
-export type Binding = { readonly kind: 'import'; readonly spec: string; readonly imported: string } | { readonly kind: 'namespace'; readonly spec: string };
+export type Binding =
+  | { readonly kind: 'import'; readonly spec: string; readonly imported: string }
+  | { readonly kind: 'namespace'; readonly spec: string };
 
 export interface Decl {
   readonly module: ParsedModule;
@@ -61,7 +63,10 @@ export function readModule(file: string, source: string): ParsedModule {
         for (const v of node.declarations as AstNode[]) {
           if (!isIdent(v.id)) continue;
           const init = v.init as AstNode | null;
-          const fn = init && ['ArrowFunctionExpression', 'FunctionExpression'].includes(unwrap(init).type) ? unwrap(init) : undefined;
+          const fn =
+            init && ['ArrowFunctionExpression', 'FunctionExpression'].includes(unwrap(init).type)
+              ? unwrap(init)
+              : undefined;
           decls.set(key(v.id), { module, name: v.id.value, params: fn ? paramKeys(fn.params) : [], body: init });
           const text = init ? stringValue(init) : undefined;
           if (text !== undefined) constStrings.set(key(v.id), text);
@@ -80,8 +85,14 @@ export function readModule(file: string, source: string): ParsedModule {
           if (s.isTypeOnly) continue;
           const local = s.local as Ident;
           if (s.type === 'ImportNamespaceSpecifier') bindings.set(key(local), { kind: 'namespace', spec });
-          else if (s.type === 'ImportDefaultSpecifier') bindings.set(key(local), { kind: 'import', spec, imported: 'default' });
-          else bindings.set(key(local), { kind: 'import', spec, imported: s.imported ? ((s.imported as AstNode).value as string) : local.value });
+          else if (s.type === 'ImportDefaultSpecifier')
+            bindings.set(key(local), { kind: 'import', spec, imported: 'default' });
+          else
+            bindings.set(key(local), {
+              kind: 'import',
+              spec,
+              imported: s.imported ? ((s.imported as AstNode).value as string) : local.value,
+            });
         }
         break;
       }

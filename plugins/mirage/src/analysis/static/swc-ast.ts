@@ -35,7 +35,14 @@ export function isIdent(value: unknown): value is Ident {
 }
 
 /** Fields that hold only types: a reference there is not a use of a device. */
-const TYPE_FIELDS = new Set(['typeAnnotation', 'typeParams', 'typeParameters', 'typeArguments', 'returnType', 'superTypeParams']);
+const TYPE_FIELDS = new Set([
+  'typeAnnotation',
+  'typeParams',
+  'typeParameters',
+  'typeArguments',
+  'returnType',
+  'superTypeParams',
+]);
 const TYPE_NODES = new Set(['TsInterfaceDeclaration', 'TsTypeAliasDeclaration', 'TsTypeAnnotation', 'TsTypeReference']);
 
 /**
@@ -70,7 +77,12 @@ export function stringValue(node: unknown): string | undefined {
     const expressions = node.expressions as unknown[];
     if (expressions.length === 0 && quasis.length === 1) return quasis[0].cooked ?? quasis[0].raw;
   }
-  if (node.type === 'TsAsExpression' || node.type === 'TsConstAssertion' || node.type === 'ParenthesisExpression' || node.type === 'TsSatisfiesExpression') {
+  if (
+    node.type === 'TsAsExpression' ||
+    node.type === 'TsConstAssertion' ||
+    node.type === 'ParenthesisExpression' ||
+    node.type === 'TsSatisfiesExpression'
+  ) {
     return stringValue(node.expression);
   }
   return undefined;
@@ -99,7 +111,15 @@ export function objectProperties(node: AstNode): AstNode[] {
 /** Removes wrappers that do not change a value: `(x)`, `x as T`, `x satisfies T`, `x!`. */
 export function unwrap(node: AstNode): AstNode {
   let n = node;
-  while (['ParenthesisExpression', 'TsAsExpression', 'TsSatisfiesExpression', 'TsConstAssertion', 'TsNonNullExpression'].includes(n.type)) {
+  while (
+    [
+      'ParenthesisExpression',
+      'TsAsExpression',
+      'TsSatisfiesExpression',
+      'TsConstAssertion',
+      'TsNonNullExpression',
+    ].includes(n.type)
+  ) {
     n = n.expression as AstNode;
   }
   return n;

@@ -13,7 +13,10 @@ export default function buildExecutor(options: BuildExecutorOptions, context: Ex
     const project = projectOf(context);
     const { keyOptions, targetOptions } = splitOptions(options, target);
     const graph = await buildUnikernel({ ...project, target, keyOptions, targetOptions, logger: nxLogger });
-    const outDir = path.relative(project.workspaceRoot, artifactDir(project.workspaceRoot, project.project, target.name));
+    const outDir = path.relative(
+      project.workspaceRoot,
+      artifactDir(project.workspaceRoot, project.project, target.name),
+    );
     logger.info(`Built ${graph.name} for ${target.name} in ${outDir}`);
     return true;
   });

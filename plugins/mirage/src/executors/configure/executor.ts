@@ -18,7 +18,9 @@ export default function configureExecutor(options: ConfigureExecutorOptions, con
       configureUnikernel({ ...project, target, keyOptions, outDir, writeDir }),
     );
     const rel = (f: string) => path.relative(project.workspaceRoot, path.join(outDir, f));
-    logger.info(`Configured ${graph.name} for ${target.name}: ${graph.devices.length} device(s), ${graph.jobs.length} job(s)`);
+    logger.info(
+      `Configured ${graph.name} for ${target.name}: ${graph.devices.length} device(s), ${graph.jobs.length} job(s)`,
+    );
     logger.info(`  ${rel(MAIN_TS)}\n  ${rel(GRAPH_FILE)}`);
     return true;
   });

@@ -19,7 +19,9 @@ export default function describeExecutor(options: DescribeExecutorOptions, conte
     const rel = (f: string) => path.relative(project.workspaceRoot, f);
     process.stdout.write(`${printDot ? d.dot : `${d.text}\n`}`);
     logger.info(`DOT: ${rel(d.dotFile)}`);
-    logger.info(d.svgFile ? `SVG: ${rel(d.svgFile)}` : 'SVG: not written; Graphviz is not installed (apt-get install graphviz)');
+    logger.info(
+      d.svgFile ? `SVG: ${rel(d.svgFile)}` : 'SVG: not written; Graphviz is not installed (apt-get install graphviz)',
+    );
     return true;
   });
 }

@@ -25,16 +25,20 @@ export default function diskImageExecutor(options: DiskImageExecutorOptions, con
     const graph = await resolveUnikernel({ ...project, target, keyOptions });
     const files = blockFiles(graph);
     if (files.length === 0) {
-      throw new UserError(`${graph.configFile} opens no block file for target ${target.name} with these keys, so there is no image to create`, {
-        at: { file: graph.configFile },
-        fix: 'give the --target and keys that choose a blockOfFile(...) device',
-      });
+      throw new UserError(
+        `${graph.configFile} opens no block file for target ${target.name} with these keys, so there is no image to create`,
+        {
+          at: { file: graph.configFile },
+          fix: 'give the --target and keys that choose a blockOfFile(...) device',
+        },
+      );
     }
     for (const file of files) {
       const full = imagePath(project.workspaceRoot, project.projectRoot, file);
       const shown = path.relative(project.workspaceRoot, full);
       const outcome = writeImage(full, size, { force: options.force === true, shown });
-      if (outcome === 'kept') logger.info(`${shown} already exists with ${describeSize(size)}; kept it (--force replaces it with zeros).`);
+      if (outcome === 'kept')
+        logger.info(`${shown} already exists with ${describeSize(size)}; kept it (--force replaces it with zeros).`);
       else logger.info(`${outcome === 'created' ? 'Created' : 'Replaced'} ${shown}: ${describeSize(size)}, all zeros.`);
     }
     return true;

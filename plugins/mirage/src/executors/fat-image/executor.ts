@@ -18,7 +18,8 @@ export default function fatImageExecutor(options: FatImageExecutorOptions, conte
       try {
         summary = buildFatImage(dir.abs, image.abs, { fatType: options.fatType });
       } catch (e) {
-        if (e instanceof SourceTreeError) throw new UserError(e.message, { fix: 'FAT holds plain files and folders with names it allows' });
+        if (e instanceof SourceTreeError)
+          throw new UserError(e.message, { fix: 'FAT holds plain files and folders with names it allows' });
         throw e;
       }
       logger.info(
@@ -29,4 +30,3 @@ export default function fatImageExecutor(options: FatImageExecutorOptions, conte
     return true;
   });
 }
-

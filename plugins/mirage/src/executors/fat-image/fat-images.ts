@@ -35,16 +35,25 @@ export function fatImagesOf(evaluated: EvaluatedConfig, project: UnikernelProjec
     const d = inApp(dir, 'folder');
     const i = inApp(image, 'image');
     if (!fs.existsSync(d.abs) || !fs.statSync(d.abs).isDirectory()) {
-      throw new UserError(`${node.label}: the folder ${d.rel} does not exist`, { at, fix: `create ${d.rel} with the files the image should hold` });
+      throw new UserError(`${node.label}: the folder ${d.rel} does not exist`, {
+        at,
+        fix: `create ${d.rel} with the files the image should hold`,
+      });
     }
     const known = jobs.get(i.abs);
     if (known && known.dir.abs !== d.abs) {
-      throw new UserError(`${i.rel} is named for both ${known.dir.rel} and ${d.rel}`, { at, fix: 'give each fatOfFiles its own image: fatOfFiles(dir, { image: ... })' });
+      throw new UserError(`${i.rel} is named for both ${known.dir.rel} and ${d.rel}`, {
+        at,
+        fix: 'give each fatOfFiles its own image: fatOfFiles(dir, { image: ... })',
+      });
     }
     jobs.set(i.abs, { dir: d, image: i });
   }
   if (jobs.size === 0) {
-    throw new UserError(`${evaluated.configFile} names no FAT image`, { at: { file: evaluated.configFile }, fix: "use fatOfFiles('t') or genericKvRo('t')" });
+    throw new UserError(`${evaluated.configFile} names no FAT image`, {
+      at: { file: evaluated.configFile },
+      fix: "use fatOfFiles('t') or genericKvRo('t')",
+    });
   }
   return [...jobs.values()];
 }

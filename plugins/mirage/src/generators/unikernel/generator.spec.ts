@@ -27,7 +27,9 @@ describe('nx g unikernel', () => {
       await unikernelGenerator(tree, { name: example });
       // Examples may carry data folders (kv_ro's t/): compare every file below the app.
       const files = (dir: string): string[] =>
-        tree.children(`apps/${example}/${dir}`).flatMap((c) => (tree.isFile(`apps/${example}/${dir}${c}`) ? [`${dir}${c}`] : files(`${dir}${c}/`)));
+        tree
+          .children(`apps/${example}/${dir}`)
+          .flatMap((c) => (tree.isFile(`apps/${example}/${dir}${c}`) ? [`${dir}${c}`] : files(`${dir}${c}/`)));
       for (const file of files('')) {
         const generated = tree.read(`apps/${example}/${file}`, 'utf8');
         expect({ file, generated }).toEqual({ file, generated: fs.readFileSync(path.join(repoCopy, file), 'utf8') });
@@ -57,6 +59,8 @@ describe('nx g unikernel', () => {
   });
 
   it('refuses a name that cannot be a project and binary name', async () => {
-    await expect(unikernelGenerator(tree, { name: 'Hello World' })).rejects.toThrow(/'Hello World' is not a valid unikernel name/);
+    await expect(unikernelGenerator(tree, { name: 'Hello World' })).rejects.toThrow(
+      /'Hello World' is not a valid unikernel name/,
+    );
   });
 });

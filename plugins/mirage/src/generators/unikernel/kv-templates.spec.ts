@@ -10,7 +10,9 @@ describe.each(['kv_ro_crunch', 'kv_ro'])('the %s template', (example) => {
     const tree = createTreeWithEmptyWorkspace();
     await unikernelGenerator(tree, { name: example });
     for (const file of ['config.ts', 'unikernel.ts', 't/a', 't/b']) {
-      expect(tree.read(`apps/${example}/${file}`, 'utf8')).toBe(fs.readFileSync(path.join(APPS, example, file), 'utf8'));
+      expect(tree.read(`apps/${example}/${file}`, 'utf8')).toBe(
+        fs.readFileSync(path.join(APPS, example, file), 'utf8'),
+      );
     }
   });
 
@@ -18,7 +20,9 @@ describe.each(['kv_ro_crunch', 'kv_ro'])('the %s template', (example) => {
     const tree = createTreeWithEmptyWorkspace();
     await unikernelGenerator(tree, { name: 'store', template: example });
     const config = tree.read('apps/store/config.ts', 'utf8') ?? '';
-    expect(config).toMatch(/export default register\('store', \[main\(defaultConsole, disk1?, disk2?\)\], \{ keys: \[count\] \}\);/);
+    expect(config).toMatch(
+      /export default register\('store', \[main\(defaultConsole, disk1?, disk2?\)\], \{ keys: \[count\] \}\);/,
+    );
     if (example === 'kv_ro') expect(config).toContain('`npx nx run store:fat-image`');
     expect(tree.read('apps/store/t/a', 'utf8')).toBe('foo\n');
   });

@@ -42,8 +42,15 @@ describe('newc cpio writer', () => {
     try {
       const r = spawnSync('busybox', ['cpio', '-t'], { input: writeCpio(sortEntries(entries)), encoding: 'utf8' });
       expect(r.error).toBeUndefined();
-      expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual(sortEntries(entries).map((e) => e.path).sort());
-      const x = spawnSync('busybox', ['cpio', '-i', '-d'], { input: writeCpio(sortEntries(entries.filter((e) => e.kind !== 'char'))), cwd: dir });
+      expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual(
+        sortEntries(entries)
+          .map((e) => e.path)
+          .sort(),
+      );
+      const x = spawnSync('busybox', ['cpio', '-i', '-d'], {
+        input: writeCpio(sortEntries(entries.filter((e) => e.kind !== 'char'))),
+        cwd: dir,
+      });
       expect(x.status).toBe(0);
       expect(fs.readFileSync(path.join(dir, 'bin', 'odd'), 'utf8')).toBe('abc');
       expect(fs.readlinkSync(path.join(dir, 'bin', 'sh'))).toBe('busybox');

@@ -11,7 +11,13 @@ export type CpioEntry =
   | { readonly kind: 'dir'; readonly path: string; readonly mode?: number }
   | { readonly kind: 'file'; readonly path: string; readonly data: Uint8Array; readonly mode?: number }
   | { readonly kind: 'symlink'; readonly path: string; readonly target: string }
-  | { readonly kind: 'char'; readonly path: string; readonly major: number; readonly minor: number; readonly mode?: number };
+  | {
+      readonly kind: 'char';
+      readonly path: string;
+      readonly major: number;
+      readonly minor: number;
+      readonly mode?: number;
+    };
 
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;

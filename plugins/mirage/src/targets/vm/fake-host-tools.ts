@@ -3,13 +3,19 @@ import type { ChildProcess } from 'node:child_process';
 import type { HostTools, ToolResult } from './host-tools';
 
 /** What a test's fake program does: its result, and any files it writes into its cwd. */
-export type FakeProgram = (args: readonly string[], cwd: string | undefined, input: Buffer | undefined) => Partial<ToolResult> | undefined;
+export type FakeProgram = (
+  args: readonly string[],
+  cwd: string | undefined,
+  input: Buffer | undefined,
+) => Partial<ToolResult> | undefined;
 
 /**
  * HostTools with programs supplied by the test; a program not supplied is
  * "not installed", exactly as a missing binary looks to the real client.
  */
-export function fakeHostTools(programs: Record<string, FakeProgram>): HostTools & { calls: { file: string; args: readonly string[] }[] } {
+export function fakeHostTools(
+  programs: Record<string, FakeProgram>,
+): HostTools & { calls: { file: string; args: readonly string[] }[] } {
   const calls: { file: string; args: readonly string[] }[] = [];
   return {
     calls,

@@ -44,7 +44,11 @@ describe('guest devices', () => {
   });
 
   it('gives the socket stack a NIC of its own, addressed by the guest kernel', () => {
-    expect(guestDevices(graph([device(0, '@mirage-ts/socket-stack/stack')]))).toEqual({ blocks: [], networks: ['default'], networking: 'kernel' });
+    expect(guestDevices(graph([device(0, '@mirage-ts/socket-stack/stack')]))).toEqual({
+      blocks: [],
+      networks: ['default'],
+      networking: 'kernel',
+    });
   });
 
   it('puts the unikernel arguments after -- on the kernel command line', () => {
@@ -69,7 +73,11 @@ describe('guest devices', () => {
       return undefined;
     });
     expect(errors.every(isUserError)).toBe(true);
-    expect((errors[0] as Error).message).toMatch(/cannot go on a kernel command line\n  fix: give key values without spaces or quotes/);
-    expect((errors[1] as Error).message).toMatch(/host directory t cannot be read inside a qemu VM image\n  fix: embed it with crunch\('t'\)/);
+    expect((errors[0] as Error).message).toMatch(
+      /cannot go on a kernel command line\n  fix: give key values without spaces or quotes/,
+    );
+    expect((errors[1] as Error).message).toMatch(
+      /host directory t cannot be read inside a qemu VM image\n  fix: embed it with crunch\('t'\)/,
+    );
   });
 });

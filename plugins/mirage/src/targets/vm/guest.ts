@@ -95,10 +95,13 @@ export interface KernelCommandLine {
 export function kernelCommandLine({ flavour, devices, args, statusPort = true }: KernelCommandLine): string {
   const params = [`console=${flavour.console}`, 'quiet', 'loglevel=0', 'panic=-1', `mirage_console=${flavour.console}`];
   if (flavour.target === 'qemu' && statusPort) params.push('mirage_status=ttyS1');
-  if (devices.blocks.length) params.push(`mirage_disks=${devices.blocks.map((_, i) => `/dev/${flavour.diskName(i)}`).join(',')}`);
+  if (devices.blocks.length)
+    params.push(`mirage_disks=${devices.blocks.map((_, i) => `/dev/${flavour.diskName(i)}`).join(',')}`);
   for (const a of args) {
     if (/[\s"']/.test(a)) {
-      throw new UserError(`the run-time argument ${JSON.stringify(a)} cannot go on a kernel command line`, { fix: 'give key values without spaces or quotes' });
+      throw new UserError(`the run-time argument ${JSON.stringify(a)} cannot go on a kernel command line`, {
+        fix: 'give key values without spaces or quotes',
+      });
     }
   }
   return [...params, '--', ...args].join(' ').trim();

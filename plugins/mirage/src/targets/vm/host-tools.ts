@@ -17,9 +17,17 @@ export interface ToolResult {
  */
 export interface HostTools {
   /** Runs a program to its end, collecting its output; `input` is written to its stdin. */
-  run(file: string, args: readonly string[], options?: { cwd?: string; input?: Buffer; timeoutMs?: number }): Promise<ToolResult>;
+  run(
+    file: string,
+    args: readonly string[],
+    options?: { cwd?: string; input?: Buffer; timeoutMs?: number },
+  ): Promise<ToolResult>;
   /** Starts a long-running program (QEMU) with the given stdio. */
-  start(file: string, args: readonly string[], options?: { stdio?: StdioOptions; env?: NodeJS.ProcessEnv }): ChildProcess;
+  start(
+    file: string,
+    args: readonly string[],
+    options?: { stdio?: StdioOptions; env?: NodeJS.ProcessEnv },
+  ): ChildProcess;
   /** The absolute path of `file` on PATH, or undefined. */
   which(file: string): Promise<string | undefined>;
 }
@@ -27,7 +35,12 @@ export interface HostTools {
 export const realHostTools: HostTools = {
   run(file, args, options = {}) {
     return new Promise((resolve, reject) => {
-      const child = spawn(file, [...args], { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], timeout: options.timeoutMs, killSignal: 'SIGKILL' });
+      const child = spawn(file, [...args], {
+        cwd: options.cwd,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        timeout: options.timeoutMs,
+        killSignal: 'SIGKILL',
+      });
       const out: Buffer[] = [];
       let err = '';
       child.stdout.on('data', (b: Buffer) => out.push(b));

@@ -74,7 +74,11 @@ export async function buildImage(ctx: PackageContext, flavour: VmFlavour, tools:
       busybox: options.busybox,
       app: appFiles(ctx.stagingDir),
       modules,
-      init: { networking: devices.networking, nics: devices.networks.map((_, i) => flavour.nicName(i)), ...addressDefaults(ctx) },
+      init: {
+        networking: devices.networking,
+        nics: devices.networks.map((_, i) => flavour.nicName(i)),
+        ...addressDefaults(ctx),
+      },
     },
     tools,
   );
@@ -89,9 +93,12 @@ export async function buildImage(ctx: PackageContext, flavour: VmFlavour, tools:
   const minimum = minimumMemoryMb(cpio.length, image.length);
   const memoryMb = options.memory ?? Math.max(minimum, 256);
   if (memoryMb < minimum) {
-    throw new UserError(`--memory=${memoryMb} is too little for this image: the guest unpacks ${mb(cpio.length)} into RAM and needs at least ${minimum} MB`, {
-      fix: `use --memory=${minimum} or more (or leave --memory out: the default fits the image)`,
-    });
+    throw new UserError(
+      `--memory=${memoryMb} is too little for this image: the guest unpacks ${mb(cpio.length)} into RAM and needs at least ${minimum} MB`,
+      {
+        fix: `use --memory=${minimum} or more (or leave --memory out: the default fits the image)`,
+      },
+    );
   }
   step(`done: kernel ${mb(kernelBytes)}, initramfs ${mb(image.length)}, guest memory ${memoryMb} MB`);
 
@@ -142,4 +149,3 @@ function addressDefaults(ctx: PackageContext): { ipv4?: string; gateway?: string
 }
 
 const mb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-

@@ -11,7 +11,9 @@ describe('initramfs contents', () => {
   let inputs: InitramfsInputs;
   const ldd = fakeHostTools({
     // As ldd prints: the vDSO (no file, skipped) and a library found through a symlink.
-    ldd: () => ({ stdout: Buffer.from(`\tlinux-vdso.so.1 (0x00007ffd)\n\tlibm.so.6 => ${dir}/lib/libm.so.6 (0x00007f)\n`) }),
+    ldd: () => ({
+      stdout: Buffer.from(`\tlinux-vdso.so.1 (0x00007ffd)\n\tlibm.so.6 => ${dir}/lib/libm.so.6 (0x00007f)\n`),
+    }),
   });
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mirage-initramfs-'));
@@ -35,7 +37,9 @@ describe('initramfs contents', () => {
 
   it('holds the init, busybox, node and its libraries (symlinks followed), the modules and the app, and nothing else', async () => {
     const members = readCpio(writeCpio(await initramfsEntries(inputs, ldd)));
-    const files = Object.fromEntries(members.filter((m) => (m.mode & 0o170000) === 0o100000).map((m) => [m.path, m.data.toString()]));
+    const files = Object.fromEntries(
+      members.filter((m) => (m.mode & 0o170000) === 0o100000).map((m) => [m.path, m.data.toString()]),
+    );
     expect(Object.keys(files).sort()).toEqual(
       [
         'app/main.js',
@@ -70,6 +74,8 @@ describe('initramfs contents', () => {
       caught = e;
     }
     expect(isUserError(caught)).toBe(true);
-    expect((caught as Error).message).toMatch(/is dynamically linked; the image needs a static busybox\n  fix: apt-get install busybox-static/);
+    expect((caught as Error).message).toMatch(
+      /is dynamically linked; the image needs a static busybox\n  fix: apt-get install busybox-static/,
+    );
   });
 });

@@ -37,7 +37,8 @@ export async function initramfsEntries(inputs: InitramfsInputs, tools: HostTools
   for (const lib of await sharedLibraries(inputs.node, tools)) {
     file(lib.replace(/^\/+/, ''), fs.readFileSync(fs.realpathSync(lib)), 0o755);
   }
-  for (const [name, data] of [...inputs.app].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) file(`app/${name}`, data);
+  for (const [name, data] of [...inputs.app].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    file(`app/${name}`, data);
 
   return tree.sorted();
 }
@@ -71,7 +72,9 @@ export async function compressArchive(
       const args = how === 'zstd' ? ['-q', '-c', '-3', '-T1'] : ['-c', '-6', '--check=crc32', '-T1'];
       const r = await tools.run(how, args, { input: cpio });
       if (r.missing && how === 'zstd') {
-        log('zstd is not installed: compressing with gzip instead (apt-get install zstd for a smaller image that boots with less CPU)');
+        log(
+          'zstd is not installed: compressing with gzip instead (apt-get install zstd for a smaller image that boots with less CPU)',
+        );
         return compressArchive(cpio, 'gzip', tools, log);
       }
       if (r.missing) {
@@ -89,9 +92,12 @@ export async function compressArchive(
 async function sharedLibraries(binary: string, tools: HostTools): Promise<string[]> {
   const r = await tools.run('ldd', [binary]);
   if (r.missing || r.status !== 0) {
-    throw new UserError(`cannot list the shared libraries of ${binary} (ldd ${r.missing ? 'is not installed' : `failed: ${r.stderr.trim()}`})`, {
-      fix: 'build on a glibc Linux host with ldd (Debian package libc-bin)',
-    });
+    throw new UserError(
+      `cannot list the shared libraries of ${binary} (ldd ${r.missing ? 'is not installed' : `failed: ${r.stderr.trim()}`})`,
+      {
+        fix: 'build on a glibc Linux host with ldd (Debian package libc-bin)',
+      },
+    );
   }
   const libs = new Set<string>();
   for (const line of r.stdout.toString('utf8').split('\n')) {
@@ -133,7 +139,8 @@ export function hasInterpreter(elf: Buffer): boolean {
 export function appFiles(stagingDir: string): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>();
   for (const n of fs.readdirSync(stagingDir).sort()) {
-    if (n === 'main.js' || n === 'main.js.map' || n.endsWith('.node')) files.set(n, fs.readFileSync(path.join(stagingDir, n)));
+    if (n === 'main.js' || n === 'main.js.map' || n.endsWith('.node'))
+      files.set(n, fs.readFileSync(path.join(stagingDir, n)));
   }
   return files;
 }

@@ -6,7 +6,10 @@ import { moduleDepends, modulesInLoadOrder } from './kernel-modules';
 
 /** A module file as the kernel build leaves it: .modinfo strings inside an ELF. */
 function ko(name: string, depends: string): Buffer {
-  return Buffer.concat([Buffer.from('\x7fELF\0\0\0'), Buffer.from(`license=GPL\0depends=${depends}\0name=${name}\0vermagic=6.1\0`)]);
+  return Buffer.concat([
+    Buffer.from('\x7fELF\0\0\0'),
+    Buffer.from(`license=GPL\0depends=${depends}\0name=${name}\0vermagic=6.1\0`),
+  ]);
 }
 
 describe('kernel modules in load order', () => {
@@ -30,7 +33,11 @@ describe('kernel modules in load order', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('reads depends= from a module file', () => {
-    expect(moduleDepends(ko('virtio_net', 'virtio_ring,virtio,net_failover'))).toEqual(['virtio_ring', 'virtio', 'net_failover']);
+    expect(moduleDepends(ko('virtio_net', 'virtio_ring,virtio,net_failover'))).toEqual([
+      'virtio_ring',
+      'virtio',
+      'net_failover',
+    ]);
     expect(moduleDepends(ko('virtio', ''))).toEqual([]);
   });
 

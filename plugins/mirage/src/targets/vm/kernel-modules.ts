@@ -25,9 +25,12 @@ export function modulesInLoadOrder(modulesDir: string, wanted: readonly string[]
     const file = index.get(key);
     if (!file) {
       if (builtIn(modulesDir).has(key)) return;
-      throw new UserError(`the kernel's modules in ${modulesDir} have no ${name}.ko${neededBy ? ` (needed by ${neededBy})` : ''}`, {
-        fix: 'use a kernel built with virtio and Xen front-end drivers (Debian\'s linux-image-cloud-amd64 has them), as uncompressed .ko files',
-      });
+      throw new UserError(
+        `the kernel's modules in ${modulesDir} have no ${name}.ko${neededBy ? ` (needed by ${neededBy})` : ''}`,
+        {
+          fix: "use a kernel built with virtio and Xen front-end drivers (Debian's linux-image-cloud-amd64 has them), as uncompressed .ko files",
+        },
+      );
     }
     visiting.add(key);
     for (const dep of moduleDepends(fs.readFileSync(file))) visit(dep, name);

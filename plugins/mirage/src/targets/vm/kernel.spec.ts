@@ -30,7 +30,9 @@ describe('finding the kernel', () => {
 
   it('fetches the cloud kernel with apt-get download into the cache, once', async () => {
     const tools = fakeHostTools({
-      'apt-cache': () => ({ stdout: Buffer.from('linux-image-cloud-amd64\n  Depends: linux-image-6.1.0-9-cloud-amd64\n') }),
+      'apt-cache': () => ({
+        stdout: Buffer.from('linux-image-cloud-amd64\n  Depends: linux-image-6.1.0-9-cloud-amd64\n'),
+      }),
       'apt-get': (args, cwd) => {
         fs.writeFileSync(path.join(cwd!, `${args[1]}_6.1_amd64.deb`), 'deb');
         return {};
@@ -45,7 +47,9 @@ describe('finding the kernel', () => {
     });
     const lines: string[] = [];
     const k = await findKernel({}, tools, (l) => lines.push(l));
-    expect(k.kernel).toBe(path.join(cache, 'kernels', 'linux-image-6.1.0-9-cloud-amd64', 'root', 'boot', 'vmlinuz-6.1.0-9-cloud-amd64'));
+    expect(k.kernel).toBe(
+      path.join(cache, 'kernels', 'linux-image-6.1.0-9-cloud-amd64', 'root', 'boot', 'vmlinuz-6.1.0-9-cloud-amd64'),
+    );
     expect(fs.readFileSync(k.kernel, 'utf8')).toBe('bzImage');
     expect(fs.existsSync(path.join(k.modulesDir, 'kernel'))).toBe(true);
     expect(lines.join('\n')).toMatch(/fetching the kernel linux-image-6\.1\.0-9-cloud-amd64/);
@@ -77,7 +81,10 @@ describe('finding the kernel', () => {
   it('says so when the download fails, and leaves nothing half-fetched', async () => {
     const tools = fakeHostTools({
       'apt-cache': () => ({ stdout: Buffer.from('  Depends: linux-image-6.1.0-9-cloud-amd64\n') }),
-      'apt-get': () => ({ status: 100, stderr: 'E: Failed to fetch http://deb.debian.org/... Temporary failure resolving\n' }),
+      'apt-get': () => ({
+        status: 100,
+        stderr: 'E: Failed to fetch http://deb.debian.org/... Temporary failure resolving\n',
+      }),
     });
     const e = await failure(findKernel({}, tools, () => undefined));
     expect(e.message).toMatch(/apt-get download linux-image-6\.1\.0-9-cloud-amd64` failed: E: Failed to fetch/);

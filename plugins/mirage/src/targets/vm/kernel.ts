@@ -57,17 +57,24 @@ export async function findKernel(
 
 function givenKernel(options: { kernel?: string; modules?: string }): KernelFiles {
   if (!options.kernel) {
-    throw new UserError('--modules was given without --kernel', { fix: 'pass both: --kernel=/path/to/vmlinuz --modules=/path/to/lib/modules/VERSION' });
+    throw new UserError('--modules was given without --kernel', {
+      fix: 'pass both: --kernel=/path/to/vmlinuz --modules=/path/to/lib/modules/VERSION',
+    });
   }
   const kernel = path.resolve(options.kernel);
   if (!fs.existsSync(kernel) || !fs.statSync(kernel).isFile()) {
-    throw new UserError(`the kernel ${kernel} given with --kernel does not exist`, { fix: 'pass the path of a Linux bzImage (vmlinuz), or leave --kernel out to use Debian\'s cloud kernel' });
+    throw new UserError(`the kernel ${kernel} given with --kernel does not exist`, {
+      fix: "pass the path of a Linux bzImage (vmlinuz), or leave --kernel out to use Debian's cloud kernel",
+    });
   }
   const modulesDir = options.modules ? path.resolve(options.modules) : guessModulesDir(kernel);
   if (!modulesDir || !fs.existsSync(modulesDir) || !fs.statSync(modulesDir).isDirectory()) {
-    throw new UserError(`no modules folder for the kernel ${kernel}${modulesDir ? ` (${modulesDir} does not exist)` : ''}`, {
-      fix: 'pass --modules=/path/to/lib/modules/VERSION (the folder with kernel/drivers/...) of the same kernel build',
-    });
+    throw new UserError(
+      `no modules folder for the kernel ${kernel}${modulesDir ? ` (${modulesDir} does not exist)` : ''}`,
+      {
+        fix: 'pass --modules=/path/to/lib/modules/VERSION (the folder with kernel/drivers/...) of the same kernel build',
+      },
+    );
   }
   return { kernel, modulesDir, origin: kernel };
 }
@@ -89,16 +96,25 @@ function resolveKernelPackage(tools: HostTools): Promise<string> {
  * (linux-image-cloud-amd64 -> linux-image-6.1.0-NN-cloud-amd64): the one
  * with the kernel in it. Failures are UserErrors starting with `problem`.
  */
-export async function kernelPackageBehind(meta: string, tools: HostTools, failure: { readonly problem: string; readonly fix: string }): Promise<string> {
+export async function kernelPackageBehind(
+  meta: string,
+  tools: HostTools,
+  failure: { readonly problem: string; readonly fix: string },
+): Promise<string> {
   const r = await tools.run('apt-cache', ['depends', meta]);
   if (r.missing) {
-    throw new UserError(`${failure.problem}: this host has no Debian package tools (apt-cache) to fetch one`, { fix: failure.fix });
+    throw new UserError(`${failure.problem}: this host has no Debian package tools (apt-cache) to fetch one`, {
+      fix: failure.fix,
+    });
   }
   const dep = /Depends:\s*(linux-image-[^\s]+)/.exec(r.stdout.toString('utf8'))?.[1];
   if (r.status !== 0 || !dep) {
-    throw new UserError(`${failure.problem}: the package lists know no ${meta}${r.stderr ? ` (${r.stderr.trim().split('\n')[0]})` : ''}`, {
-      fix: failure.fix,
-    });
+    throw new UserError(
+      `${failure.problem}: the package lists know no ${meta}${r.stderr ? ` (${r.stderr.trim().split('\n')[0]})` : ''}`,
+      {
+        fix: failure.fix,
+      },
+    );
   }
   return dep;
 }
@@ -124,14 +140,22 @@ export async function fetchDebianPackages(
   fs.mkdirSync(work, { recursive: true });
   try {
     const dl = await tools.run('apt-get', ['download', ...pkgs], { cwd: work });
-    const debs = fs.readdirSync(work).filter((f) => f.endsWith('.deb')).sort();
+    const debs = fs
+      .readdirSync(work)
+      .filter((f) => f.endsWith('.deb'))
+      .sort();
     if (dl.missing || dl.status !== 0 || debs.length < pkgs.length) {
-      throw new UserError(`${failure.problem}: \`apt-get download ${pkgs.join(' ')}\` failed${dl.stderr ? `: ${lastLine(dl.stderr)}` : ''}`, { fix: failure.fix });
+      throw new UserError(
+        `${failure.problem}: \`apt-get download ${pkgs.join(' ')}\` failed${dl.stderr ? `: ${lastLine(dl.stderr)}` : ''}`,
+        { fix: failure.fix },
+      );
     }
     for (const deb of debs) {
       const x = await tools.run('dpkg-deb', ['-x', path.join(work, deb), path.join(work, 'root')]);
       if (x.missing || x.status !== 0) {
-        throw new UserError(`${failure.problem}: cannot unpack ${deb}${x.stderr ? `: ${lastLine(x.stderr)}` : ''}`, { fix: failure.fix });
+        throw new UserError(`${failure.problem}: cannot unpack ${deb}${x.stderr ? `: ${lastLine(x.stderr)}` : ''}`, {
+          fix: failure.fix,
+        });
       }
       fs.rmSync(path.join(work, deb));
     }

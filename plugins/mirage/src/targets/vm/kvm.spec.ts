@@ -8,7 +8,9 @@ describe('choosing KVM or software emulation', () => {
   it('falls back to TCG with a one-line notice when /dev/kvm does not exist', async () => {
     const choice = await chooseAccel('auto', 'qemu-system-x86_64', fakeHostTools({}), '/nonexistent/kvm');
     expect(choice.accel).toBe('tcg');
-    expect(choice.notice).toMatch(/^KVM is not usable \(\/nonexistent\/kvm does not exist\): using software emulation \(TCG\)/);
+    expect(choice.notice).toMatch(
+      /^KVM is not usable \(\/nonexistent\/kvm does not exist\): using software emulation \(TCG\)/,
+    );
     expect(choice.notice).not.toContain('\n');
   });
 
@@ -16,7 +18,9 @@ describe('choosing KVM or software emulation', () => {
     const dev = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mirage-kvm-')), 'kvm');
     fs.writeFileSync(dev, '');
     try {
-      const qemu = fakeHostTools({ qemu: () => ({ status: 1, stderr: 'qemu-system-x86_64: failed to initialize kvm: Function not implemented\n' }) });
+      const qemu = fakeHostTools({
+        qemu: () => ({ status: 1, stderr: 'qemu-system-x86_64: failed to initialize kvm: Function not implemented\n' }),
+      });
       const choice = await chooseAccel('auto', 'qemu', qemu, dev);
       expect(choice).toEqual({ accel: 'tcg', notice: expect.stringContaining('failed to initialize kvm') });
       const working = fakeHostTools({ qemu: () => ({ status: 0 }) });

@@ -12,7 +12,12 @@ export interface AccelChoice {
  * QEMU must be able to start with it (a /dev/kvm provided by another
  * hypervisor may refuse). Otherwise software emulation (TCG), with a notice.
  */
-export async function chooseAccel(wanted: 'auto' | 'kvm' | 'tcg', qemu: string, tools: HostTools, devKvm = '/dev/kvm'): Promise<AccelChoice> {
+export async function chooseAccel(
+  wanted: 'auto' | 'kvm' | 'tcg',
+  qemu: string,
+  tools: HostTools,
+  devKvm = '/dev/kvm',
+): Promise<AccelChoice> {
   if (wanted === 'tcg') return { accel: 'tcg' };
   const why = await kvmProblem(qemu, tools, devKvm);
   if (!why) return { accel: 'kvm' };
@@ -27,10 +32,14 @@ async function kvmProblem(qemu: string, tools: HostTools, devKvm: string): Promi
     return `${devKvm} is not writable by this user`;
   }
   // A machine with no devices that quits at once: enough to see whether KVM initialises.
-  const r = await tools.run(qemu, ['-accel', 'kvm', '-machine', 'none', '-nodefaults', '-display', 'none', '-qmp', 'stdio'], {
-    input: Buffer.from('{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n'),
-    timeoutMs: 10_000,
-  });
+  const r = await tools.run(
+    qemu,
+    ['-accel', 'kvm', '-machine', 'none', '-nodefaults', '-display', 'none', '-qmp', 'stdio'],
+    {
+      input: Buffer.from('{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n'),
+      timeoutMs: 10_000,
+    },
+  );
   if (r.status !== 0) return `QEMU could not start with it: ${r.stderr.trim().split('\n')[0] ?? 'no reason given'}`;
   return undefined;
 }

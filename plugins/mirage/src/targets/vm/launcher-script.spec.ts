@@ -62,7 +62,9 @@ echo hello
     expect(after('-initrd')).toBe(path.join(dir, 'out', 'initramfs.cpio.gz'));
     expect(after('-m')).toBe('400');
     expect(after('-accel')).toBe('tcg');
-    expect(after('-append')).toBe('console=ttyS0 quiet mirage_console=ttyS0 mirage_status=ttyS1 mirage_disks=/dev/vdb -- --who=vm --n=2');
+    expect(after('-append')).toBe(
+      'console=ttyS0 quiet mirage_console=ttyS0 mirage_status=ttyS1 mirage_disks=/dev/vdb -- --who=vm --n=2',
+    );
     expect(a).toContain(`file=${path.join(dir, 'out')}/../disk.img,format=raw,if=none,id=disk0,cache=writeback`);
     expect(a).toContain('virtio-blk-pci,drive=disk0,serial=vdb');
     expect(after('-netdev')).toBe('user,id=net0,hostfwd=tcp:127.0.0.1:18080-:8080,hostfwd=udp:127.0.0.1:10053-:53');
@@ -80,7 +82,10 @@ echo hello
     expect(noDisk.status).toBe(66);
     expect(noDisk.stderr).toContain('mir-demo: disk ../disk.img does not exist');
     fs.rmSync(path.join(dir, 'bin', 'qemu-system-x86_64'));
-    const noQemu = spawnSync(path.join(dir, 'out', 'mir-demo'), [], { encoding: 'utf8', env: { PATH: path.join(dir, 'bin') + ':/usr/bin:/bin' } });
+    const noQemu = spawnSync(path.join(dir, 'out', 'mir-demo'), [], {
+      encoding: 'utf8',
+      env: { PATH: path.join(dir, 'bin') + ':/usr/bin:/bin' },
+    });
     if (!fs.existsSync('/usr/bin/qemu-system-x86_64')) {
       expect(noQemu.stderr).toContain('qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)');
     }

@@ -41,9 +41,15 @@ export function launcherScript(l: LauncherInputs): string {
     if (prev === '-m') return '"$memory"';
     return a.includes('$') ? `"${a}"` : shellQuote(a);
   });
-  const nics = Array.from({ length: l.networks }, (_, i) => `-netdev "$(netdev ${i})" -device virtio-net-pci,netdev=net${i}`);
+  const nics = Array.from(
+    { length: l.networks },
+    (_, i) => `-netdev "$(netdev ${i})" -device virtio-net-pci,netdev=net${i}`,
+  );
   const disksCheck = l.disks
-    .map((d) => `[ -e "${HERE}/${d.file}" ] || { echo "mir-${l.name}: disk ${d.file} does not exist (create it first)" >&2; exit 66; }`)
+    .map(
+      (d) =>
+        `[ -e "${HERE}/${d.file}" ] || { echo "mir-${l.name}: disk ${d.file} does not exist (create it first)" >&2; exit 66; }`,
+    )
     .join('\n');
   return `#!/bin/sh
 # ${l.name} for qemu, built by Mirage/TS from ${l.configFile}.

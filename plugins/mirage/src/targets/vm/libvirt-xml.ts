@@ -15,7 +15,13 @@ export interface LibvirtDomain {
  * network.
  */
 export function libvirtXml(d: LibvirtDomain): string {
-  const x = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
+  const x = (s: string) =>
+    s
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/'/g, '&apos;')
+      .replace(/"/g, '&quot;');
   const lines = [
     `<domain type='kvm'>`,
     `  <name>${x(d.name)}</name>`,
@@ -46,7 +52,12 @@ export function libvirtXml(d: LibvirtDomain): string {
     );
   }
   for (let i = 0; i < d.networks; i++) {
-    lines.push(`    <interface type='network'>`, `      <source network='default'/>`, `      <model type='virtio'/>`, `    </interface>`);
+    lines.push(
+      `    <interface type='network'>`,
+      `      <source network='default'/>`,
+      `      <model type='virtio'/>`,
+      `    </interface>`,
+    );
   }
   lines.push(`  </devices>`, `</domain>`, '');
   return lines.join('\n');

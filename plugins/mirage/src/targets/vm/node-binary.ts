@@ -20,7 +20,9 @@ export async function guestNodeBinary(node: string, tools: HostTools, log: (line
   const r = await tools.run('strip', ['--strip-all', '-o', partial, node]);
   if (r.missing || r.status !== 0) {
     fs.rmSync(partial, { force: true });
-    log(`node: kept unstripped (${r.missing ? 'strip is not installed: apt-get install binutils for a smaller image' : r.stderr.trim()})`);
+    log(
+      `node: kept unstripped (${r.missing ? 'strip is not installed: apt-get install binutils for a smaller image' : r.stderr.trim()})`,
+    );
     return node;
   }
   fs.renameSync(partial, stripped);

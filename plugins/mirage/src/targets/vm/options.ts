@@ -6,7 +6,18 @@ import { COMPRESSIONS, type Compression } from './initramfs';
  * Options of the xen and qemu targets (not unikernel keys): the executor
  * hands them over apart from the keys because they are listed here.
  */
-export const VM_OPTION_NAMES = ['kernel', 'modules', 'busybox', 'node', 'memory', 'compression', 'bridge', 'forward', 'tap', 'accel'] as const;
+export const VM_OPTION_NAMES = [
+  'kernel',
+  'modules',
+  'busybox',
+  'node',
+  'memory',
+  'compression',
+  'bridge',
+  'forward',
+  'tap',
+  'accel',
+] as const;
 
 const schema = z.object({
   kernel: z.string().optional(),
@@ -58,12 +69,17 @@ export interface PortForward {
 }
 
 export function portForwards(forward: VmOptions['forward']): PortForward[] {
-  const items = (Array.isArray(forward) ? forward : forward ? [forward] : []).flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean);
+  const items = (Array.isArray(forward) ? forward : forward ? [forward] : [])
+    .flatMap((f) => f.split(','))
+    .map((f) => f.trim())
+    .filter(Boolean);
   return items.map((item) => {
     const m = /^(tcp|udp):(\d{1,5}):(\d{1,5})$/.exec(item);
     const ports = m ? [Number(m[2]), Number(m[3])] : [];
     if (!m || ports.some((p) => p < 1 || p > 65535)) {
-      throw new UserError(`--forward=${item} is not a port forward`, { fix: 'write PROTOCOL:HOSTPORT:GUESTPORT, e.g. --forward=tcp:18080:8080,udp:10053:53' });
+      throw new UserError(`--forward=${item} is not a port forward`, {
+        fix: 'write PROTOCOL:HOSTPORT:GUESTPORT, e.g. --forward=tcp:18080:8080,udp:10053:53',
+      });
     }
     return { protocol: m[1] as 'tcp' | 'udp', hostPort: ports[0], guestPort: ports[1] };
   });

@@ -9,7 +9,9 @@ export interface QemuDisk {
   readonly guestName: string;
 }
 
-export type QemuNic = { readonly kind: 'user'; readonly forwards: readonly PortForward[] } | { readonly kind: 'tap'; readonly ifname: string };
+export type QemuNic =
+  | { readonly kind: 'user'; readonly forwards: readonly PortForward[] }
+  | { readonly kind: 'tap'; readonly ifname: string };
 
 export interface QemuLaunch {
   readonly kernel: string;
@@ -34,16 +36,26 @@ export function qemuArgs(l: QemuLaunch): string[] {
     '-nodefaults',
     '-no-user-config',
     '-no-reboot',
-    '-display', 'none',
-    '-accel', l.accel,
-    '-cpu', l.accel === 'kvm' ? 'host' : 'max',
-    '-m', String(l.memoryMb),
-    '-kernel', l.kernel,
-    '-initrd', l.initramfs,
-    '-append', l.cmdline,
-    '-serial', 'stdio',
-    '-serial', `file:${l.statusFile}`,
-    '-device', 'virtio-rng-pci',
+    '-display',
+    'none',
+    '-accel',
+    l.accel,
+    '-cpu',
+    l.accel === 'kvm' ? 'host' : 'max',
+    '-m',
+    String(l.memoryMb),
+    '-kernel',
+    l.kernel,
+    '-initrd',
+    l.initramfs,
+    '-append',
+    l.cmdline,
+    '-serial',
+    'stdio',
+    '-serial',
+    `file:${l.statusFile}`,
+    '-device',
+    'virtio-rng-pci',
   ];
   l.disks.forEach((d, i) => {
     args.push('-drive', `file=${escapeOption(d.file)},format=raw,if=none,id=disk${i},cache=writeback`);
@@ -51,7 +63,14 @@ export function qemuArgs(l: QemuLaunch): string[] {
   });
   l.nics.forEach((n, i) => {
     if (n.kind === 'tap') args.push('-netdev', `tap,id=net${i},ifname=${n.ifname},script=no,downscript=no`);
-    else args.push('-netdev', [`user,id=net${i}`, ...n.forwards.map((f) => `hostfwd=${f.protocol}:127.0.0.1:${f.hostPort}-:${f.guestPort}`)].join(','));
+    else
+      args.push(
+        '-netdev',
+        [
+          `user,id=net${i}`,
+          ...n.forwards.map((f) => `hostfwd=${f.protocol}:127.0.0.1:${f.hostPort}-:${f.guestPort}`),
+        ].join(','),
+      );
     args.push('-device', `virtio-net-pci,netdev=net${i}`);
   });
   return args;

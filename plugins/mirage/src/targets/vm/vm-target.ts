@@ -28,7 +28,8 @@ export function vmTarget(spec: VmTargetSpec, tools: () => HostTools): UnikernelT
     options: VM_OPTION_NAMES,
     // Native addons (the packet socket's) are copied beside main.js and go into the image with it.
     bundle: { platform: 'node', target: 'node20', loader: { '.node': 'copy' } },
-    resourceExpression: (resource, _paths: TargetPaths, graph: ResolvedGraph) => JSON.stringify(guestResource(spec.flavour, resource, graph)),
+    resourceExpression: (resource, _paths: TargetPaths, graph: ResolvedGraph) =>
+      JSON.stringify(guestResource(spec.flavour, resource, graph)),
     async package(ctx) {
       ctx.logger.info(`Building the ${spec.flavour.target} image of ${ctx.graph.name}`);
       const image = await buildImage(ctx, spec.flavour, tools());
@@ -49,7 +50,9 @@ export function checkDisksExist(ctx: RunContext, image: ImageInfo): string[] {
   disks.forEach((disk, i) => {
     if (fs.existsSync(disk)) return;
     const file = image.devices.blocks[i];
-    const device = ctx.graph.devices.find((d) => d.args.some((a) => a.kind === 'resource' && a.resource.kind === 'block' && a.resource.file === file));
+    const device = ctx.graph.devices.find((d) =>
+      d.args.some((a) => a.kind === 'resource' && a.resource.kind === 'block' && a.resource.file === file),
+    );
     const rel = path.relative(ctx.workspaceRoot, disk);
     throw new UserError(`the disk ${rel} for blockOfFile('${file}') does not exist`, {
       at: device?.at ?? { file: ctx.graph.configFile },

@@ -41,7 +41,8 @@ describe('xl files', () => {
   it('guesses a Xen bridge first, then any bridge, then xenbr0', () => {
     const sys = fs.mkdtempSync(path.join(os.tmpdir(), 'mirage-sysnet-'));
     try {
-      const nic = (name: string, bridge: boolean) => fs.mkdirSync(path.join(sys, name, bridge ? 'bridge' : 'statistics'), { recursive: true });
+      const nic = (name: string, bridge: boolean) =>
+        fs.mkdirSync(path.join(sys, name, bridge ? 'bridge' : 'statistics'), { recursive: true });
       nic('eth0', false);
       expect(guessBridge(sys)).toBe('xenbr0');
       nic('virbr0', true);

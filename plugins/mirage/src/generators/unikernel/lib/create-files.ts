@@ -4,7 +4,9 @@ import type { NormalizedOptions } from './normalize-options';
 
 export function createFiles(tree: Tree, options: NormalizedOptions): void {
   if (tree.exists(options.directory) && tree.children(options.directory).length > 0) {
-    throw new Error(`${options.directory} already exists. Choose another name, or remove ${options.directory} first; nothing was written.`);
+    throw new Error(
+      `${options.directory} already exists. Choose another name, or remove ${options.directory} first; nothing was written.`,
+    );
   }
   generateFiles(tree, path.join(__dirname, '..', 'files', options.template), options.directory, {
     ...options,

@@ -13,7 +13,9 @@ const NAME = /^[a-z][a-z0-9_-]*$/;
 export function normalizeOptions(options: UnikernelGeneratorSchema): NormalizedOptions {
   const name = options.name?.trim();
   if (!name || !NAME.test(name)) {
-    throw new Error(`'${options.name ?? ''}' is not a valid unikernel name: use lower-case letters, digits, '_' and '-', starting with a letter`);
+    throw new Error(
+      `'${options.name ?? ''}' is not a valid unikernel name: use lower-case letters, digits, '_' and '-', starting with a letter`,
+    );
   }
   const template = options.template ?? (name in TEMPLATES ? name : 'console');
   const example = TEMPLATES[template];

@@ -11,8 +11,18 @@ export interface ExampleTemplate {
 
 export const TEMPLATES: Readonly<Record<string, ExampleTemplate>> = {
   console: { registerName: 'console', description: 'prints hello/world four times over a console' },
-  block: { registerName: 'block_test', description: 'writes and reads back patterns at both ends of a block device (disk.img on unix)' },
-  stackv4: { registerName: 'stackv4', description: 'listens on UDP 53 and TCP 8080 and prints what arrives, over the socket or the direct stack' },
+  block: {
+    registerName: 'block_test',
+    description: 'writes and reads back patterns at both ends of a block device (disk.img on unix)',
+  },
+  stackv4: {
+    registerName: 'stackv4',
+    description: 'listens on UDP 53 and TCP 8080 and prints what arrives, over the socket or the direct stack',
+  },
   kv_ro_crunch: { registerName: 'kv_ro', description: 'compares a key read from two crunched (built-in) copies of t/' },
-  kv_ro: { registerName: 'kv_ro', description: 'compares a key read twice from one store of t/: crunched, a FAT image or the host directory (--kv_ro)' },
+  kv_ro: {
+    registerName: 'kv_ro',
+    description:
+      'compares a key read twice from one store of t/: crunched, a FAT image or the host directory (--kv_ro)',
+  },
 };
