@@ -17,6 +17,7 @@ export class FileBlock extends FdBlock {
       if (e instanceof MissingDeviceError) {
         throw new Error(
           `${e.message}: a block device needs an existing file of the disk's size (npx nx run <app>:disk-image creates one)`,
+          { cause: e },
         );
       }
       throw e;

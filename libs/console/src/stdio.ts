@@ -2,7 +2,6 @@ import { err, ok, type Console, type DeviceError, type Result } from '@mirage-ts
 import type { Readable, Writable } from 'node:stream';
 
 // Select Graphic Rendition: colour and style escapes such as ESC[31m and ESC[m.
-// eslint-disable-next-line no-control-regex
 const SGR = /\x1b\[[0-9;]*m/g;
 
 /**

@@ -300,7 +300,7 @@ describe.each([
           kv = await FatFs.connect(device);
         } catch (e) {
           if (!(e instanceof FatFormatError || e instanceof FatDeviceError) || !e.message)
-            throw new Error(`connect threw ${String(e)}`);
+            throw new Error(`connect threw ${String(e)}`, { cause: e });
           outcomes.refused++;
           continue;
         }
@@ -310,7 +310,9 @@ describe.each([
         const a = await kv.get('a');
         if (!a.ok && a.error.kind === 'io') outcomes.ioErrors++;
       } catch (e) {
-        throw new Error(`fuzz seed ${seed} (FAT${t}, round ${round}): ${e instanceof Error ? e.stack : String(e)}`);
+        throw new Error(`fuzz seed ${seed} (FAT${t}, round ${round}): ${e instanceof Error ? e.stack : String(e)}`, {
+          cause: e,
+        });
       } finally {
         for (const [at, byte] of saved.reverse()) {
           img[at] = byte;

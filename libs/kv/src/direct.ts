@@ -41,7 +41,7 @@ export class DirectKvRo implements KvRo {
     try {
       root = await fs.promises.realpath(dir);
     } catch (e) {
-      throw new Error(`the directory ${dir} cannot be opened: ${(e as Error).message}`);
+      throw new Error(`the directory ${dir} cannot be opened: ${(e as Error).message}`, { cause: e });
     }
     if (!(await fs.promises.stat(root)).isDirectory()) throw new Error(`${dir} is not a directory`);
     return new DirectKvRo(root);

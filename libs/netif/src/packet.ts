@@ -31,7 +31,7 @@ export class PacketNetif extends FdNetif {
       [mtu, mac] = addon.interfaceInfo(interfaceName);
       port = addon.openPacket(interfaceName);
     } catch (e) {
-      throw new Error(packetOpenError(interfaceName, e));
+      throw new Error(packetOpenError(interfaceName, e), { cause: e });
     }
     log(`Netif: plugging into ${interfaceName} with mac ${mac}`);
     log(`Netif: connect ${interfaceName}`);

@@ -30,7 +30,7 @@ export class TapNetif extends FdNetif {
     try {
       opened = addon.openTap(name);
     } catch (e) {
-      throw new Error(tapOpenError(name, e));
+      throw new Error(tapOpenError(name, e), { cause: e });
     }
     const [port, actual] = opened;
     let mtu: number;

@@ -4,7 +4,7 @@ import type { DropCounters } from './drops';
 import type { Ipv4Layer } from './ipv4';
 import type { Log } from './log';
 import type { UdpLayer } from './udp';
-import { BROADCAST_IPV4, formatIpv4, formatMac } from './wire/address';
+import { BROADCAST_IPV4, formatIpv4 } from './wire/address';
 import {
   addressesOf,
   byteOption,

@@ -1,7 +1,6 @@
 import {
   type Console,
   type DhcpLease,
-  type Flow,
   type NetError,
   type Network,
   type Result,

@@ -31,8 +31,7 @@ async function main(): Promise<void> {
       .filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))
       .map((f) => path.join(dsl, f)),
   ];
-  for (const f of files)
-    project.createSourceFile(f, fs.readFileSync(f, 'utf8'), { overwrite: true }).getDescendants().length;
+  for (const f of files) project.createSourceFile(f, fs.readFileSync(f, 'utf8'), { overwrite: true }).getDescendants();
   process.stdout.write(JSON.stringify({ load: t1 - t0, read: now() - t1 }));
 }
 

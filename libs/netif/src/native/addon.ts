@@ -36,6 +36,7 @@ export function netifAddon(): NetifAddon {
       `the native addon for tap and packet interfaces cannot be loaded (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); ` +
         'build it with `npm run build:netif` in the Mirage/TS workspace, or `node node_modules/@mirage-ts/netif/native/build.js` ' +
         'where @mirage-ts/netif is installed as a package (needs python3, make and a C compiler), then build the unikernel again',
+      { cause: e },
     );
   }
   return loaded;

@@ -59,8 +59,6 @@ export interface ConnectionHost {
 /** Why a connection ended, for its flow. */
 export type Failure = NetError;
 
-/** The IPv4 and TCP headers without options. */
-const HEADERS = 40;
 const TIMESTAMP_OPTION = 12;
 /** RFC 9293 3.7.1: the MSS to assume when the peer sends none. */
 const DEFAULT_MSS = 536;
@@ -458,7 +456,7 @@ export class Connection {
     }
     let payload = seg.payload;
     let seq = seg.seq;
-    let syn = (f & TcpFlag.syn) !== 0;
+    const syn = (f & TcpFlag.syn) !== 0;
     let fin = (f & TcpFlag.fin) !== 0;
     const segLen = payload.length + (syn ? 1 : 0) + (fin ? 1 : 0);
     const wnd = Math.max(0, seqDiff(this.rcvAdvRight, this.rcvNxt));
@@ -471,10 +469,8 @@ export class Connection {
     // Trim to the window: what precedes RCV.NXT was received already, what passes the right edge does not fit.
     if (seqLt(seq, this.rcvNxt)) {
       let cut = seqDiff(this.rcvNxt, seq);
-      if (syn) {
-        syn = false;
-        cut--;
-      }
+      // The SYN takes the first of the sequence numbers received already.
+      if (syn) cut--;
       if (cut >= payload.length) {
         if (cut > payload.length) fin = false;
         payload = payload.subarray(payload.length);

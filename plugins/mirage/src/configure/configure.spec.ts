@@ -225,7 +225,7 @@ export default register('k', [foreign('Unikernel.Main', [block])(d)]);\n`;
 
   it('config.ts with a syntax error', async () => {
     expect(await configureError(`${HEADER}const main = foreign('Unikernel.Main', [console];\n`)).toMatch(
-      /^apps\/demo\/config\.ts:2:49 - error: Expected "\)" but found ";"\n  fix: fix the TypeScript syntax at that line$/,
+      /^apps\/demo\/config\.ts:2:49 - error: Expected "\)" but found ";"\n {2}fix: fix the TypeScript syntax at that line$/,
     );
   });
 

@@ -34,12 +34,12 @@ describe('imageSize', () => {
       "error: --sectors=10 and --size=1M both give the image's size\n  fix: remove one of them and try again",
     );
     expect(userErrorOf(() => imageSize({ sectors: 0 }))).toMatch(
-      /--sectors=0 is not a number of sectors\n  fix: give a positive whole number/,
+      /--sectors=0 is not a number of sectors\n {2}fix: give a positive whole number/,
     );
     expect(userErrorOf(() => imageSize({ sectors: 'lots' }))).toMatch(/--sectors=lots is not a number of sectors/);
-    expect(userErrorOf(() => imageSize({ size: '12Q' }))).toMatch(/--size=12Q is not a size\n  fix: .*--size=64M/);
+    expect(userErrorOf(() => imageSize({ size: '12Q' }))).toMatch(/--size=12Q is not a size\n {2}fix: .*--size=64M/);
     expect(userErrorOf(() => imageSize({ size: '1000' }))).toMatch(
-      /1000 bytes\) is not a whole number of 512-byte sectors\n  fix: .*--size=1024/,
+      /1000 bytes\) is not a whole number of 512-byte sectors\n {2}fix: .*--size=1024/,
     );
     expect(userErrorOf(() => imageSize({ sectorSize: 520 }))).toMatch(/--sectorSize=520 is not a sector size/);
     expect(imageSize({ size: '64T' }).sectors).toBe(2n ** 37n); // 64 TiB is addressable

@@ -105,7 +105,7 @@ describe('running the qemu target', () => {
     const tools = fakeHostTools({ 'qemu-system-x86_64': () => ({}) });
     const e = await failure(runQemu({ ...ctx, options: { memory: 128 } }, tools));
     expect(e.message).toMatch(
-      /--memory=128 is too little for this image: .* needs at least 304 MB\n  fix: use --memory=304 or more/,
+      /--memory=128 is too little for this image: .* needs at least 304 MB\n {2}fix: use --memory=304 or more/,
     );
     expect(tools.calls).toEqual([]);
   });
@@ -113,7 +113,7 @@ describe('running the qemu target', () => {
   it('says how to install QEMU when it is not there', async () => {
     fs.writeFileSync(path.join(root, 'apps/block/disk.img'), Buffer.alloc(4096));
     const e = await failure(runQemu(ctx, fakeHostTools({})));
-    expect(e.message).toMatch(/QEMU is not installed .*\n  fix: install it: apt-get install qemu-system-x86/);
+    expect(e.message).toMatch(/QEMU is not installed .*\n {2}fix: install it: apt-get install qemu-system-x86/);
   });
 
   it('boots with the disk, the forwards and the keys, and returns the status the guest reported', async () => {

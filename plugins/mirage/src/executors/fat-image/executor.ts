@@ -1,5 +1,6 @@
 import { logger, type ExecutorContext } from '@nx/devkit';
-import { buildFatImage, SourceTreeError } from '@mirage-ts/fat';
+import { buildFatImage } from '@mirage-ts/fat/builder/build-image';
+import { SourceTreeError } from '@mirage-ts/fat/builder/source-tree';
 
 import { evaluateConfig } from '../../configure/evaluate';
 import { UserError } from '../../configure/user-error';

@@ -74,10 +74,10 @@ describe('guest devices', () => {
     });
     expect(errors.every(isUserError)).toBe(true);
     expect((errors[0] as Error).message).toMatch(
-      /cannot go on a kernel command line\n  fix: give key values without spaces or quotes/,
+      /cannot go on a kernel command line\n {2}fix: give key values without spaces or quotes/,
     );
     expect((errors[1] as Error).message).toMatch(
-      /host directory t cannot be read inside a qemu VM image\n  fix: embed it with crunch\('t'\)/,
+      /host directory t cannot be read inside a qemu VM image\n {2}fix: embed it with crunch\('t'\)/,
     );
   });
 });

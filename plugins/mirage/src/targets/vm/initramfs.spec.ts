@@ -75,7 +75,7 @@ describe('initramfs contents', () => {
     }
     expect(isUserError(caught)).toBe(true);
     expect((caught as Error).message).toMatch(
-      /is dynamically linked; the image needs a static busybox\n  fix: apt-get install busybox-static/,
+      /is dynamically linked; the image needs a static busybox\n {2}fix: apt-get install busybox-static/,
     );
   });
 });

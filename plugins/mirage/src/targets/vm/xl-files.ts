@@ -57,7 +57,7 @@ export function xlFile(d: XlDomain): string {
  * xenbr0.
  */
 export function guessBridge(sysClassNet = '/sys/class/net'): string {
-  let bridges: string[] = [];
+  let bridges: string[];
   try {
     bridges = fs
       .readdirSync(sysClassNet)
