@@ -10,10 +10,23 @@ for (const [alias, [target]] of Object.entries(compilerOptions.paths)) {
   moduleNameMapper[from] = '<rootDir>/' + target.replace('*', '$1');
 }
 
+// `nx test P` runs unit specs, `nx e2e P` the end-to-end ones (tools/workspace-plugin);
+// plain `npx jest FILE` runs whatever it is given.
+const SUITES = {
+  unit: ['**/*.spec.ts', '!**/*.e2e.spec.ts'],
+  e2e: ['**/*.e2e.spec.ts'],
+};
+const suite = process.env.MIRAGE_TEST_SUITE;
+if (suite !== undefined && !(suite in SUITES)) {
+  throw new Error(
+    `MIRAGE_TEST_SUITE=${suite}: use one of ${Object.keys(SUITES).join(', ')}, or leave it unset for every spec`,
+  );
+}
+
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/libs', '<rootDir>/plugins', '<rootDir>/tools', '<rootDir>/apps'],
-  testMatch: ['**/*.spec.ts'],
+  testMatch: suite ? SUITES[suite] : ['**/*.spec.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }] },
   moduleNameMapper,
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/files/'],

@@ -18,6 +18,11 @@ export interface MiragePluginOptions {
 }
 
 export const CONFIG_GLOB = '**/config.ts';
+
+/** A config.ts that declares no foreign entry is some other tool's config file. */
+export function isUnikernelConfig(configSource: string): boolean {
+  return /\bforeign\s*\(/.test(configSource);
+}
 const EXECUTORS = '@mirage-ts/nx-plugin';
 
 /**
@@ -32,8 +37,7 @@ export function unikernelProject(
 ): CreateNodesResult {
   const root = path.dirname(configFile);
   const configSource = fs.readFileSync(path.join(context.workspaceRoot, configFile), 'utf8');
-  // A config.ts that declares no foreign entry is some other tool's config file.
-  if (!/\bforeign\s*\(/.test(configSource)) return {};
+  if (!isUnikernelConfig(configSource)) return {};
   const name = path.basename(root);
   const names = {
     configure: options.configureTargetName ?? 'configure',
