@@ -1,11 +1,17 @@
-import { resolveGraph } from '@mirage-ts/nx-plugin/configure/resolve';
-import type { ResolvedGraph } from '@mirage-ts/nx-plugin/configure/resolved-graph';
-import type { Target } from '../targets';
-import { foreign } from '../functor';
-import { register } from '../register';
-import { console, defaultConsole } from './console';
-import { stackv4, tap0 } from './network';
-import { directStackv4, genericStackv4, socketStackv4 } from './stackv4';
+import {
+  console,
+  defaultConsole,
+  directStackv4,
+  foreign,
+  genericStackv4,
+  register,
+  socketStackv4,
+  stackv4,
+  tap0,
+  type Target,
+} from '@mirage-ts/mirage';
+import { resolveGraph } from './resolve';
+import type { ResolvedGraph } from './resolved-graph';
 
 // The seed's stackv4 config: console @-> stackv4 @-> job over generic_stackv4 default_console tap0.
 const handler = foreign('Unikernel.Main', [console, stackv4]);

@@ -1,11 +1,11 @@
-import { unixTarget } from '@mirage-ts/nx-plugin/targets/unix';
+import { canManageNetwork, runAsync, uniqueName } from '@mirage-ts/netif/testing/netns';
+import { unixTarget } from '../targets/unix';
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { canManageNetwork, runAsync, uniqueName } from './testing/netns';
 
-const WORKSPACE = path.resolve(__dirname, '../../..');
+const WORKSPACE = path.resolve(__dirname, '../../../..');
 
 describe('the tap device in a unix bundle', () => {
   it('travels with main.js: the addon is copied beside it and found from any working directory', async () => {
