@@ -75,9 +75,9 @@ export default register('uses_block', [main(defaultConsole, scratchBlock(8))]);
   });
   afterAll(() => ws?.dispose());
 
-  /** The build tasks `nx affected -t build` would run for the working tree's changes. */
-  const affectedBuilds = (): string[] => {
-    const r = nx(['affected', '-t', 'build', '--base=HEAD', '--graph=stdout'], { cwd: ws.root });
+  /** The projects whose `target` task `nx affected -t target` would run for the working tree's changes. */
+  const affectedProjects = (target: string): string[] => {
+    const r = nx(['affected', '-t', target, '--base=HEAD', '--graph=stdout'], { cwd: ws.root });
     expect(r.status).toBe(0);
     const json = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as {
       tasks: { tasks: Record<string, { target: { project: string } }> };
@@ -100,14 +100,16 @@ export default register('uses_block', [main(defaultConsole, scratchBlock(8))]);
     'kv_ro',
     'kv_ro_crunch',
   ]);
-  const after = (file: string, line?: string): string[] => {
+  const affectedBy = (file: string, target: string, line?: string): string[] => {
     touch(ws.root, file, line);
     try {
-      return affectedBuilds().filter((p) => WATCHED.has(p));
+      return affectedProjects(target);
     } finally {
       ws.git('checkout', '-q', '--', file);
     }
   };
+  const after = (file: string, line?: string): string[] =>
+    affectedBy(file, 'build', line).filter((p) => WATCHED.has(p));
 
   it('adds edges from each unikernel to the libraries its config.ts chooses, and to the plugin', () => {
     const file = path.join(ws.root, 'tmp-graph.json');
@@ -175,5 +177,18 @@ export default register('uses_block', [main(defaultConsole, scratchBlock(8))]);
   it('the plugin: every unikernel; an unrelated file: none', () => {
     expect(after('plugins/mirage/src/codegen/main-ts.ts')).toEqual([...WATCHED].sort());
     expect(after('README.md', 'a note')).toEqual([]);
+  });
+
+  it('nx affected -t test: the touched library and the projects whose code or specs import it, no others', () => {
+    // The scratch devices of this test have no specs; every project with a test target is the workspace's own.
+    expect(affectedBy('libs/fat/src/boot-sector.ts', 'test')).toEqual(['@mirage-ts/fat', 'tools']);
+    // tcpip runs over netifs; the plugin's specs bundle the tap addon; tools benchmarks both.
+    expect(affectedBy('libs/netif/src/memory.ts', 'test')).toEqual([
+      '@mirage-ts/netif',
+      '@mirage-ts/nx-plugin',
+      '@mirage-ts/tcpip',
+      'tools',
+    ]);
+    expect(affectedBy('README.md', 'test', 'a note')).toEqual([]);
   });
 });

@@ -1,0 +1,42 @@
+/**
+ * The workspace's test command (`npm test`, which CI runs): the format check,
+ * then every project's lint, typecheck, test and e2e through Nx, then how
+ * long each task took. Arguments are passed to `nx run-many` (`npm test --
+ * -p @mirage-ts/tcpip`, `--skip-nx-cache`).
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readTaskTimes, taskTimesTable } from './task-times';
+
+const WORKSPACE = path.resolve(__dirname, '..', '..');
+const TARGETS = ['lint', 'typecheck', 'test', 'e2e'];
+const PROFILE = 'tmp/ci-profile.json';
+
+function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
+  const r = spawnSync(command, args, { cwd: WORKSPACE, stdio: 'inherit', env });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+function main(): number {
+  const extra = process.argv.slice(2);
+  const formatStart = Date.now();
+  const formatStatus = run('npx', ['nx', 'format:check', '--all']);
+  const formatSeconds = (Date.now() - formatStart) / 1000;
+  if (formatStatus !== 0) console.error('format:check failed: run `npm run format` and commit the result');
+
+  fs.rmSync(path.join(WORKSPACE, PROFILE), { force: true });
+  const status = run('npx', ['nx', 'run-many', '-t', ...TARGETS, '--outputStyle=static', ...extra], {
+    ...process.env,
+    NX_PROFILE: PROFILE,
+  });
+
+  const times = fs.existsSync(path.join(WORKSPACE, PROFILE)) ? readTaskTimes(path.join(WORKSPACE, PROFILE)) : [];
+  process.stdout.write(
+    '\n' + taskTimesTable([{ task: 'workspace:format:check', seconds: formatSeconds, status: formatStatus === 0 ? 'success' : 'failure' }, ...times]) + '\n',
+  );
+  return formatStatus !== 0 ? formatStatus : status;
+}
+
+process.exitCode = main();
