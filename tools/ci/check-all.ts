@@ -34,7 +34,12 @@ function main(): number {
 
   const times = fs.existsSync(path.join(WORKSPACE, PROFILE)) ? readTaskTimes(path.join(WORKSPACE, PROFILE)) : [];
   process.stdout.write(
-    '\n' + taskTimesTable([{ task: 'workspace:format:check', seconds: formatSeconds, status: formatStatus === 0 ? 'success' : 'failure' }, ...times]) + '\n',
+    '\n' +
+      taskTimesTable([
+        { task: 'workspace:format:check', seconds: formatSeconds, status: formatStatus === 0 ? 'success' : 'failure' },
+        ...times,
+      ]) +
+      '\n',
   );
   return formatStatus !== 0 ? formatStatus : status;
 }

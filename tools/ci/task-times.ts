@@ -27,7 +27,8 @@ export function readTaskTimes(profileFile: string): TaskTime[] {
 export function taskTimesTable(times: readonly TaskTime[]): string {
   const rows = [...times].sort((a, b) => b.seconds - a.seconds);
   const width = Math.max(4, ...rows.map((r) => r.task.length));
-  const line = (task: string, seconds: string, status: string) => `${task.padEnd(width)}  ${seconds.padStart(8)}  ${status}`;
+  const line = (task: string, seconds: string, status: string) =>
+    `${task.padEnd(width)}  ${seconds.padStart(8)}  ${status}`;
   const byTarget = new Map<string, number>();
   for (const r of rows) {
     const target = r.task.slice(r.task.indexOf(':') + 1);

@@ -22,7 +22,9 @@ export const createNodes: CreateNodes<WorkspacePluginOptions> = [
           if (!isUnikernelConfig(source)) return {};
         }
         return {
-          projects: { [root]: { root, targets: qualityTargets(ctx.workspaceRoot, root, { ...DEFAULT_NAMES, ...opts }) } },
+          projects: {
+            [root]: { root, targets: qualityTargets(ctx.workspaceRoot, root, { ...DEFAULT_NAMES, ...opts }) },
+          },
         };
       },
       files,
