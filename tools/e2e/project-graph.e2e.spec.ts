@@ -121,13 +121,15 @@ export default register('uses_block', [main(defaultConsole, scratchBlock(8))]);
     ).graph.dependencies;
     fs.rmSync(file);
     const of = (p: string) => deps[p].map((d) => `${d.target}:${d.type}`).sort();
-    // Nx's own import analysis gives mirage (config.ts), time and types (unikernel.ts); the plugin adds the rest.
+    // Nx's own import analysis gives mirage (config.ts), time and types (unikernel.ts) and the test
+    // helpers (its e2e spec); the plugin adds the rest.
     expect(of('console')).toEqual([
       '@mirage-ts/console:static',
       '@mirage-ts/mirage:static',
       '@mirage-ts/nx-plugin:implicit',
       '@mirage-ts/time:static',
       '@mirage-ts/types:static',
+      'testing:static',
     ]);
     expect(of('uses_block')).toEqual([
       '@mirage-ts/console:static',
