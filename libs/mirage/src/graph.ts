@@ -49,7 +49,8 @@ export type RawNode =
       readonly cases: { readonly [value: string]: number };
       readonly default: number | null;
     })
-  | (RawNodeBase & { readonly kind: 'job'; readonly entry: string; readonly args: readonly number[] });
+  | (RawNodeBase & { readonly kind: 'job'; readonly entry: string; readonly args: readonly number[] })
+  | (RawNodeBase & { readonly kind: 'noop' });
 
 export interface RawGraph {
   readonly format: typeof RAW_GRAPH_FORMAT;

@@ -61,7 +61,9 @@ export type ImplNode =
       readonly entry: string;
       readonly params: readonly Typ[];
       readonly args: readonly AnyImpl[];
-    };
+    }
+  /** The job that does nothing (MirageOS `noop`), for a job slot that a condition leaves empty. */
+  | { readonly kind: 'noop' };
 
 /**
  * An implementation of a device type (functoria's `impl`). Identity matters:

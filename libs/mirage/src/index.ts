@@ -19,6 +19,7 @@ export {
   type Json,
 } from './impl';
 export { foreign, $, type Functor } from './functor';
+export { noop } from './noop';
 export { register, type Registration, type RegisterOptions } from './register';
 export type { RawGraph, RawNode, RawArg, RawCond } from './graph';
 export { RAW_GRAPH_FORMAT } from './graph';

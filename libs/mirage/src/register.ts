@@ -105,6 +105,9 @@ function serialize(name: string, jobs: readonly AnyImpl[], extraKeys: readonly K
       case 'job':
         nodes[id] = { ...base, kind: 'job', entry: n.entry, args: n.args.map(visit) };
         break;
+      case 'noop':
+        nodes[id] = { ...base, kind: 'noop' };
+        break;
     }
     return id;
   };

@@ -15,6 +15,7 @@ import {
   job,
   Key,
   matchImpl,
+  noop,
   register,
   type Impl,
 } from './index';
@@ -27,6 +28,12 @@ export const ok1 = register('block_test', [main(defaultConsole, ifImpl(Key.isXen
 export const ok2 = register('block_test', [$($(main, defaultConsole), img)]);
 const kvKey = Key.create('kv_ro', { values: ['crunch', 'fat'] as const, default: 'crunch' });
 export const ok3: Impl<'block'> = matchImpl(kvKey, { crunch: img, fat: img });
+
+// Accepted: a job slot that only some targets fill, as the 2015 dns and conduit_server configs do.
+export const ok4 = register('dns', [main(defaultConsole, img), ifImpl(Key.isXen, noop, main(defaultConsole, img))]);
+
+// @ts-expect-error noop is a job, not a device [job-for-device]
+export const noopDevice = main(defaultConsole, noop);
 
 // @ts-expect-error swapped: a block where the console goes [console-for-block]
 export const swapped = main(img, defaultConsole);

@@ -111,6 +111,24 @@ export default register('block_test', [main(defaultConsole, img)]);\n`;
     });
   });
 
+  it('starts every registered job, and none for a slot whose choice is noop', async () => {
+    // The shape of the 2015 dns and conduit_server configs: a job on every target, a second one on unix only.
+    const config = `import { console, defaultConsole, foreign, ifImpl, Key, noop, register } from '@mirage-ts/mirage';
+const main = foreign('Unikernel.Main', [console]);
+const both = main(defaultConsole);
+const unixOnly = ifImpl(Key.isXen, noop, main(defaultConsole));
+export default register('two', [both, unixOnly]);\n`;
+    const unix = await configure(config);
+    expect(unix.graph.jobs).toEqual([
+      { entry: 'Unikernel.Main', args: [0], at: { file: 'apps/demo/config.ts', line: 3, column: 14 } },
+      { entry: 'Unikernel.Main', args: [0], at: { file: 'apps/demo/config.ts', line: 4, column: 42 } },
+    ]);
+    expect(unix.mainTs.match(/Runtime\.start\(/g)).toHaveLength(2);
+    const xen = await configure(config, {}, 'xen');
+    expect(xen.graph.jobs).toEqual([unix.graph.jobs[0]]);
+    expect(xen.mainTs.match(/Runtime\.start\(/g)).toHaveLength(1);
+  });
+
   it('applies configure-time keys from flags and bakes run-time ones as defaults', async () => {
     const config = `${HEADER}
 const fs = Key.create('fs', { values: ['mem', 'file'] as const, default: 'mem' });

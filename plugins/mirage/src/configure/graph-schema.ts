@@ -65,6 +65,7 @@ const node = z.discriminatedUnion('kind', [
     default: z.number().int().nullable(),
   }),
   z.object({ ...base, kind: z.literal('job'), entry: z.string(), args: z.array(z.number().int()) }),
+  z.object({ ...base, kind: z.literal('noop') }),
 ]);
 
 export const rawGraphSchema = z
@@ -88,6 +89,8 @@ export const rawGraphSchema = z
           return [...Object.values(n.cases), ...(n.default === null ? [] : [n.default])];
         case 'job':
           return [...n.args];
+        case 'noop':
+          return [];
       }
     };
     g.nodes.forEach((n, i) => {
@@ -97,6 +100,7 @@ export const rawGraphSchema = z
       }
     });
     for (const j of g.jobs) {
-      if (g.nodes[j]?.kind !== 'job') ctx.addIssue({ code: 'custom', message: `job ${j} is not a job node` });
+      // A job slot may be a choice (ifImpl/matchImpl) between jobs, or noop.
+      if (g.nodes[j]?.typ !== 'job') ctx.addIssue({ code: 'custom', message: `job ${j} is not a job node` });
     }
   });

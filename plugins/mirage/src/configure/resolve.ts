@@ -130,10 +130,13 @@ export function resolveGraph(input: ResolveInput): ResolvedGraph {
     }
   };
 
-  const jobs = graph.jobs.map((jobId) => {
-    const job = graph.nodes[jobId];
+  // Every registered job runs; a slot whose choice is noop (`ifImpl(Key.isXen, noop, socketJob)`) runs nothing.
+  const jobs = graph.jobs.flatMap((jobId) => {
+    const job = choose(jobId);
+    if (job.kind === 'noop') return [];
     if (job.kind !== 'job') throw new Error(`node ${jobId} is not a job`);
-    return { entry: job.entry, args: job.args.map(connect), ...(locations.has(jobId) ? { at: at(jobId) } : {}) };
+    const where = locations.has(job.id) ? job.id : jobId;
+    return [{ entry: job.entry, args: job.args.map(connect), ...(locations.has(where) ? { at: at(where) } : {}) }];
   });
 
   // The unikernel offers only the run-time keys that a chosen device reads or
