@@ -9,3 +9,12 @@ export const defaultTime = impl(time, {
   module: '@mirage-ts/time/node',
   symbol: 'NodeTime',
 });
+
+/** The clock device type (MirageOS `clock`): wall-clock and monotonic time. */
+export const clock = typ('clock', 'Clock');
+
+export const defaultClock = impl(clock, {
+  label: 'clock',
+  module: '@mirage-ts/time/clock',
+  symbol: 'NodeClock',
+});
