@@ -1,0 +1,108 @@
+/**
+ * NSD (Debian `nsd`) as the reference authoritative server: the
+ * skeleton's test.zone split the way NSD accepts it, served in the
+ * foreground on a loopback port, stopped by the test.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as dgram from 'node:dgram';
+
+export interface NsdZones {
+  /** test.zone for d1.signpo.st without the 2 lines NSD refuses. */
+  readonly parent: string;
+  /** The records at `types`, whose SOA makes it a zone of its own (as the 2015 server served it). */
+  readonly types: string;
+}
+
+/**
+ * NSD rejects 2 lines of test.zone: `uk.` (outside the zone) and the SOA at
+ * `types` (an SOA below the apex). The `types` block becomes a second zone,
+ * with its SOA, so both servers are authoritative for the same names.
+ */
+export function nsdZones(testZone: string): NsdZones {
+  const lines = testZone.split('\n');
+  const isUk = (l: string) => /^uk\.\s/.test(l);
+  const isTypesSoa = (l: string) => /^\s+IN\s+SOA\s+master\s/.test(l);
+  if (lines.filter(isUk).length !== 1 || lines.filter(isTypesSoa).length !== 1)
+    throw new Error('test.zone changed: the lines NSD refuses (uk. NS, the SOA at types) are not found once each');
+  const parent = lines.filter((l) => !isUk(l) && !isTypesSoa(l)).join('\n');
+  const start = lines.findIndex((l) => /^types\s/.test(l));
+  const types = ['$ORIGIN d1.signpo.st.', '$TTL 604800', ...lines.slice(start)].join('\n');
+  return { parent, types };
+}
+
+export interface Nsd {
+  readonly port: number;
+  readonly dir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `nsd -d` on 127.0.0.1:`port` serving the zones; resolves once it answers. */
+export async function startNsd(zones: NsdZones, port: number): Promise<Nsd> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsd-'));
+  fs.writeFileSync(path.join(dir, 'parent.zone'), zones.parent);
+  fs.writeFileSync(path.join(dir, 'types.zone'), zones.types);
+  const conf = [
+    'server:',
+    '  ip-address: 127.0.0.1',
+    `  port: ${port}`,
+    `  zonesdir: "${dir}"`,
+    `  pidfile: "${dir}/nsd.pid"`,
+    '  database: ""',
+    `  zonelistfile: "${dir}/zone.list"`,
+    `  xfrdfile: "${dir}/xfrd.state"`,
+    '  username: ""',
+    '  chroot: ""',
+    '  server-count: 1',
+    'remote-control:',
+    '  control-enable: no',
+    'zone:',
+    '  name: d1.signpo.st',
+    '  zonefile: parent.zone',
+    'zone:',
+    '  name: types.d1.signpo.st',
+    '  zonefile: types.zone',
+  ].join('\n');
+  fs.writeFileSync(path.join(dir, 'nsd.conf'), conf + '\n');
+  const child: ChildProcess = spawn('nsd', ['-d', '-c', path.join(dir, 'nsd.conf')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 10_000;
+  while (!(await answers(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`nsd did not start on port ${port}:\n${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { port, dir, stop };
+}
+
+/** True once something answers a DNS query for the SOA on 127.0.0.1:port. */
+export function answers(port: number, timeoutMs = 300): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = dgram.createSocket('udp4');
+    // id 0x1234, no flags, 1 question: d1.signpo.st SOA IN
+    const q = Buffer.from('123400000001000000000000026431077369676e706f0273740000060001', 'hex');
+    const t = setTimeout(() => done(false), timeoutMs);
+    const done = (v: boolean) => {
+      clearTimeout(t);
+      s.close();
+      resolve(v);
+    };
+    s.on('message', (m) => done(m.length >= 12 && m.readUInt16BE(0) === 0x1234));
+    s.on('error', () => done(false));
+    s.send(q, port, '127.0.0.1');
+  });
+}
