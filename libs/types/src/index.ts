@@ -10,3 +10,4 @@ export * from './kv';
 export * from './network';
 export * from './stack';
 export * from './net-layers';
+export * from './resolver';
