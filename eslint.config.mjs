@@ -9,7 +9,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /** Device implementation libraries: only the generated main.ts connects them. */
-const DEVICE_LIBS = ['console', 'block', 'kv', 'fat', 'netif', 'tcpip', 'socket-stack', 'dns'];
+const DEVICE_LIBS = ['console', 'block', 'kv', 'fat', 'netif', 'tcpip', 'socket-stack'];
 const deviceLib = `@mirage-ts/(${DEVICE_LIBS.join('|')})`;
 
 export default tseslint.config(
@@ -68,6 +68,11 @@ export default tseslint.config(
             {
               regex: '^@mirage-ts/nx-plugin(/.*)?$',
               message: 'The plugin is build time only: a unikernel never imports it.',
+            },
+            // @mirage-ts/dns is a protocol library a unikernel may use (zone files, the server); its resolver is a device.
+            {
+              regex: '^@mirage-ts/dns/resolver$',
+              message: 'The resolver is a device: take it as a start() parameter (resolverDns(stack) in config.ts).',
             },
           ],
         },
