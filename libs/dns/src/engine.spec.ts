@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { EDNS_PAYLOAD, handleQuery } from './engine';
 import { Name } from './name';
@@ -7,7 +8,9 @@ import { decodeMessage, encodeMessage, NO_FLAGS, optRecord, type Message } from 
 import { ZoneSet } from './zone';
 import { parseZoneFile } from './zonefile';
 
-const loaded = ZoneSet.load(parseZoneFile(fs.readFileSync('/work/shared/skeleton-2015/dns/data/test.zone', 'utf8')));
+const loaded = ZoneSet.load(
+  parseZoneFile(fs.readFileSync(path.join(__dirname, '../../../apps/dns/data/test.zone'), 'utf8')),
+);
 const zones = loaded.zones;
 
 function ask(name: string, type: string, opts: { edns?: number; tcp?: boolean; zs?: ZoneSet } = {}): Message {

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { Name } from './name';
 import { rdataKey } from './rdata';
 import { RRTYPES } from './types';
@@ -5,7 +6,7 @@ import { decodeMessage, encodeMessage, NO_FLAGS, type Message } from './wire';
 import { parseZoneFile } from './zonefile';
 import * as fs from 'node:fs';
 
-const zone = parseZoneFile(fs.readFileSync('/work/shared/skeleton-2015/dns/data/test.zone', 'utf8'));
+const zone = parseZoneFile(fs.readFileSync(path.join(__dirname, '../../../apps/dns/data/test.zone'), 'utf8'));
 
 function message(answers = zone): Message {
   return {

@@ -25,4 +25,8 @@ export const TEMPLATES: Readonly<Record<string, ExampleTemplate>> = {
     description:
       'compares a key read twice from one store of t/: crunched, a FAT image or the host directory (--kv_ro)',
   },
+  dns: {
+    registerName: 'dns',
+    description: 'an authoritative DNS server for data/test.zone on port 5354 (UDP and TCP), and a resolver lookup',
+  },
 };
