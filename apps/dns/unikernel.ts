@@ -23,7 +23,8 @@ export class Main {
       for (const w of loaded.warnings) await c.log(yellow(`test.zone: ${w}`));
       zones = loaded.zones;
     } catch (e) {
-      if (e instanceof ZoneFileError) throw new Error(`${e.message}: fix test.zone in data/ and build again`, { cause: e });
+      if (e instanceof ZoneFileError)
+        throw new Error(`${e.message}: fix test.zone in data/ and build again`, { cause: e });
       throw e;
     }
     await c.log(green(`zones: ${zones.zones.map((z) => z.apex.toString()).join(', ')}`));

@@ -62,16 +62,18 @@ function parseOne(query: string, text: string): DigAnswer {
 }
 
 /**
- * Asks `server:port` every query with one dig process, without recursion
- * and over UDP unless `options` says otherwise.
+ * Asks `server:port` every query (a few dig processes at a time), without
+ * recursion and over UDP unless `options` says otherwise; `prefix` runs dig
+ * elsewhere, e.g. `['ip', 'netns', 'exec', NS]`.
  */
 export function digBatch(
   server: string,
   port: number,
   queries: readonly DigQuery[],
   options: readonly string[] = ['+norec', '+notcp'],
+  prefix: readonly string[] = [],
 ): Promise<DigAnswer[]> {
-  // One dig per query keeps outputs apart; run a few at a time.
+  // One dig per query keeps outputs apart.
   const run = (q: DigQuery) =>
     new Promise<DigAnswer>((resolve, reject) => {
       const args = [
@@ -85,7 +87,8 @@ export function digBatch(
         q.name,
         q.type,
       ];
-      execFile('dig', args, { timeout: 15_000 }, (error, stdout) => {
+      const argv = [...prefix, 'dig', ...args];
+      execFile(argv[0], argv.slice(1), { timeout: 15_000 }, (error, stdout) => {
         if (error && !stdout) reject(new Error(`dig ${args.join(' ')}: ${error.message}`));
         else {
           try {

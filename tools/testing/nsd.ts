@@ -3,11 +3,10 @@
  * skeleton's test.zone split the way NSD accepts it, served in the
  * foreground on a loopback port, stopped by the test.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as dgram from 'node:dgram';
 
 export interface NsdZones {
   /** test.zone for d1.signpo.st without the 2 lines NSD refuses. */
@@ -39,8 +38,12 @@ export interface Nsd {
   stop(): Promise<void>;
 }
 
-/** Starts `nsd -d` on 127.0.0.1:`port` serving the zones; resolves once it answers. */
-export async function startNsd(zones: NsdZones, port: number): Promise<Nsd> {
+/**
+ * Starts `nsd -d` on 127.0.0.1:`port` serving the zones; resolves once it
+ * answers. `prefix` runs it (and the readiness probe) elsewhere, e.g.
+ * `['ip', 'netns', 'exec', NS]`.
+ */
+export async function startNsd(zones: NsdZones, port: number, prefix: readonly string[] = []): Promise<Nsd> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsd-'));
   fs.writeFileSync(path.join(dir, 'parent.zone'), zones.parent);
   fs.writeFileSync(path.join(dir, 'types.zone'), zones.types);
@@ -66,20 +69,21 @@ export async function startNsd(zones: NsdZones, port: number): Promise<Nsd> {
     '  zonefile: types.zone',
   ].join('\n');
   fs.writeFileSync(path.join(dir, 'nsd.conf'), conf + '\n');
-  const child: ChildProcess = spawn('nsd', ['-d', '-c', path.join(dir, 'nsd.conf')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const argv = [...prefix, 'nsd', '-d', '-c', path.join(dir, 'nsd.conf')];
+  const child: ChildProcess = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (child.exitCode === null) child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 3000)))]);
+    clearTimeout(timer);
     if (child.exitCode === null) child.kill('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 10_000;
-  while (!(await answers(port))) {
+  while (!(await answers(port, prefix))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
       throw new Error(`nsd did not start on port ${port}:\n${stderr}`);
@@ -89,20 +93,22 @@ export async function startNsd(zones: NsdZones, port: number): Promise<Nsd> {
   return { port, dir, stop };
 }
 
-/** True once something answers a DNS query for the SOA on 127.0.0.1:port. */
-export function answers(port: number, timeoutMs = 300): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    // id 0x1234, no flags, 1 question: d1.signpo.st SOA IN
-    const q = Buffer.from('123400000001000000000000026431077369676e706f0273740000060001', 'hex');
-    const t = setTimeout(() => done(false), timeoutMs);
-    const done = (v: boolean) => {
-      clearTimeout(t);
-      s.close();
-      resolve(v);
-    };
-    s.on('message', (m) => done(m.length >= 12 && m.readUInt16BE(0) === 0x1234));
-    s.on('error', () => done(false));
-    s.send(q, port, '127.0.0.1');
-  });
+/** True once something answers a query for the SOA of d1.signpo.st on 127.0.0.1:port. */
+export function answers(port: number, prefix: readonly string[] = []): Promise<boolean> {
+  const argv = [
+    ...prefix,
+    'dig',
+    '+time=1',
+    '+tries=1',
+    '+norec',
+    '+short',
+    '@127.0.0.1',
+    '-p',
+    String(port),
+    'd1.signpo.st',
+    'SOA',
+  ];
+  return new Promise((resolve) =>
+    execFile(argv[0], argv.slice(1), { timeout: 5000 }, (e, stdout) => resolve(!e && stdout.trim() !== '')),
+  );
 }
