@@ -59,6 +59,8 @@ export async function startNsd(zones: NsdZones, port: number, prefix: readonly s
     '  username: ""',
     '  chroot: ""',
     '  server-count: 1',
+    // NSD's response rate limiting (on by default, 200/s) would throttle dnsperf and a fast test.
+    '  rrl-ratelimit: 0',
     'remote-control:',
     '  control-enable: no',
     'zone:',

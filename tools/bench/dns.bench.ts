@@ -1,0 +1,80 @@
+/**
+ * Queries per second from dnsperf (Debian) against the dns example on the
+ * socket stack and against NSD serving the same test.zone, both on loopback.
+ * The example runs with --log-queries=false (the skeleton prints a line per
+ * query) and its resolver pointed at itself, so nothing leaves the machine.
+ */
+import { execFile, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseZoneFile, typeName } from '@mirage-ts/dns';
+import { freeLoopbackPort } from '../testing/free-port';
+import { answers, nsdZones, startNsd } from '../testing/nsd';
+import { nx, WORKSPACE_ROOT } from '../testing/workspace';
+import { ratio, type BenchRow } from './table';
+
+const SECONDS = 5;
+const CLIENTS = 4;
+
+function dnsperf(port: number, datafile: string): Promise<number> {
+  const args = [
+    '-s',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-d',
+    datafile,
+    '-l',
+    String(SECONDS),
+    '-c',
+    String(CLIENTS),
+    '-q',
+    '100',
+  ];
+  return new Promise((resolve, reject) =>
+    execFile('dnsperf', args, { timeout: (SECONDS + 30) * 1000 }, (e, stdout) => {
+      const m = /Queries per second:\s+([0-9.]+)/.exec(stdout);
+      if (e || !m) reject(new Error(`dnsperf ${args.join(' ')}: ${e?.message ?? stdout}`));
+      else resolve(Number(m[1]));
+    }),
+  );
+}
+
+export async function rows(): Promise<BenchRow[]> {
+  const zone = fs.readFileSync(path.join(WORKSPACE_ROOT, 'apps/dns/data/test.zone'), 'utf8');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dns-bench-'));
+  const datafile = path.join(dir, 'queries.txt');
+  const lines = new Set(parseZoneFile(zone).map((r) => `${r.name.toString()} ${typeName(r.type)}`));
+  fs.writeFileSync(datafile, [...lines, 'nope.d1.signpo.st. A', 'alias.d1.signpo.st. A'].join('\n') + '\n');
+
+  const built = nx(['build', 'dns', '--target=unix', '--net=socket']);
+  if (built.status !== 0) throw new Error(`nx build dns failed:\n${built.output}`);
+  const port = await freeLoopbackPort();
+  const bin = path.join(WORKSPACE_ROOT, 'dist/apps/dns/unix/mir-dns');
+  const args = [`--port=${port}`, '--log-queries=false', '--resolver=127.0.0.1', `--resolver-port=${port}`];
+  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  let ours: number;
+  try {
+    const until = Date.now() + 15_000;
+    while (!(await answers(port))) if (Date.now() > until) throw new Error('mir-dns did not answer');
+    ours = await dnsperf(port, datafile);
+  } finally {
+    child.kill();
+  }
+  const nsd = await startNsd(nsdZones(zone), await freeLoopbackPort());
+  let theirs: number;
+  try {
+    theirs = await dnsperf(nsd.port, datafile);
+  } finally {
+    await nsd.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return [
+    {
+      name: `dns: queries/s, mir-dns --net=socket (dnsperf -c ${CLIENTS}, ${SECONDS} s, loopback)`,
+      value: `${Math.round(ours)} q/s`,
+      comparison: `NSD 4.6 (1 server process) ${Math.round(theirs)} q/s, ${ratio(ours, theirs)}`,
+    },
+  ];
+}
