@@ -27,7 +27,6 @@ const NSD_PORT = 5355;
 
 let ws: { root: string; dispose(): void } | undefined;
 let nsd: Nsd | undefined;
-let app: { child: ChildProcess; output: () => string; exited: Promise<void> } | undefined;
 
 async function waitFor(what: string, test: () => boolean, timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -88,34 +87,63 @@ function queries(): DigQuery[] {
   ];
 }
 
+type App = { child: ChildProcess; output: () => string; exited: Promise<void> };
+const apps: App[] = [];
+const bins: Record<string, string> = {};
+
+function startApp(bin: string, resolver: string): App {
+  // The resolver asks NSD, inside the namespace, for a name of the zone.
+  const args = [`--resolver=${resolver}`, `--resolver-port=${NSD_PORT}`, '--hostname=www.d1.signpo.st'];
+  const child = spawn('ip', ['netns', 'exec', NS, bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
+  child.stderr?.setEncoding('utf8').on('data', (c: string) => (out += c));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const app = { child, output: () => out, exited };
+  apps.push(app);
+  return app;
+}
+
+async function stopApp(app: App): Promise<void> {
+  if (app.child.exitCode === null && app.child.signalCode === null) {
+    app.child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([app.exited, new Promise((r) => (timer = setTimeout(r, 3000)))]);
+    clearTimeout(timer);
+  }
+}
+
+function inNs(command: string): void {
+  const r = spawnSync('ip', ['netns', 'exec', NS, 'sh', '-c', command], { encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) throw new Error(`${command}: ${r.stderr}`);
+}
+
 maybe('mir-dns against NSD', () => {
   beforeAll(async () => {
     ws = copyWorkspace('mirage-dns-');
-    const built = nx(['build', 'dns', '--target=unix', '--net=socket'], { cwd: ws.root });
-    if (built.status !== 0) throw new Error(`nx build dns failed:\n${built.output}`);
+    // One build per stack; both land in dist/apps/dns/unix, so each is kept aside.
+    for (const net of ['socket', 'direct']) {
+      const built = nx(['build', 'dns', '--target=unix', `--net=${net}`], { cwd: ws.root });
+      if (built.status !== 0) throw new Error(`nx build dns --net=${net} failed:\n${built.output}`);
+      const dir = path.join(ws.root, `dist/dns-${net}`);
+      fs.cpSync(path.join(ws.root, 'dist/apps/dns/unix'), dir, { recursive: true });
+      bins[net] = path.join(dir, 'mir-dns');
+    }
     execFileSync('ip', ['netns', 'add', NS]);
-    execFileSync('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
-    nsd = await startNsd(nsdZones(ZONE_TEXT), NSD_PORT, IN_NS);
-    const bin = path.join(ws.root, 'dist/apps/dns/unix/mir-dns');
-    // The resolver asks NSD, inside the namespace, for a name of the zone.
-    const args = ['--resolver=127.0.0.1', `--resolver-port=${NSD_PORT}`, '--hostname=www.d1.signpo.st'];
-    const child = spawn('ip', ['netns', 'exec', NS, bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.stderr?.setEncoding('utf8').on('data', (c: string) => (out += c));
-    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-    app = { child, output: () => out, exited };
-    await waitFor('mir-dns to listen', () => child.exitCode !== null || out.includes('DNS server on port 5354'));
-    if (child.exitCode !== null) throw new Error(`mir-dns exited:\n${out}`);
+    // The skeleton's tap0 with Linux at 10.0.0.1; the direct stack takes its default 10.0.0.2/24.
+    for (const cmd of [
+      'sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1',
+      'ip link set lo up',
+      'ip tuntap add tap0 mode tap',
+      'ip addr add 10.0.0.1/24 dev tap0',
+      'ip link set tap0 up',
+    ])
+      inNs(cmd);
+    nsd = await startNsd(nsdZones(ZONE_TEXT), NSD_PORT, IN_NS, ['127.0.0.1', '10.0.0.1']);
   }, 120_000);
 
   afterAll(async () => {
-    if (app && app.child.exitCode === null && app.child.signalCode === null) {
-      app.child.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([app.exited, new Promise((r) => (timer = setTimeout(r, 3000)))]);
-      clearTimeout(timer);
-    }
+    for (const app of apps) await stopApp(app);
     await nsd?.stop();
     const pids = spawnSync('ip', ['netns', 'pids', NS], { encoding: 'utf8' }).stdout?.split('\n').filter(Boolean) ?? [];
     for (const pid of pids) spawnSync('kill', ['-9', pid]);
@@ -123,62 +151,69 @@ maybe('mir-dns against NSD', () => {
     ws?.dispose();
   });
 
-  it('answers every (name, type) of the zone and the negative cases as NSD does', async () => {
-    const qs = queries();
-    expect(qs.length).toBeGreaterThan(60);
-    const [ours, theirs] = await Promise.all([
-      digBatch('127.0.0.1', 5354, qs, undefined, IN_NS),
-      digBatch('127.0.0.1', NSD_PORT, qs, undefined, IN_NS),
-    ]);
-    expect(ours.map(normalised)).toEqual(theirs.map(normalised));
-    // The comparison covers every kind of answer.
-    const rcodes = new Set(ours.map((a) => a.rcode));
-    for (const r of ['NOERROR', 'NXDOMAIN', 'REFUSED']) expect(rcodes).toContain(r);
-    expect(ours.some((a) => !a.flags.includes('aa') && a.authority.length === 3)).toBe(true); // the referral
-  });
+  describe.each([
+    ['socket', '127.0.0.1', '127.0.0.1'],
+    ['direct', '10.0.0.2', '10.0.0.1'],
+  ])('--net=%s, answering on %s', (net, address, resolver) => {
+    let app: App;
+    beforeAll(async () => {
+      app = startApp(bins[net], resolver);
+      await waitFor(
+        'mir-dns to listen',
+        () => app.child.exitCode !== null || app.output().includes('DNS server on port 5354'),
+      );
+      if (app.child.exitCode !== null) throw new Error(`mir-dns exited:\n${app.output()}`);
+    });
+    afterAll(() => stopApp(app));
 
-  it("keeps the query's case in the question and the answer", async () => {
-    const [a] = await digBatch('127.0.0.1', 5354, [{ name: 'MaIl.D1.SiGnPo.St', type: 'A' }], undefined, IN_NS);
-    expect(a.question).toBe('MaIl.D1.SiGnPo.St. IN A');
-    const raw = execFileSync(
-      'ip',
-      [
-        ...IN_NS.slice(1),
-        'dig',
-        '+norec',
-        '+nocomments',
-        '@127.0.0.1',
-        '-p',
-        '5354',
-        'MaIl.D1.SiGnPo.St',
-        'A',
-        '+noall',
-        '+answer',
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(raw).toMatch(/^MaIl\.D1\.SiGnPo\.St\.\s+172800\s+IN\s+A\s+127\.0\.0\.94$/m);
-  });
+    it('answers every (name, type) of the zone and the negative cases as NSD does', async () => {
+      const qs = queries();
+      expect(qs.length).toBeGreaterThan(60);
+      const ours = await digBatch(address, 5354, qs, undefined, IN_NS);
+      const theirs = await digBatch('127.0.0.1', NSD_PORT, qs, undefined, IN_NS);
+      expect(ours.map(normalised)).toEqual(theirs.map(normalised));
+      // The comparison covers every kind of answer.
+      const rcodes = new Set(ours.map((a) => a.rcode));
+      for (const r of ['NOERROR', 'NXDOMAIN', 'REFUSED']) expect(rcodes).toContain(r);
+      expect(ours.some((a) => !a.flags.includes('aa') && a.authority.length === 3)).toBe(true); // the referral
+    });
 
-  it('answers over TCP too, and prints the skeleton lines', async () => {
-    const [tcp] = await digBatch(
-      '127.0.0.1',
-      5354,
-      [{ name: 'www.d1.signpo.st', type: 'A' }],
-      ['+norec', '+tcp'],
-      IN_NS,
-    );
-    expect([tcp.transport, tcp.rcode, tcp.answer]).toEqual([
-      'tcp',
-      'NOERROR',
-      ['www.d1.signpo.st. 172800 in a 127.0.0.94'],
-    ]);
-    await waitFor('the resolver result', () => app!.output().includes('www.d1.signpo.st -> 127.0.0.94'), 10_000);
-    const lines = app!.output().split('\n');
-    expect(lines).toContain('got udp');
-    expect(lines).toContain('got tcp');
-    expect(lines).toContain('Starting client resolver');
-    expect(lines).toContain('www.d1.signpo.st -> 127.0.0.94');
+    it("keeps the query's case in the question and the answer", async () => {
+      const [a] = await digBatch(address, 5354, [{ name: 'MaIl.D1.SiGnPo.St', type: 'A' }], undefined, IN_NS);
+      expect(a.question).toBe('MaIl.D1.SiGnPo.St. IN A');
+      const raw = execFileSync(
+        'ip',
+        [
+          ...IN_NS.slice(1),
+          'dig',
+          '+norec',
+          '@' + address,
+          '-p',
+          '5354',
+          'MaIl.D1.SiGnPo.St',
+          'A',
+          '+noall',
+          '+answer',
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(raw).toMatch(/^MaIl\.D1\.SiGnPo\.St\.\s+172800\s+IN\s+A\s+127\.0\.0\.94$/m);
+    });
+
+    it('answers over TCP too, prints the skeleton lines, and resolves through NSD', async () => {
+      const [tcp] = await digBatch(address, 5354, [{ name: 'www.d1.signpo.st', type: 'A' }], ['+norec', '+tcp'], IN_NS);
+      expect([tcp.transport, tcp.rcode, tcp.answer]).toEqual([
+        'tcp',
+        'NOERROR',
+        ['www.d1.signpo.st. 172800 in a 127.0.0.94'],
+      ]);
+      await waitFor('the resolver result', () => app.output().includes('www.d1.signpo.st -> 127.0.0.94'), 10_000);
+      const lines = app.output().split('\n');
+      expect(lines).toContain('got udp');
+      expect(lines).toContain('got tcp');
+      expect(lines).toContain('Starting client resolver');
+      expect(lines).toContain('www.d1.signpo.st -> 127.0.0.94');
+    });
   });
 });
 

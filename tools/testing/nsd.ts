@@ -40,16 +40,21 @@ export interface Nsd {
 
 /**
  * Starts `nsd -d` on 127.0.0.1:`port` serving the zones; resolves once it
- * answers. `prefix` runs it (and the readiness probe) elsewhere, e.g.
+ * answers on 127.0.0.1 (and any other of `addresses`). `prefix` runs it (and the readiness probe) elsewhere, e.g.
  * `['ip', 'netns', 'exec', NS]`.
  */
-export async function startNsd(zones: NsdZones, port: number, prefix: readonly string[] = []): Promise<Nsd> {
+export async function startNsd(
+  zones: NsdZones,
+  port: number,
+  prefix: readonly string[] = [],
+  addresses: readonly string[] = ['127.0.0.1'],
+): Promise<Nsd> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsd-'));
   fs.writeFileSync(path.join(dir, 'parent.zone'), zones.parent);
   fs.writeFileSync(path.join(dir, 'types.zone'), zones.types);
   const conf = [
     'server:',
-    '  ip-address: 127.0.0.1',
+    ...addresses.map((a) => `  ip-address: ${a}`),
     `  port: ${port}`,
     `  zonesdir: "${dir}"`,
     `  pidfile: "${dir}/nsd.pid"`,
