@@ -100,8 +100,8 @@ export async function startNsd(
   return { port, dir, stop };
 }
 
-/** True once something answers a query for the SOA of d1.signpo.st on 127.0.0.1:port. */
-export function answers(port: number, prefix: readonly string[] = []): Promise<boolean> {
+/** True once something answers a query for the SOA of d1.signpo.st on address:port. */
+export function answers(port: number, prefix: readonly string[] = [], address = '127.0.0.1'): Promise<boolean> {
   const argv = [
     ...prefix,
     'dig',
@@ -109,7 +109,7 @@ export function answers(port: number, prefix: readonly string[] = []): Promise<b
     '+tries=1',
     '+norec',
     '+short',
-    '@127.0.0.1',
+    `@${address}`,
     '-p',
     String(port),
     'd1.signpo.st',
