@@ -153,3 +153,39 @@ describe('bad queries', () => {
     expect(m.ok && m.value.flags.rcode).toBe(RCODE.NOTIMP);
   });
 });
+
+describe('the engine on hostile input', () => {
+  it('never throws on mutated queries, and answers only with well-formed messages', () => {
+    let s = 2015;
+    const rand = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+    const seeds = [
+      'www.d1.signpo.st.',
+      'x.delegated.d1.signpo.st.',
+      'one.loop.d1.signpo.st.',
+      'types.d1.signpo.st.',
+    ].map((n, i) =>
+      encodeMessage({
+        id: i,
+        flags: NO_FLAGS,
+        questions: [{ name: Name.parse(n), type: [1, 255, 5, 28][i], class: 1 }],
+        answers: [],
+        authorities: [],
+        additionals: [optRecord(4096)],
+      }),
+    );
+    let answered = 0;
+    for (let i = 0; i < 4000; i++) {
+      const buf = Uint8Array.from(seeds[i % seeds.length]);
+      for (let k = 0; k < 1 + Math.floor(rand() * 4); k++)
+        buf[Math.floor(rand() * buf.length)] = Math.floor(rand() * 256);
+      const out = handleQuery(zones, buf.subarray(0, buf.length - Math.floor(rand() * 3)), {
+        kind: i % 2 ? 'udp' : 'tcp',
+      });
+      if (!out) continue;
+      answered++;
+      if (out.length > 12) expect(decodeMessage(out).ok).toBe(true);
+      expect(out.length).toBeLessThanOrEqual(i % 2 ? EDNS_PAYLOAD : 65535);
+    }
+    expect(answered).toBeGreaterThan(1000);
+  });
+});
