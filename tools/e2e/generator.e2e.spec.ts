@@ -7,10 +7,22 @@ describe('nx g unikernel, end to end', () => {
   const ws = copyWorkspace();
   afterAll(() => ws.dispose());
 
+  it('--dry-run lists the files it would create and writes none', () => {
+    const dry = nx(['g', 'unikernel', 'dry', '--template=block', '--dry-run', '--no-interactive'], { cwd: ws.root });
+    expect(dry.status).toBe(0);
+    for (const file of ['config.ts', 'unikernel.ts', 'tsconfig.json'])
+      expect(dry.output).toContain(`CREATE apps/dry/${file}`);
+    expect(fs.existsSync(path.join(ws.root, 'apps/dry'))).toBe(false);
+  });
+
   it('scaffolds apps/hello, which Nx then knows, builds and runs', async () => {
     const g = nx(['g', 'unikernel', 'hello'], { cwd: ws.root });
     expect(g.status).toBe(0);
-    expect(fs.readdirSync(path.join(ws.root, 'apps/hello')).sort()).toEqual(['config.ts', 'unikernel.ts']);
+    expect(fs.readdirSync(path.join(ws.root, 'apps/hello')).sort()).toEqual([
+      'config.ts',
+      'tsconfig.json',
+      'unikernel.ts',
+    ]);
 
     const shown = JSON.parse(nx(['show', 'project', 'hello', '--json'], { cwd: ws.root }).stdout);
     expect(Object.keys(shown.targets)).toEqual(expect.arrayContaining(['configure', 'build', 'run']));

@@ -2,12 +2,15 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freeLoopbackPort } from '../testing/free-port';
 import { copyWorkspace, nx, nxEnv } from '../testing/workspace';
+import { startLocalRegistry, type LocalRegistry } from '../release/local-registry';
 
 /**
  * The plugin, the DSL, the signatures and the device libraries work in
- * another Nx workspace, installed from the tarballs `package` makes (no
- * registry publish): a fresh workspace scaffolds, builds and runs the
+ * another Nx workspace: `nx release publish` puts the packages `package`
+ * makes into a local registry (verdaccio), and a fresh workspace takes them
+ * with `nx add @mirage-ts/nx-plugin`, then scaffolds, builds and runs the
  * console example for unix. Third-party packages come from the npm registry.
  */
 describe('the plugin installed in a fresh Nx workspace', () => {
@@ -15,6 +18,8 @@ describe('the plugin installed in a fresh Nx workspace', () => {
   jest.setTimeout(900_000);
   let source: ReturnType<typeof copyWorkspace>;
   let consumer: string;
+  let registryStorage: string;
+  let registry: LocalRegistry;
 
   const run = (file: string, args: readonly string[], cwd = consumer) => {
     const r = spawnSync(file, [...args], { cwd, env: nxEnv(), encoding: 'utf8', timeout: 600_000 });
@@ -22,13 +27,16 @@ describe('the plugin installed in a fresh Nx workspace', () => {
   };
   const consumerNx = (...args: string[]) => run(path.join(consumer, 'node_modules', '.bin', 'nx'), args);
 
-  beforeAll(() => {
+  beforeAll(async () => {
     source = copyWorkspace('mirage-pack-');
     consumer = fs.mkdtempSync(path.join(os.tmpdir(), 'mirage-consumer-'));
+    registryStorage = fs.mkdtempSync(path.join(os.tmpdir(), 'mirage-registry-'));
+    registry = await startLocalRegistry({ storage: registryStorage, port: await freeLoopbackPort() });
   });
-  afterAll(() => {
+  afterAll(async () => {
+    await registry?.stop();
     source?.dispose();
-    if (consumer) fs.rmSync(consumer, { recursive: true, force: true });
+    for (const dir of [consumer, registryStorage]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   let tarballs: string[];
@@ -63,23 +71,33 @@ describe('the plugin installed in a fresh Nx workspace', () => {
     ).toEqual(['@mirage-ts/console/stdio']);
   });
 
-  it('installs into a new workspace with nx 24.0.6 and typescript 5.9.3', () => {
-    expect(run('npm', ['init', '-y']).status).toBe(0);
-    fs.writeFileSync(
-      path.join(consumer, 'nx.json'),
-      `${JSON.stringify({ plugins: ['@mirage-ts/nx-plugin'] }, null, 2)}\n`,
-    );
-    const r = run('npm', [
-      'install',
-      '--no-audit',
-      '--no-fund',
-      '--save-dev',
-      'nx@24.0.6',
-      'typescript@5.9.3',
-      ...tarballs,
-    ]);
+  it('publishes them to the local registry with nx release publish', async () => {
+    const r = nx(['release', 'publish', `--registry=${registry.url}`, '--parallel=4'], { cwd: source.root });
     expect(r.status).toBe(0);
+    for (const name of ['@mirage-ts/nx-plugin', '@mirage-ts/console', '@mirage-ts/netif']) {
+      const meta = (await (await fetch(`${registry.url}/${name.replace('/', '%2f')}`)).json()) as {
+        'dist-tags': Record<string, string>;
+      };
+      expect(meta['dist-tags'].latest).toBe('0.1.0');
+    }
+  });
+
+  it('is added to a new Nx 24.0.6 workspace with nx add, which sets the workspace up', () => {
+    expect(run('npm', ['init', '-y']).status).toBe(0);
+    // A fresh workspace; analytics answered, so Nx does not stop to ask.
+    fs.writeFileSync(path.join(consumer, 'nx.json'), `${JSON.stringify({ analytics: false }, null, 2)}\n`);
+    // Only the @mirage-ts scope comes from the local registry.
+    fs.writeFileSync(path.join(consumer, '.npmrc'), `@mirage-ts:registry=${registry.url}/\n`);
+    expect(run('npm', ['install', '--no-audit', '--no-fund', '--save-dev', 'nx@24.0.6']).status).toBe(0);
+    const r = consumerNx('add', '@mirage-ts/nx-plugin');
+    expect(r.output).toContain('Package @mirage-ts/nx-plugin added successfully.');
+    expect(r.status).toBe(0);
+    const nxJson = JSON.parse(fs.readFileSync(path.join(consumer, 'nx.json'), 'utf8'));
+    expect(nxJson.plugins).toEqual(['@mirage-ts/nx-plugin']);
+    const pkg = JSON.parse(fs.readFileSync(path.join(consumer, 'package.json'), 'utf8'));
+    expect(pkg.devDependencies).toMatchObject({ '@mirage-ts/mirage': '0.1.0', typescript: '~5.9.3' });
     expect(fs.existsSync(path.join(consumer, 'node_modules/@mirage-ts/nx-plugin/src/index.js'))).toBe(true);
+    expect(fs.existsSync(path.join(consumer, 'node_modules/@mirage-ts/console/src/stdio.js'))).toBe(true);
   });
 
   it("builds the netif addon with the package's own install script, so tap and packet devices load there", () => {

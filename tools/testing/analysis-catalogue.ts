@@ -136,7 +136,33 @@ export class Mian {
 }
 `,
     error:
-      "apps/no_entry/unikernel.ts - error: unikernel.ts does not export Main, which foreign('Unikernel.Main') at config.ts:3 names\n  fix: export it: export class Main { async start(...) { ... } }, or correct the entry at config.ts:3",
+      "apps/no_entry/config.ts:3:33 - error: unikernel.ts does not export Main, which foreign('Unikernel.Main') names\n  fix: correct the entry to 'Unikernel.Mian' (unikernel.ts exports Mian), or export Main from apps/no_entry/unikernel.ts",
+  },
+  {
+    name: 'entry_typo',
+    what: 'a typo in the entry name of foreign',
+    config: `import { console, defaultConsole, foreign, register } from '@mirage-ts/mirage';
+
+const main = foreign('Unikernel.Mian', [console]);
+
+export default register('entry_typo', [main(defaultConsole)]);
+`,
+    unikernel: consoleUnikernel,
+    error:
+      "apps/entry_typo/config.ts:3:33 - error: unikernel.ts does not export Mian, which foreign('Unikernel.Mian') names\n  fix: correct the entry to 'Unikernel.Main' (unikernel.ts exports Main), or export Mian from apps/entry_typo/unikernel.ts",
+  },
+  {
+    name: 'no_export',
+    what: 'unikernel.ts exports nothing like the entry',
+    config: consoleConfig('no_export').replace('Unikernel.Main', 'Unikernel.Hello'),
+    unikernel: `import type { Console } from '@mirage-ts/types';
+
+export async function run(c: Console): Promise<void> {
+  await c.log('hello');
+}
+`,
+    error:
+      "apps/no_export/config.ts:3:33 - error: unikernel.ts does not export Hello, which foreign('Unikernel.Hello') names\n  fix: export it from apps/no_export/unikernel.ts: export class Hello { async start(...) { ... } }, or correct the entry in foreign(...)",
   },
   {
     name: 'no_module',

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isUnikernelConfig } from '../../plugins/mirage/src/plugin/create-nodes';
 import { DEFAULT_NAMES, qualityTargets, type QualityTargetNames } from './quality-targets';
+import { releaseTargets } from './release-targets';
 
 export type WorkspacePluginOptions = Partial<QualityTargetNames>;
 
@@ -23,7 +24,13 @@ export const createNodes: CreateNodes<WorkspacePluginOptions> = [
         }
         return {
           projects: {
-            [root]: { root, targets: qualityTargets(ctx.workspaceRoot, root, { ...DEFAULT_NAMES, ...opts }) },
+            [root]: {
+              root,
+              targets: {
+                ...qualityTargets(ctx.workspaceRoot, root, { ...DEFAULT_NAMES, ...opts }),
+                ...releaseTargets(ctx.workspaceRoot, root),
+              },
+            },
           },
         };
       },

@@ -66,6 +66,21 @@ export class ConfigSource {
   }
 
   /**
+   * Where the export name of `foreign('<Module>.<Export>', ...)` is written:
+   * the column of `Export` inside the literal, so a typo there is one click away.
+   */
+  foreignExportName(entry: string): SourceLocation | undefined {
+    const call = this.findCall((c) => calleeName(c) === 'foreign' && stringArg(c, 0) === entry);
+    if (!call) return undefined;
+    const literal = this.location(call.arguments[0]);
+    const raw = call.arguments[0].getText(this.sf);
+    const dot = raw.lastIndexOf('.');
+    // Escapes in the literal would shift the column: then point at the literal itself.
+    if (dot < 0 || raw.slice(1, -1) !== entry) return literal;
+    return { ...literal, column: (literal.column ?? 1) + dot + 1 };
+  }
+
+  /**
    * Every call of the DSL's `register` (imported under any name, or through
    * a namespace import), with its name when it is a literal.
    */

@@ -32,17 +32,29 @@ export function findStart(
   program: CheckProgram,
   file: string,
   exportName: string,
-  foreignAt: SourceLocation,
-  foreignRef: string,
+  foreign: {
+    /** As written: `Unikernel.Main`. */
+    readonly entry: string;
+    /** The export name inside its entry literal, where a typo is. */
+    readonly entryAt: SourceLocation;
+    /** `foreign('Unikernel.Main') at config.ts:3`, for messages. */
+    readonly foreignRef: string;
+  },
 ): StartFunction {
+  const { foreignRef } = foreign;
   const checker = program.checker;
   const sf = program.sourceFile(file);
   const rel = path.relative(program.workspaceRoot, file);
   const symbol = program.exportedSymbol(sf, exportName);
   if (!symbol) {
-    throw new UserError(`${path.basename(file)} does not export ${exportName}, which ${foreignRef} names`, {
-      at: { file: rel },
-      fix: `export it: export class ${exportName} { async start(...) { ... } }, or correct the entry at ${formatRef(foreignAt)}`,
+    // The name is written in config.ts: that is where the user corrects a typo.
+    const near = closestName(exportName, program.exportedNames(sf));
+    const entry = foreign.entry;
+    throw new UserError(`${path.basename(file)} does not export ${exportName}, which foreign('${entry}') names`, {
+      at: foreign.entryAt,
+      fix: near
+        ? `correct the entry to '${entry.slice(0, entry.lastIndexOf('.') + 1)}${near}' (${path.basename(file)} exports ${near}), or export ${exportName} from ${rel}`
+        : `export it from ${rel}: export class ${exportName} { async start(...) { ... } }, or correct the entry in foreign(...)`,
     });
   }
   const declaration = symbol.valueDeclaration ?? symbol.declarations?.[0];
@@ -102,6 +114,28 @@ function nameOf(node: ts.Node): ts.Node {
   return named.name ?? node;
 }
 
-function formatRef(at: SourceLocation): string {
-  return at.line === undefined ? at.file : `${path.basename(at.file)}:${at.line}`;
+/** An exported name at most two edits from `name` (a typo), if exactly one is. */
+function closestName(name: string, names: readonly string[]): string | undefined {
+  const near = names.filter((n) => editDistance(n.toLowerCase(), name.toLowerCase()) <= 2);
+  return near.length === 1 ? near[0] : undefined;
+}
+
+/**
+ * Optimal string alignment distance, where a swap of two neighbouring letters
+ * (Mian/Main) is one edit; a dozen lines, so not worth a runtime dependency
+ * of the packaged plugin.
+ */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
 }

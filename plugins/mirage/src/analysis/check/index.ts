@@ -83,7 +83,8 @@ export function checkUnikernel(req: CheckRequest): void {
     checkUnikernelImports(program, file, implementationModules);
     const foreignAt = config.foreignCall(job.entry) ?? job.at ?? { file: graph.configFile };
     const foreignRef = `foreign('${job.entry}') at ${config.shortRef(foreignAt)}`;
-    const start = findStart(program, file, job.entry.split('.')[1], foreignAt, foreignRef);
+    const entryAt = config.foreignExportName(job.entry) ?? foreignAt;
+    const start = findStart(program, file, job.entry.split('.')[1], { entry: job.entry, entryAt, foreignRef });
     const devices = job.args.map((i) => graph.devices[i]);
     checkStartParameters(program, config, signatures, { entry: job.entry, devices, at: job.at }, start);
     (config.jobArguments(job.at) ?? []).forEach((w, i) => {

@@ -80,6 +80,13 @@ export class CheckProgram {
     return found.flags & ts.SymbolFlags.Alias ? this.checker.getAliasedSymbol(found) : found;
   }
 
+  /** The value exports of a file, for suggestions. */
+  exportedNames(file: SourceFile): string[] {
+    const moduleSymbol = this.checker.getSymbolAtLocation(file.compilerNode);
+    if (!moduleSymbol) return [];
+    return this.checker.getExportsOfModule(moduleSymbol).map((s) => s.getName());
+  }
+
   location(node: ts.Node | Node): SourceLocation {
     const n = node instanceof Node ? node.compilerNode : node;
     const sf = n.getSourceFile();

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { unikernelGenerator } from './generator';
 import { TEMPLATES } from './lib/templates';
+import schema from './schema.json';
 
 const WORKSPACE = path.resolve(__dirname, '../../../../..');
 
@@ -13,7 +14,7 @@ describe('nx g unikernel', () => {
 
   it('scaffolds a new unikernel from the console template, registered under its own name', async () => {
     await unikernelGenerator(tree, { name: 'hello' });
-    expect(tree.children('apps/hello').sort()).toEqual(['config.ts', 'unikernel.ts']);
+    expect(tree.children('apps/hello').sort()).toEqual(['config.ts', 'tsconfig.json', 'unikernel.ts']);
     const config = tree.read('apps/hello/config.ts', 'utf8');
     expect(config).toContain("register('hello', [main(defaultConsole)])");
     expect(config).toContain("foreign('Unikernel.Main', [console])");
@@ -62,5 +63,35 @@ describe('nx g unikernel', () => {
     await expect(unikernelGenerator(tree, { name: 'Hello World' })).rejects.toThrow(
       /'Hello World' is not a valid unikernel name/,
     );
+  });
+
+  it('gives the app a tsconfig.json on the workspace base config, at any depth', async () => {
+    tree.write('tsconfig.base.json', '{ "compilerOptions": {} }\n');
+    await unikernelGenerator(tree, { name: 'greeter', directory: 'services/edge/greeter' });
+    const config = JSON.parse(tree.read('services/edge/greeter/tsconfig.json', 'utf8') as string);
+    expect(config.extends).toBe('../../../tsconfig.base.json');
+    expect(config.include).toEqual(['**/*.ts']);
+  });
+
+  it('writes a standalone tsconfig.json where the workspace has no base config', async () => {
+    tree.delete('tsconfig.base.json');
+    await unikernelGenerator(tree, { name: 'hello' });
+    const config = JSON.parse(tree.read('apps/hello/tsconfig.json', 'utf8') as string);
+    expect(config.extends).toBeUndefined();
+    expect(config.compilerOptions).toMatchObject({ strict: true, noEmit: true });
+  });
+});
+
+describe('nx g unikernel prompts', () => {
+  it('asks for the name when none is given', () => {
+    expect(schema.properties.name['x-prompt']).toEqual(expect.any(String));
+    expect(schema.required).toContain('name');
+  });
+
+  it('offers every template, in the order of TEMPLATES, and nothing else', () => {
+    const prompt = schema.properties.template['x-prompt'];
+    expect(prompt.type).toBe('list');
+    expect(prompt.items.map((i) => i.value)).toEqual(Object.keys(TEMPLATES));
+    for (const item of prompt.items) expect(item.label.startsWith(`${item.value}: `)).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { generateFiles, type Tree } from '@nx/devkit';
+import { generateFiles, joinPathFragments, offsetFromRoot, type Tree } from '@nx/devkit';
 import * as path from 'node:path';
 import type { NormalizedOptions } from './normalize-options';
 
@@ -12,4 +12,9 @@ export function createFiles(tree: Tree, options: NormalizedOptions): void {
     ...options,
     tmpl: '',
   });
+  // Every app gets its own tsconfig.json so that its typecheck target and the editor see it as a project.
+  const baseConfig = tree.exists('tsconfig.base.json')
+    ? joinPathFragments(offsetFromRoot(options.directory), 'tsconfig.base.json')
+    : '';
+  generateFiles(tree, path.join(__dirname, '..', 'common'), options.directory, { baseConfig, tmpl: '' });
 }

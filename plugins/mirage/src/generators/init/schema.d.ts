@@ -1,0 +1,5 @@
+export interface InitGeneratorSchema {
+  keepExistingVersions?: boolean;
+  skipPackageJson?: boolean;
+  skipInstall?: boolean;
+}
