@@ -23,6 +23,8 @@ export interface MemorySwitchOptions {
   readonly mtu?: number;
   /** Writes every frame the switch forwards, in forwarding order, to this pcap file. */
   readonly pcapFile?: string;
+  /** A test's own loss rule: a frame for which it returns true is lost (counted in `lost`), e.g. one chosen segment. */
+  readonly lose?: (frame: Uint8Array) => boolean;
 }
 
 /** What the switch did, counted since it was made. */
@@ -71,6 +73,7 @@ export class MemorySwitch {
   readonly seed: number;
   readonly mtu: number;
   readonly faults: LinkFaults | undefined;
+  private readonly lose: ((frame: Uint8Array) => boolean) | undefined;
   private readonly macs: Prng;
   private readonly ports: MemoryNetif[] = [];
   private readonly table = new Map<number, MemoryNetif>();
@@ -105,6 +108,7 @@ export class MemorySwitch {
     }
     if (options.faults) checkFaults(options.faults);
     this.faults = options.faults && hasFaults(options.faults) ? options.faults : undefined;
+    this.lose = options.lose;
     this.macs = new Prng(this.seed, 0xffff);
     this.pcap = options.pcapFile === undefined ? undefined : new PcapWriter(options.pcapFile);
   }
@@ -143,6 +147,10 @@ export class MemorySwitch {
     if (payload > this.mtu) {
       this.counts.oversize++;
       return err({ kind: 'too-big', message: `frame payload of ${payload} bytes exceeds the MTU of ${this.mtu}` });
+    }
+    if (this.lose?.(frame)) {
+      this.counts.lost++;
+      return ok(undefined);
     }
     if (!this.faults) {
       this.send(from, frame);

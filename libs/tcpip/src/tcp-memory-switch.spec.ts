@@ -21,11 +21,20 @@ import { emitTcp, TcpFlag } from './wire/tcp';
 const quiet = { log: () => undefined, icmp: { logEcho: false } };
 let captures = 0;
 
-async function pair(opts: { faults?: LinkFaults; seed?: number; a?: DirectStackOptions; b?: DirectStackOptions } = {}) {
+async function pair(
+  opts: {
+    faults?: LinkFaults;
+    seed?: number;
+    a?: DirectStackOptions;
+    b?: DirectStackOptions;
+    lose?: (frame: Uint8Array) => boolean;
+  } = {},
+) {
   const dir = process.env.TCPIP_PCAP_DIR;
   const sw = new MemorySwitch({
     seed: opts.seed ?? 11,
     faults: opts.faults,
+    lose: opts.lose,
     pcapFile: dir ? path.join(dir, `tcp-pair-${++captures}.pcap`) : undefined,
   });
   const a = await DirectStackv4.connect(
@@ -110,6 +119,7 @@ describe('TCP between two direct stacks on the memory switch', () => {
 
   const faults: Array<[string, LinkFaults]> = [
     ['loss', { loss: 0.03 }],
+    ['10% loss', { loss: 0.1 }],
     ['duplication', { duplicate: 0.1 }],
     ['reordering', { reorder: 0.1 }],
     ['corruption', { corrupt: 0.05 }],
@@ -145,6 +155,10 @@ describe('TCP between two direct stacks on the memory switch', () => {
         if (f.loss) expect(s.lost).toBeGreaterThan(0);
         if (f.loss)
           expect((drops['tcp.retransmit-fast'] ?? 0) + (drops['tcp.retransmit-timeout'] ?? 0)).toBeGreaterThan(0);
+        const events = [a.tcpStats().events, b.tcpStats().events];
+        // SACK did the recovering: the peers negotiated it, and duplicates were reported back as D-SACKs.
+        if (f.loss) expect(events[0].sackRecoveries + events[1].sackRecoveries).toBeGreaterThan(0);
+        if (f.duplicate) expect(events[0].dsacksReceived + events[1].dsacksReceived).toBeGreaterThan(0);
         if (f.duplicate) expect(s.duplicated).toBeGreaterThan(0);
         if (f.reorder) expect(s.reordered).toBeGreaterThan(0);
         if (f.corrupt) {
@@ -162,6 +176,29 @@ describe('TCP between two direct stacks on the memory switch', () => {
     },
     120_000,
   );
+
+  it('recovers a lost final segment with a tail loss probe, without a retransmission timeout', async () => {
+    const data = randomBytes(1 << 20);
+    const tail = data.subarray(data.length - 32);
+    let dropped = 0;
+    // The first frame that ends with the data's last bytes is lost: the tail segment.
+    const lose = (frame: Uint8Array) =>
+      dropped === 0 && frame.length > 100 && Buffer.compare(frame.subarray(frame.length - 32), tail) === 0
+        ? ++dropped === 1
+        : false;
+    const { a, b, close } = await pair({ lose });
+    try {
+      const { server, client } = await connectPair(a, b, 8090);
+      const [got] = await Promise.all([readBytes(server, data.length), pour(client, data, { close: false })]);
+      expect(got).toEqual({ bytes: data.length, sha256: sha256(data) });
+      expect(dropped).toBe(1);
+      expect(b.tcpStats().events).toMatchObject({ tlpProbes: 1, rtoCount: 0 });
+      expect(b.drops()['tcp.retransmit-timeout']).toBeUndefined();
+      await Promise.all([client.close(), server.close()]);
+    } finally {
+      await close();
+    }
+  }, 30_000);
 
   it('stops a writer when the reader stops (zero window), keeps memory bounded, and resumes when it reads again', async () => {
     const { a, b, close } = await pair({

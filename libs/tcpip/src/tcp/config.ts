@@ -26,6 +26,8 @@ export interface TcpSettings {
   readonly delayedAckMs?: number;
   /** Offer and accept RFC 7323 timestamps (default true). */
   readonly timestamps?: boolean;
+  /** Offer and accept selective acknowledgements, RFC 2018 (default true). */
+  readonly sack?: boolean;
   /** Offer and accept RFC 7323 window scaling (default true). */
   readonly windowScaling?: boolean;
   readonly rtt?: RttOptions;
@@ -48,6 +50,7 @@ export function tcpConfig(o: TcpSettings = {}): TcpConfig {
     delayedAckMs: o.delayedAckMs ?? 40,
     timestamps: o.timestamps ?? true,
     windowScaling: o.windowScaling ?? true,
+    sack: o.sack ?? true,
     rtt: o.rtt ?? {},
   };
   for (const k of [

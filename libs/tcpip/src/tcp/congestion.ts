@@ -84,6 +84,22 @@ export class NewReno {
     return 'retransmit';
   }
 
+  /** SACK loss recovery begins (RFC 6675 5, step 4.2): half the flight, held until `sndMax` is acknowledged. */
+  enterRecovery(flight: number, sndMax: number): void {
+    this.ssthresh = Math.max(Math.floor(flight / 2), 2 * this.mss);
+    this.cwnd = this.ssthresh;
+    this.recover = sndMax;
+    this.inRecovery = true;
+    this.dupAcks = 0;
+  }
+
+  /** SACK loss recovery ended: continue from the halved window (never a burst larger than the flight allows). */
+  exitRecovery(flight: number): void {
+    this.inRecovery = false;
+    this.cwnd = Math.min(this.ssthresh, Math.max(flight, this.mss) + this.mss);
+    this.avoidanceBytes = 0;
+  }
+
   /** The retransmission timer expired: back to one segment (RFC 5681 3.1, RFC 6582 3.2 step 4). */
   onTimeout(flight: number, sndMax: number): void {
     this.ssthresh = Math.max(Math.floor(flight / 2), 2 * this.mss);

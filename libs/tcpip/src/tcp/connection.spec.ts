@@ -36,7 +36,7 @@ function expectBytes(got: Uint8Array, want: Uint8Array): void {
 const flagsOf = (s: SentSegment) => describeFlags(s.header.flags);
 
 describe('TCP connection state machine', () => {
-  it('opens with a three-way handshake, negotiating MSS, window scaling and timestamps', async () => {
+  it('opens with a three-way handshake, negotiating MSS, window scaling, SACK and timestamps', async () => {
     const link = new BackToBack();
     const { a, b } = await link.open();
     expect(link.transcript()).toEqual(['a>b SYN', 'b>a SYN|ACK', 'a>b ACK']);
@@ -45,11 +45,13 @@ describe('TCP connection state machine', () => {
     expect(syn.header.options).toEqual({
       mss: 1460,
       windowScale: 3,
+      sackPermitted: true,
       timestamp: { value: expect.any(Number), echo: 0 },
     });
     expect(synAck.header.options).toEqual({
       mss: 1460,
       windowScale: 3,
+      sackPermitted: true,
       timestamp: { value: expect.any(Number), echo: syn.header.options?.timestamp?.value },
     });
     expect(ack.header.options?.timestamp?.echo).toBe(synAck.header.options?.timestamp?.value);
@@ -57,12 +59,13 @@ describe('TCP connection state machine', () => {
     // 1460 less the 12 bytes of the timestamp option.
     expect([a.sndMss, b.sndMss]).toEqual([1448, 1448]);
     expect([link.a.establishedCount, link.b.establishedCount]).toEqual([1, 1]);
+    expect([a.sackOk, b.sackOk]).toEqual([true, true]);
   });
 
   it('declines timestamps and window scaling cleanly when one side does not offer them', async () => {
     const link = new BackToBack({}, { timestamps: false, windowScaling: false });
     const { a, b } = await link.open();
-    expect(link.log[1].header.options).toEqual({ mss: 1460 });
+    expect(link.log[1].header.options).toEqual({ mss: 1460, sackPermitted: true });
     expect([a.sndMss, b.sndMss]).toEqual([1460, 1460]);
     writeSome(a, pattern(3000));
     await link.settle();
@@ -230,7 +233,8 @@ describe('TCP connection state machine', () => {
   });
 
   it('retransmits with exponential backoff, then gives up with a reset', async () => {
-    const link = new BackToBack({ maxRetransmits: 4 });
+    // Without SACK there is no tail loss probe (tested below): only the timer resends.
+    const link = new BackToBack({ maxRetransmits: 4, sack: false });
     const { a } = await link.open();
     link.lose = (s) => s.from === 'a';
     writeSome(a, pattern(100));
@@ -250,6 +254,87 @@ describe('TCP connection state machine', () => {
     expect(a.state).toBe('CLOSED');
     expect(a.error?.kind).toBe('timeout');
     expect(link.log.at(-1)?.header.flags).toBe(TcpFlag.rst | TcpFlag.ack);
+  });
+
+  it('reports out-of-order data in SACK blocks, newest first, and recovers two holes by SACK without a timer', async () => {
+    const link = new BackToBack();
+    const { a, b } = await link.open();
+    const data = pattern(10 * 1448);
+    writeSome(a, data);
+    await flushMicrotasks();
+    const segments = link.takeInFlight();
+    expect(segments).toHaveLength(10);
+    const start = segments[0].header.seq;
+    const at = (i: number) => seqAdd(start, i * 1448);
+    const lost = new Set([1, 4]);
+    const kept = segments.filter((_, i) => !lost.has(i));
+    // 0, 2, 3 arrive: the ACKs from b name [2, 4) as held.
+    for (const s of kept.slice(0, 3)) link.deliver(s);
+    expect(link.inFlight.at(-1)?.header.options?.sack).toEqual([[at(2), at(4)]]);
+    // 5 arrives: its block comes first (RFC 2018 4), then the older one.
+    link.deliver(kept[3]);
+    expect(link.inFlight.at(-1)?.header.options?.sack).toEqual([
+      [at(5), at(6)],
+      [at(2), at(4)],
+    ]);
+    for (const s of kept.slice(4)) link.deliver(s);
+    await link.settle();
+    expectBytes(readAll(b), data);
+    const sentData = link.log.filter((s) => s.from === 'a' && s.payload.length > 0);
+    // Each lost segment went out once more, nothing else was resent.
+    expect(sentData).toHaveLength(12);
+    expect(sentData.slice(10).map((s) => s.header.seq)).toEqual([at(1), at(4)]);
+    expect(link.a.events).toMatchObject({ sackRecoveries: 1, sackRetransmits: 1, rtoCount: 0, tlpProbes: 0 });
+    expect(a.cc.inRecovery).toBe(false);
+  });
+
+  it('recovers a lost last segment with a tail loss probe, well before the retransmission timeout', async () => {
+    const link = new BackToBack();
+    const { a, b } = await link.open();
+    const data = pattern(6 * 1448);
+    writeSome(a, data);
+    await flushMicrotasks();
+    const segments = link.takeInFlight();
+    for (const s of segments.slice(0, -1)) link.deliver(s);
+    await link.settle();
+    expect(readAll(b)).toHaveLength(5 * 1448);
+    const rto = a.rtt.rto;
+    const began = link.clock.now();
+    let got = 0;
+    while (got < 1448 && link.clock.now() - began < 10 * rto) {
+      link.clock.advance(5);
+      await link.settle();
+      got += readAll(b).length;
+    }
+    expect(got).toBe(1448);
+    expect(link.clock.now() - began).toBeLessThan(rto);
+    expect(link.a.events).toMatchObject({ tlpProbes: 1, rtoCount: 0 });
+    expect(link.a.drops.get('tcp.retransmit-timeout')).toBe(0);
+  });
+
+  it('sends a D-SACK for a segment received twice, and the sender counts it', async () => {
+    const link = new BackToBack();
+    const { a, b } = await link.open();
+    writeSome(a, pattern(1448));
+    await flushMicrotasks();
+    const [seg] = link.takeInFlight();
+    link.deliver(seg);
+    link.takeInFlight(); // b's (delayed) ACK, if any, is lost
+    link.deliver(seg);
+    const [ack] = link.takeInFlight();
+    expect(ack.header.options?.sack).toEqual([[seg.header.seq, seqAdd(seg.header.seq, 1448)]]);
+    link.deliver(ack);
+    expect(link.b.events.dsacksSent).toBe(1);
+    expect(link.a.events.dsacksReceived).toBe(1);
+    expect(readAll(b)).toHaveLength(1448);
+    expect(a.sndUna).toBe(a.sndMax);
+  });
+
+  it('keeps SACK off when the peer does not offer it', async () => {
+    const link = new BackToBack({}, { sack: false });
+    const { a, b } = await link.open();
+    expect(link.log[1].header.options?.sackPermitted).toBeUndefined();
+    expect([a.sackOk, b.sackOk]).toEqual([false, false]);
   });
 
   it('fast-retransmits a lost segment on three duplicate ACKs, before any timer', async () => {

@@ -6,6 +6,7 @@ import { windowShiftFor } from './config';
 import { NewReno } from './congestion';
 import type { ConnectionId } from './isn';
 import { ReorderQueue } from './reorder-queue';
+import { Scoreboard, seqMin } from './scoreboard';
 import { RttEstimator } from './rtt';
 import { SendBuffer } from './send-buffer';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt } from './seq';
@@ -33,10 +34,44 @@ export interface IncomingSegment {
   readonly options: TcpOptions;
 }
 
+/** How often loss recovery did what, over all connections: tests and benchmarks read these. */
+export interface TcpEventCounts {
+  /** Loss recoveries entered from SACK information (RFC 6675). */
+  sackRecoveries: number;
+  /** Holes retransmitted during SACK recovery. */
+  sackRetransmits: number;
+  /** Holes found lost by time (RACK, RFC 8985) rather than by three segments SACKed above them. */
+  rackRetransmits: number;
+  /** Tail loss probes sent (RFC 8985 7). */
+  tlpProbes: number;
+  /** Retransmission timeouts of data (not of SYNs). */
+  rtoCount: number;
+  /** D-SACK blocks received (RFC 2883): the peer got a segment twice. */
+  dsacksReceived: number;
+  /** D-SACK blocks sent. */
+  dsacksSent: number;
+  /** Keep-alive probes sent (RFC 9293 3.8.4). */
+  keepAliveProbes: number;
+}
+
+export function newEventCounts(): TcpEventCounts {
+  return {
+    sackRecoveries: 0,
+    sackRetransmits: 0,
+    rackRetransmits: 0,
+    tlpProbes: 0,
+    rtoCount: 0,
+    dsacksReceived: 0,
+    dsacksSent: 0,
+    keepAliveProbes: 0,
+  };
+}
+
 /** What a connection needs from the TCP layer around it. */
 export interface ConnectionHost {
   readonly clock: TcpClock;
   readonly drops: DropCounters;
+  readonly events: TcpEventCounts;
   /** Sends one segment; the payload views are copied into the frame when it is built. */
   transmit(
     conn: Connection,
@@ -60,6 +95,15 @@ export interface ConnectionHost {
 export type Failure = NetError;
 
 const TIMESTAMP_OPTION = 12;
+/** RFC 6675's DupThresh: a hole is lost once more than (DupThresh - 1) segments are SACKed above it. */
+const DUP_THRESH = 3;
+/**
+ * RFC 8985 7.2's WCDelAckT, the delay allowed for the ACK of a lone segment: 200 ms in the RFC,
+ * less here because Linux and this stack acknowledge within 40 ms, and 200 ms would equal the RTO.
+ */
+const WORST_DELAYED_ACK_MS = 50;
+/** Linux's floor for the probe timeout. */
+const MIN_PTO_MS = 10;
 /** RFC 9293 3.7.1: the MSS to assume when the peer sends none. */
 const DEFAULT_MSS = 536;
 /** RFC 7323 5.5: timestamps older than 24 days are not compared. */
@@ -133,6 +177,24 @@ export class Connection {
   private readonly tsOffset = Math.floor(Math.random() * 0x1_0000_0000);
   private lastAckSent = 0;
   private windowScaleOk = false;
+  /** Both ends offered SACK (RFC 2018). */
+  sackOk = false;
+  /** The sender's SACK scoreboard. */
+  private readonly scoreboard = new Scoreboard();
+  /** RFC 6675's HighRxt: holes below it were retransmitted in this recovery. */
+  private highRxt = 0;
+  /** A hole below any SACKed byte counts as lost (RACK's time rule, set once a probe found the tail). */
+  private rackLost = false;
+  /** Retransmissions of this recovery, to find those lost again (RACK, RFC 8985 6.2). */
+  private retransmissions: Array<{ from: number; to: number; at: number; after: number }> = [];
+  /** Probes sent since the last ACK that moved anything. */
+  private probesSent = 0;
+  /** A tail loss probe is out and not yet answered. */
+  private tlpOut = false;
+  /** Where the last out-of-order segment began, so that its block is reported first. */
+  private lastOutOfOrder = 0;
+  /** A duplicate to report in the next ACK as a D-SACK (RFC 2883). */
+  private dsack: [number, number] | undefined;
 
   readonly rtt: RttEstimator;
   readonly cc: NewReno;
@@ -150,6 +212,8 @@ export class Connection {
   private readonly retransmitTimer: Deadline;
   private readonly delayedAckTimer: Deadline;
   private readonly persistTimer: Deadline;
+  /** RFC 8985's probe timeout (PTO). */
+  private readonly probeTimer: Deadline;
   /** TIME-WAIT, and the FIN timeout of a connection closed locally. */
   private readonly lifetimeTimer: Deadline;
 
@@ -178,6 +242,7 @@ export class Connection {
     this.retransmitTimer = new Deadline(clock, () => this.retransmitTimeout());
     this.delayedAckTimer = new Deadline(clock, () => this.ackNow());
     this.persistTimer = new Deadline(clock, () => this.persistTimeout());
+    this.probeTimer = new Deadline(clock, () => this.probeTimeout());
     this.lifetimeTimer = new Deadline(clock, () => this.lifetimeEnded());
   }
 
@@ -396,6 +461,7 @@ export class Connection {
       this.windowScaleOk = false;
       this.sndShift = this.rcvShift = 0;
     }
+    this.sackOk = this.cfg.sack && o.sackPermitted === true;
     if (this.cfg.timestamps && o.timestamp) {
       this.tsOk = true;
       this.tsRecent = o.timestamp.value;
@@ -469,6 +535,8 @@ export class Connection {
     // Trim to the window: what precedes RCV.NXT was received already, what passes the right edge does not fit.
     if (seqLt(seq, this.rcvNxt)) {
       let cut = seqDiff(this.rcvNxt, seq);
+      if (this.sackOk && payload.length > 0 && !syn)
+        this.dsack = [seq, seqMin(seqAdd(seq, payload.length), this.rcvNxt)];
       // The SYN takes the first of the sequence numbers received already.
       if (syn) cut--;
       if (cut >= payload.length) {
@@ -546,6 +614,9 @@ export class Connection {
    */
   private answerUnusable(seg: IncomingSegment): void {
     const carries = seg.payload.length > 0 || (seg.flags & TcpFlag.fin) !== 0;
+    // A whole segment received before: report it as a D-SACK (RFC 2883).
+    if (this.sackOk && seg.payload.length > 0 && seqLe(seqAdd(seg.seq, seg.payload.length), this.rcvNxt))
+      this.dsack = [seg.seq, seqAdd(seg.seq, seg.payload.length)];
     if (!carries || seg.flags & TcpFlag.syn) {
       const now = this.host.clock.now();
       if (now - this.lastUnusableAnswer < UNUSABLE_ANSWER_MS) return this.host.drops.count('tcp.answer-rate-limited');
@@ -573,6 +644,11 @@ export class Connection {
       return false;
     }
     const window = seg.window << this.sndShift;
+    if (this.sackOk && seg.options.sack) {
+      // Blocks are judged against this ACK's cumulative point: one below it is a D-SACK (RFC 2883).
+      const una = seqGt(ack, this.sndUna) ? ack : this.sndUna;
+      if (this.scoreboard.update(una, this.sndMax, seg.options.sack)) this.host.events.dsacksReceived++;
+    }
     if (seqGt(ack, this.sndUna)) {
       this.newAck(ack, seg);
     } else if (
@@ -582,7 +658,8 @@ export class Connection {
       window === this.sndWnd &&
       seqGt(this.sndMax, this.sndUna)
     ) {
-      if (this.cc.onDuplicateAck(this.sndUna, this.sndMax, seqDiff(this.sndMax, this.sndUna)) === 'retransmit')
+      if (this.sackOk) this.cc.dupAcks++;
+      else if (this.cc.onDuplicateAck(this.sndUna, this.sndMax, seqDiff(this.sndMax, this.sndUna)) === 'retransmit')
         this.retransmitFirst();
     }
     if (seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && seqLe(this.sndWl2, ack))) {
@@ -595,7 +672,172 @@ export class Connection {
         this.probes = 0;
       }
     }
+    if (this.sackOk) {
+      this.sackLossCheck();
+      if (!this.tlpOut) this.armProbe();
+    }
     return true;
+  }
+
+  /** SACKed bytes above a hole beyond which it counts as lost (RFC 6675 IsLost; any, once RACK's time rule applies). */
+  private lostThreshold(): number {
+    return this.rackLost ? 0 : (DUP_THRESH - 1) * this.sndMss;
+  }
+
+  /** Enters SACK loss recovery (RFC 6675 5) when the first hole is lost, and retransmits it at once. */
+  private sackLossCheck(): void {
+    if (this.cc.inRecovery || this.sndUna === this.sndMax || seqLt(this.sndUna, this.cc.recover)) return;
+    const lost =
+      (this.cc.dupAcks >= DUP_THRESH && this.scoreboard.count > 0) || this.scoreboard.sacked > this.lostThreshold();
+    if (!lost || this.scoreboard.count === 0) return;
+    this.cc.enterRecovery(seqDiff(this.sndMax, this.sndUna), this.sndMax);
+    this.retransmissions = [];
+    this.host.events.sackRecoveries++;
+    this.probeTimer.clear();
+    this.highRxt = this.sndUna;
+    this.host.drops.count('tcp.retransmit-fast');
+    const first = this.scoreboard.nextBlock(this.sndUna) ?? this.sndMax;
+    this.retransmitRange(this.sndUna, seqMin(first, seqAdd(this.sndUna, this.sndMss)));
+    this.retransmitTimer.set(this.rtt.rto);
+  }
+
+  /**
+   * RACK (RFC 8985 6.2) for retransmissions, which RFC 6675 cannot see lost:
+   * one is lost when data sent after it was delivered and more than a round
+   * trip and a quarter (the reordering window) has passed since it left.
+   */
+  private resendLostRetransmissions(): void {
+    const srtt = this.rtt.srtt ?? 0;
+    const now = this.host.clock.now();
+    const delivered = this.scoreboard.highest ?? this.sndUna;
+    this.retransmissions = this.retransmissions.filter((r) => seqGt(r.to, this.sndUna));
+    for (const r of this.retransmissions) {
+      if (!seqGt(delivered, r.after) || now - r.at < srtt * 1.25 + 1) continue;
+      const from = seqLt(r.from, this.sndUna) ? this.sndUna : r.from;
+      const sackedTo = this.scoreboard.sackedEnd(from);
+      if (sackedTo !== undefined && seqGe(sackedTo, r.to)) continue;
+      const next = this.scoreboard.nextBlock(from);
+      const to = next !== undefined && seqLt(next, r.to) ? next : r.to;
+      r.at = now;
+      r.after = this.sndMax;
+      const saved = this.highRxt;
+      this.retransmitRange(from, to);
+      this.retransmissions.pop(); // retransmitRange logged it again; this entry stands for it
+      if (seqGt(saved, this.highRxt)) this.highRxt = saved;
+      this.host.events.rackRetransmits++;
+    }
+  }
+
+  /**
+   * RFC 6675's pipe: bytes thought to be in the network, i.e. holes not
+   * (yet) deemed lost, plus whatever was retransmitted.
+   */
+  private pipe(): number {
+    let pipe = 0;
+    const thr = this.lostThreshold();
+    this.scoreboard.holes(this.sndUna, this.sndMax, (from, to, above) => {
+      if (above <= thr) pipe += seqDiff(to, from);
+      if (seqGt(this.highRxt, from)) pipe += seqDiff(seqMin(this.highRxt, to), from);
+    });
+    return pipe;
+  }
+
+  /** RFC 6675 NextSeg: a lost hole not yet retransmitted (rule 1), or with `rule3` any hole below SACKed data. */
+  private nextHole(rule3: boolean): [number, number] | undefined {
+    const thr = this.lostThreshold();
+    let found: [number, number] | undefined;
+    this.scoreboard.holes(this.sndUna, this.sndMax, (from, to, above) => {
+      const start = seqGt(this.highRxt, from) ? this.highRxt : from;
+      if (!seqLt(start, to) || !(above > thr || (rule3 && above > 0))) return false;
+      found = [start, seqMin(to, seqAdd(start, this.sndMss))];
+      return true;
+    });
+    return found;
+  }
+
+  /** Sends [from, to) again (a hole, or the tail for a probe); returns the sequence space it took. */
+  private retransmitRange(from: number, to: number): number {
+    const offset = seqDiff(from, this.sndBase);
+    const len = Math.max(0, Math.min(seqDiff(to, from), this.sendBuffer.length - offset));
+    const fin = this.finQueued && seqAdd(from, len) === this.finSeq && seqGt(this.sndMax, this.finSeq);
+    if (len === 0 && !fin) return 0;
+    this.timing = false; // Karn: no measurement from a retransmitted segment
+    this.emit(from, TcpFlag.ack | (fin ? TcpFlag.fin : 0), len > 0 ? this.sendBuffer.views(offset, len) : [], len);
+    const end = seqAdd(from, len + (fin ? 1 : 0));
+    if (seqGt(end, this.highRxt)) this.highRxt = end;
+    if (this.cc.inRecovery) this.retransmissions.push({ from, to: end, at: this.host.clock.now(), after: this.sndMax });
+    return len + (fin ? 1 : 0);
+  }
+
+  /**
+   * RFC 8985 7: arms the probe timeout after new data went out or an ACK
+   * came, so that a lost tail is resent after about two round trips instead
+   * of a retransmission timeout.
+   */
+  private armProbe(): void {
+    const srtt = this.rtt.srtt;
+    if (!this.sackOk || this.tlpOut || this.sndUna === this.sndMax || srtt === undefined)
+      return this.probeTimer.clear();
+    this.probesSent = 0;
+    this.setProbe();
+  }
+
+  /** The probe timeout, doubled for each probe already sent without an answer; never past the RTO. */
+  private setProbe(): void {
+    let pto = Math.max(2 * (this.rtt.srtt ?? 0), MIN_PTO_MS);
+    if (seqDiff(this.sndMax, this.sndUna) <= this.sndMss + 1) pto += WORST_DELAYED_ACK_MS;
+    pto *= 2 ** this.probesSent;
+    if (pto >= this.rtt.rto) return this.probeTimer.clear();
+    this.probeTimer.set(pto);
+  }
+
+  /**
+   * The probe timeout. A timer that ran late may find ACKs already waiting
+   * in the netif's queue: the probe waits one more turn of the event loop so
+   * that they are read first (an ACK then re-arms or clears the timer).
+   */
+  private probeTimeout(): void {
+    this.host.clock.setTimeout(() => {
+      if (!this.probeTimer.pending) this.sendProbe();
+    }, 0);
+  }
+
+  /**
+   * No ACK for a probe timeout. With holes below SACKed data, RACK's time
+   * rule finds them lost now (its reorder timer, RFC 8985 6.3): recovery
+   * starts. In recovery or after a timeout, where RFC 8985 would wait for
+   * the (backed-off) timeout, the first hole is probed: its retransmission
+   * may have been lost too. Probes repeat, each interval doubled, while that
+   * stays below the RTO: on a lossy link a lost probe is common.
+   * Otherwise the tail may be lost: the last segment is resent (the probe,
+   * RFC 8985 7.3) so that its ACK or SACK tells.
+   */
+  private sendProbe(): void {
+    if (!SYNCHRONIZED_SENDING.has(this.state) || this.sndUna === this.sndMax) return;
+    this.probesSent++;
+    if (this.cc.inRecovery || seqLt(this.sndUna, this.cc.recover)) {
+      const next = this.scoreboard.nextBlock(this.sndUna) ?? this.sndMax;
+      this.tlpOut = true;
+      this.host.events.rackRetransmits++;
+      this.retransmitRange(this.sndUna, seqMin(next, seqAdd(this.sndUna, this.sndMss)));
+      this.retransmitTimer.ensure(this.rtt.rto);
+      this.setProbe();
+      return;
+    }
+    this.rackLost = true;
+    if (this.scoreboard.count > 0 && !seqLt(this.sndUna, this.cc.recover)) {
+      this.sackLossCheck();
+      this.output();
+      this.armProbe();
+      return;
+    }
+    this.host.events.tlpProbes++;
+    this.tlpOut = true;
+    const finSent = this.finQueued && seqGt(this.sndMax, this.finSeq);
+    const from = seqAdd(this.sndMax, -(finSent ? 1 : 0) - this.sndMss);
+    this.retransmitRange(seqLt(from, this.sndUna) ? this.sndUna : from, this.sndMax);
+    this.retransmitTimer.ensure(this.rtt.rto);
+    this.setProbe();
   }
 
   private newAck(ack: number, seg: IncomingSegment): void {
@@ -617,9 +859,23 @@ export class Connection {
     this.retries = 0;
     this.probes = 0;
     const flight = seqDiff(this.sndMax, ack);
-    if (this.cc.onNewAck(ack, seqDiff(ack, before), flight) === 'retransmit') this.retransmitFirst();
-    if (flight === 0) this.retransmitTimer.clear();
-    else this.retransmitTimer.set(this.rtt.rto);
+    this.tlpOut = false;
+    if (this.sackOk) {
+      this.scoreboard.advance(ack);
+      if (seqLt(this.highRxt, ack)) this.highRxt = ack;
+    }
+    if (this.sackOk && this.cc.inRecovery) {
+      // Partial ACKs need nothing here: output() retransmits the holes that remain.
+      this.cc.dupAcks = 0;
+      if (seqGe(ack, this.cc.recover)) {
+        this.cc.exitRecovery(flight);
+        this.rackLost = false;
+      }
+    } else if (this.cc.onNewAck(ack, seqDiff(ack, before), flight) === 'retransmit') this.retransmitFirst();
+    if (flight === 0) {
+      this.retransmitTimer.clear();
+      this.rackLost = false;
+    } else this.retransmitTimer.set(this.rtt.rto);
     if (dataAcked > 0) this.changed();
   }
 
@@ -672,6 +928,7 @@ export class Connection {
     }
     // Ahead of RCV.NXT: keep it, and send a duplicate ACK at once (RFC 5681 4.2) for fast retransmit.
     this.ackNeeded = true;
+    this.lastOutOfOrder = seq;
     if (fin) this.reorder.finSeq = seqAdd(seq, payload.length);
     if (!this.host.reserve(payload.length)) return this.host.drops.count('tcp.memory-limit');
     const added = this.reorder.insert(seq, payload);
@@ -770,21 +1027,50 @@ export class Connection {
     });
   }
 
-  /** Sends what the windows allow (RFC 9293 3.8.6.2.1's sender-side SWS avoidance, without Nagle). */
+  /**
+   * Sends what the windows allow (RFC 9293 3.8.6.2.1's sender-side SWS
+   * avoidance, without Nagle). In SACK recovery the congestion window is
+   * held against RFC 6675's pipe, and lost holes go before new data.
+   */
   output(): void {
     if (!SYNCHRONIZED_SENDING.has(this.state)) return;
+    const recovering = this.sackOk && this.cc.inRecovery;
+    let pipe = recovering ? this.pipe() : 0;
+    if (recovering) {
+      this.resendLostRetransmissions();
+      for (let hole = this.nextHole(false); hole && this.cc.cwnd - pipe >= this.sndMss; hole = this.nextHole(false)) {
+        pipe += this.retransmitRange(hole[0], hole[1]);
+        if (this.rackLost) this.host.events.rackRetransmits++;
+        else this.host.events.sackRetransmits++;
+      }
+    }
+    let sentNew = false;
     for (;;) {
+      // After a timeout SND.NXT walks forward again: what the peer SACKed is skipped.
+      if (this.sackOk && seqLt(this.sndNxt, this.sndMax)) {
+        const end = this.scoreboard.sackedEnd(this.sndNxt);
+        if (end !== undefined) {
+          this.sndNxt = end;
+          continue;
+        }
+      }
       const offset = seqDiff(this.sndNxt, this.sndBase);
-      const unsent = Math.max(0, this.sendBuffer.length - offset);
+      let unsent = Math.max(0, this.sendBuffer.length - offset);
+      if (this.sackOk && seqLt(this.sndNxt, this.sndMax)) {
+        const next = this.scoreboard.nextBlock(this.sndNxt);
+        if (next !== undefined) unsent = Math.min(unsent, seqDiff(next, this.sndNxt));
+      }
       const flight = seqDiff(this.sndNxt, this.sndUna);
-      const room = Math.min(this.sndWnd, this.cc.cwnd) - flight;
+      const room = recovering
+        ? Math.min(this.sndWnd - flight, this.cc.cwnd - pipe)
+        : Math.min(this.sndWnd, this.cc.cwnd) - flight;
       const len = Math.max(0, Math.min(unsent, this.sndMss, room));
       const fin = this.finQueued && len === unsent && seqAdd(this.sndNxt, len) === this.finSeq;
       if (len === 0 && !fin) {
         if (unsent > 0 && flight === 0 && this.sndWnd === 0) this.persistTimer.ensure(this.persistInterval());
-        return;
+        break;
       }
-      if (len < this.sndMss && len < unsent && flight > 0) return; // wait for ACKs rather than send a runt
+      if (len < this.sndMss && len < unsent && flight > 0) break; // wait for ACKs rather than send a runt
       let flags = TcpFlag.ack;
       if (fin) flags |= TcpFlag.fin;
       if (len > 0 && len === unsent) flags |= TcpFlag.psh;
@@ -798,8 +1084,19 @@ export class Connection {
       this.emit(this.sndNxt, flags, views, len);
       this.sndNxt = seqAdd(this.sndNxt, len + (fin ? 1 : 0));
       if (seqGt(this.sndNxt, this.sndMax)) this.sndMax = this.sndNxt;
+      pipe += len + (fin ? 1 : 0);
+      sentNew = true;
       this.retransmitTimer.ensure(this.rtt.rto);
     }
+    // RFC 6675 NextSeg rule 3: with no new data to send, a hole below SACKed data goes out rather than nothing.
+    if (recovering && !sentNew && this.cc.cwnd - pipe >= this.sndMss) {
+      const hole = this.nextHole(true);
+      if (hole) {
+        this.retransmitRange(hole[0], hole[1]);
+        this.host.events.sackRetransmits++;
+      }
+    }
+    if (sentNew && !this.probeTimer.pending) this.armProbe();
   }
 
   /** Sends the first unacknowledged segment again (fast retransmit, NewReno partial ACK). */
@@ -839,6 +1136,11 @@ export class Connection {
         message: `${this.name}: the peer stopped acknowledging, the connection timed out`,
       });
     this.host.drops.count('tcp.retransmit-timeout');
+    this.host.events.rtoCount++;
+    this.probeTimer.clear();
+    this.tlpOut = false;
+    this.rackLost = false;
+    this.highRxt = this.sndUna;
     this.cc.onTimeout(seqDiff(this.sndMax, this.sndUna), this.sndMax);
     this.rtt.timedOut();
     // Go back to the first unacknowledged byte; slow start sends it again.
@@ -917,10 +1219,23 @@ export class Connection {
       const offerAll = this.state === 'SYN-SENT';
       if (this.cfg.windowScaling && (offerAll || this.windowScaleOk))
         options.windowScale = windowShiftFor(this.cfg.receiveBuffer);
+      if (this.cfg.sack && (offerAll || this.sackOk)) options.sackPermitted = true;
       if (this.cfg.timestamps && (offerAll || this.tsOk))
         options.timestamp = { value: this.tsNow(), echo: offerAll ? 0 : this.tsRecent };
-    } else if (this.tsOk && !(flags & TcpFlag.rst)) {
-      options = { timestamp: { value: this.tsNow(), echo: this.tsRecent } };
+    } else if (!(flags & TcpFlag.rst)) {
+      if (this.tsOk) options = { timestamp: { value: this.tsNow(), echo: this.tsRecent } };
+      if (this.sackOk && hasAck && (this.dsack || this.reorder.count > 0)) {
+        // 40 option bytes: 3 blocks beside timestamps, 4 without (RFC 2018 3).
+        const max = this.tsOk ? 3 : 4;
+        const blocks: Array<readonly [number, number]> = [];
+        if (this.dsack) {
+          blocks.push(this.dsack);
+          this.dsack = undefined;
+          this.host.events.dsacksSent++;
+        }
+        blocks.push(...this.reorder.blocks(this.lastOutOfOrder, max - blocks.length));
+        options = { ...options, sack: blocks };
+      }
     }
     const header: TcpHeaderFields = {
       srcPort: this.id.localPort,
@@ -978,6 +1293,7 @@ export class Connection {
     this.retransmitTimer.clear();
     this.delayedAckTimer.clear();
     this.persistTimer.clear();
+    this.probeTimer.clear();
     this.lifetimeTimer.clear();
     this.releaseBuffers();
     this.host.closed(this);

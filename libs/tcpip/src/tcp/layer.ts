@@ -18,7 +18,14 @@ import { IcmpType, UnreachableCode } from '../wire/icmpv4';
 import { IpProtocol, type Ipv4View } from '../wire/ipv4';
 import { emitTcp, TCP_HEADER_LEN, TcpFlag, tcpHeaderLength, TcpView, type TcpHeaderFields } from '../wire/tcp';
 import { tcpConfig, windowShiftFor, type TcpConfig, type TcpSettings } from './config';
-import { Connection, type ConnectionHost, type IncomingSegment, type TcpState } from './connection';
+import {
+  Connection,
+  newEventCounts,
+  type ConnectionHost,
+  type IncomingSegment,
+  type TcpEventCounts,
+  type TcpState,
+} from './connection';
 import { TcpFlow } from './flow';
 import { SequenceNumbers, type ConnectionId } from './isn';
 import { seqAdd } from './seq';
@@ -40,6 +47,8 @@ export interface TcpStats {
   readonly byState: Partial<Record<TcpState, number>>;
   /** Bytes in send, receive and reorder buffers, against `memoryLimit`. */
   readonly bufferedBytes: number;
+  /** Loss recovery events of all connections so far (SACK recoveries, probes, timeouts...). */
+  readonly events: Readonly<TcpEventCounts>;
 }
 
 const pairKey = (remoteIp: number, remotePort: number) => remoteIp * 65536 + remotePort;
@@ -53,6 +62,7 @@ const pairKey = (remoteIp: number, remotePort: number) => remoteIp * 65536 + rem
  */
 export class TcpLayer implements Tcpv4, ConnectionHost {
   readonly drops: DropCounters;
+  readonly events: TcpEventCounts = newEventCounts();
   readonly clock: TcpClock;
   readonly cfg: TcpConfig;
   private readonly view = new TcpView();
@@ -176,7 +186,7 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
     const byState: Partial<Record<TcpState, number>> = {};
     for (const byPeer of this.table.values())
       for (const c of byPeer.values()) byState[c.state] = (byState[c.state] ?? 0) + 1;
-    return { connections: this.connectionCount, byState, bufferedBytes: this.memoryUsed };
+    return { connections: this.connectionCount, byState, bufferedBytes: this.memoryUsed, events: { ...this.events } };
   }
 
   // --- ConnectionHost ---

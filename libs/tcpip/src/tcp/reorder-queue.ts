@@ -86,6 +86,20 @@ export class ReorderQueue {
     return nxt;
   }
 
+  /** The held bytes as SACK blocks (RFC 2018): adjacent pieces merged, the block holding `recent` first. */
+  blocks(recent: number, max: number): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (const p of this.pieces) {
+      const end = seqAdd(p.seq, p.data.length);
+      const last = out[out.length - 1];
+      if (last && last[1] === p.seq) last[1] = end;
+      else out.push([p.seq, end]);
+    }
+    const i = out.findIndex(([l, r]) => seqLe(l, recent) && seqLt(recent, r));
+    if (i > 0) out.unshift(...out.splice(i, 1));
+    return out.slice(0, max);
+  }
+
   clear(): void {
     this.pieces = [];
     this.held = 0;

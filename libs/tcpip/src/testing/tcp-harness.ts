@@ -1,7 +1,7 @@
 import { ok, type NetError, type Result } from '@mirage-ts/types';
 import { DropCounters } from '../drops';
 import { tcpConfig, type TcpConfig, type TcpSettings } from '../tcp/config';
-import { Connection, type ConnectionHost, type IncomingSegment } from '../tcp/connection';
+import { Connection, newEventCounts, type ConnectionHost, type IncomingSegment } from '../tcp/connection';
 import type { ConnectionId } from '../tcp/isn';
 import type { TcpClock } from '../tcp/timer';
 import type { TcpHeaderFields } from '../wire/tcp';
@@ -57,6 +57,7 @@ export const describeFlags = (f: number): string =>
 /** One end of a back-to-back link: a ConnectionHost that records what it sends. */
 export class End implements ConnectionHost {
   readonly drops = new DropCounters();
+  readonly events = newEventCounts();
   conn: Connection | undefined;
   readonly cfg: TcpConfig;
   establishedCount = 0;
