@@ -9,7 +9,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /** Device implementation libraries: only the generated main.ts connects them. */
-const DEVICE_LIBS = ['console', 'block', 'kv', 'fat', 'netif', 'tcpip', 'socket-stack'];
+const DEVICE_LIBS = ['console', 'block', 'kv', 'fat', 'netif', 'tcpip', 'socket-stack', 'conduit', 'http'];
 const deviceLib = `@mirage-ts/(${DEVICE_LIBS.join('|')})`;
 
 export default tseslint.config(

@@ -10,3 +10,5 @@ export * from './kv';
 export * from './network';
 export * from './stack';
 export * from './net-layers';
+export * from './conduit';
+export * from './http';
