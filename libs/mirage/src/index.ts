@@ -30,3 +30,4 @@ export * from './devices/block';
 export * from './devices/network';
 export * from './devices/stackv4';
 export * from './devices/kv';
+export * from './devices/conduit';

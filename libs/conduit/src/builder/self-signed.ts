@@ -30,8 +30,8 @@ const pem = (label: string, der: ArrayBuffer) =>
  * extensions browsers and curl check: subjectAltName, serverAuth, no CA.
  */
 export async function selfSignedPair(options: SelfSignedOptions = {}): Promise<SelfSignedPair> {
-  const crypto = webcrypto as unknown as Crypto;
-  x509.cryptoProvider.set(crypto);
+  const crypto = webcrypto;
+  x509.cryptoProvider.set(crypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
   const commonName = options.commonName ?? 'localhost';
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = await crypto.subtle.generateKey(alg, true, ['sign', 'verify']);
