@@ -25,4 +25,16 @@ export const TEMPLATES: Readonly<Record<string, ExampleTemplate>> = {
     description:
       'compares a key read twice from one store of t/: crunched, a FAT image or the host directory (--kv_ro)',
   },
+  static_website: {
+    registerName: 'www',
+    description: 'serves htdocs/ over HTTP on port 8080 from a kv_ro (--kv_ro), on the socket or the direct stack',
+  },
+  static_website_tls: {
+    registerName: 'www',
+    description: 'serves htdocs/ over HTTPS on port 443 with a new self-signed certificate in secrets/tls/',
+  },
+  conduit_server: {
+    registerName: 'conduit_server',
+    description: 'answers hello mirage world! over HTTP on port 80, on the direct stack and (unix) the host stack',
+  },
 };
