@@ -26,6 +26,10 @@ const socket = ifImpl(
   handler(defaultConsole, conduitDirect(socketStackv4(defaultConsole, ['0.0.0.0']))),
 );
 
-const port = Key.int('port', { default: 80, stage: 'runtime', doc: 'The HTTP port (80 needs root on the socket stack).' });
+const port = Key.int('port', {
+  default: 80,
+  stage: 'runtime',
+  doc: 'The HTTP port (80 needs root on the socket stack).',
+});
 
 export default register('conduit_server', [direct, socket], { keys: [port] });
