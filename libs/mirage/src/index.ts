@@ -31,3 +31,4 @@ export * from './devices/network';
 export * from './devices/stackv4';
 export * from './devices/kv';
 export * from './devices/resolver';
+export * from './devices/conduit';

@@ -11,3 +11,5 @@ export * from './network';
 export * from './stack';
 export * from './net-layers';
 export * from './resolver';
+export * from './conduit';
+export * from './http';

@@ -29,4 +29,16 @@ export const TEMPLATES: Readonly<Record<string, ExampleTemplate>> = {
     registerName: 'dns',
     description: 'an authoritative DNS server for data/test.zone on port 5354 (UDP and TCP), and a resolver lookup',
   },
+  static_website: {
+    registerName: 'www',
+    description: 'serves htdocs/ over HTTP on port 8080 from a kv_ro (--kv_ro), on the socket or the direct stack',
+  },
+  static_website_tls: {
+    registerName: 'www',
+    description: 'serves htdocs/ over HTTPS on port 443 with a new self-signed certificate in secrets/tls/',
+  },
+  conduit_server: {
+    registerName: 'conduit_server',
+    description: 'answers hello mirage world! over HTTP on port 80, on the direct stack and (unix) the host stack',
+  },
 };

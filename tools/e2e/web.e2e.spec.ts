@@ -1,0 +1,222 @@
+/**
+ * The web examples end to end on unix, against clients nobody here wrote
+ * (curl, openssl s_client): static_website and static_website_tls on the
+ * socket stack over loopback, conduit_server's two jobs, and static_website
+ * on the direct stack over a tap whose far end is the Linux kernel in a
+ * namespace the test makes. Each app is built once (Nx caches it); a build
+ * that another build of the same app would overwrite is copied aside first.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { canManageNetwork, Netns, run, runAsync, uniqueName } from '@mirage-ts/netif/testing/netns';
+import { freeLoopbackPort } from '../testing/free-port';
+import { nx, WORKSPACE_ROOT } from '../testing/workspace';
+
+const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
+
+class Unikernel {
+  output = '';
+  readonly child: ChildProcess;
+  constructor(binary: string, args: string[]) {
+    this.child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout?.on('data', (d: Buffer) => (this.output += strip(d.toString())));
+    this.child.stderr?.on('data', (d: Buffer) => (this.output += strip(d.toString())));
+  }
+  async waitFor(re: RegExp, ms = 15_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (!re.test(this.output)) {
+      if (Date.now() > end || this.child.exitCode !== null)
+        throw new Error(`no ${re} (exit ${this.child.exitCode}); output:\n${this.output}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  stop(): void {
+    this.child.kill('SIGKILL');
+  }
+}
+
+/** Builds an app with keys and copies its unix artifact aside; returns the copied folder. */
+function build(app: string, keys: string[], scratch: string): string {
+  const r = nx(['build', app, ...keys], { timeoutMs: 300_000 });
+  if (r.status !== 0) throw new Error(`nx build ${app} ${keys.join(' ')} failed:\n${r.output}`);
+  const to = path.join(scratch, `${app}${keys.join('')}`.replace(/[^a-z0-9_]/gi, '_'));
+  fs.cpSync(path.join(WORKSPACE_ROOT, 'dist/apps', app, 'unix'), to, { recursive: true });
+  return to;
+}
+
+async function curl(args: string[], ns?: Netns) {
+  const argv = ['-sS', '--max-time', '10', ...args];
+  const r = ns ? await ns.execAsync(['curl', ...argv]) : await runAsync('curl', argv);
+  return r;
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const r = await runAsync('curl', ['-s', '-o', '/dev/null', '--max-time', '1', `http://127.0.0.1:${port}/`]);
+    if (r.status !== 7) return;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+const HTDOCS = path.join(WORKSPACE_ROOT, 'apps/static_website/htdocs');
+
+describe('the web examples on unix', () => {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mirage-web-e2e-'));
+  const started: Unikernel[] = [];
+  const namespaces: Netns[] = [];
+  const start = (binary: string, args: string[]) => {
+    const u = new Unikernel(binary, args);
+    started.push(u);
+    return u;
+  };
+  let website: string;
+  let websiteDirect: string;
+  let tlsSite: string;
+  let conduitServer: string;
+
+  beforeAll(() => {
+    website = build('static_website', ['--net=socket'], scratch);
+    websiteDirect = build('static_website', ['--net=direct'], scratch);
+    tlsSite = build('static_website_tls', ['--net=socket'], scratch);
+    conduitServer = build('conduit_server', [], scratch);
+  }, 600_000);
+  afterAll(() => {
+    for (const u of started) u.stop();
+    for (const ns of namespaces) ns.destroy();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  });
+
+  describe('static_website on the socket stack', () => {
+    let port: number;
+    let www: Unikernel;
+    beforeAll(async () => {
+      port = await freeLoopbackPort();
+      www = start(path.join(website, 'mir-www'), [`--port=${port}`]);
+      await waitForPort(port);
+    });
+
+    it('serves the files with their content types, index.html for folders, and the bytes of the files', async () => {
+      const base = `http://127.0.0.1:${port}`;
+      const cases: [string, string, string][] = [
+        ['/', 'text/html; charset=utf-8', 'index.html'],
+        ['/style.css', 'text/css; charset=utf-8', 'style.css'],
+        ['/mirage.svg', 'image/svg+xml', 'mirage.svg'],
+        ['/docs/', 'text/html; charset=utf-8', 'docs/index.html'],
+      ];
+      for (const [url, type, file] of cases) {
+        const out = path.join(scratch, 'body');
+        const r = await curl(['-o', out, '-w', '%{http_code} %{content_type}', base + url]);
+        expect({ url, got: r.stdout }).toEqual({ url, got: `200 ${type}` });
+        expect(fs.readFileSync(out)).toEqual(fs.readFileSync(path.join(HTDOCS, file)));
+      }
+    });
+
+    it('answers 404 for what is not there, 400 for paths that would leave the store, and HEAD without a body', async () => {
+      const base = `http://127.0.0.1:${port}`;
+      for (const [url, status] of [
+        ['/nothing.html', '404'],
+        ['/%2e%2e/config.ts', '400'],
+        ['/docs%2f..%2f..%2fconfig.ts', '400'],
+        ['/a%00b', '400'],
+        ['/a%5c..%5cconfig.ts', '400'],
+        [`/${'x/'.repeat(600)}`, '400'],
+      ]) {
+        const r = await curl(['--path-as-is', '-o', '/dev/null', '-w', '%{http_code}', base + url]);
+        expect({ url: url.slice(0, 40), status: r.stdout }).toEqual({ url: url.slice(0, 40), status });
+      }
+      const head = await curl(['-I', `${base}/style.css`]);
+      expect(head.stdout).toMatch(/^HTTP\/1\.1 200 OK/);
+      expect(head.stdout).toMatch(
+        new RegExp(`content-length: ${fs.statSync(path.join(HTDOCS, 'style.css')).size}`, 'i'),
+      );
+    });
+
+    it('reuses one kept-alive connection for several requests and logs its close', async () => {
+      const r = await curl([
+        '-v',
+        '-o',
+        '/dev/null',
+        '-o',
+        '/dev/null',
+        `http://127.0.0.1:${port}/`,
+        `http://127.0.0.1:${port}/style.css`,
+      ]);
+      expect(r.stderr).toMatch(/Re-using existing connection/);
+      await www.waitFor(/^conn \d+ closed$/m);
+    });
+  });
+
+  it('static_website_tls: curl checks the certificate, openssl negotiates TLS 1.2 and 1.3', async () => {
+    const port = await freeLoopbackPort();
+    start(path.join(tlsSite, 'mir-www'), [`--port=${port}`]);
+    const cacert = path.join(WORKSPACE_ROOT, 'apps/static_website_tls/secrets/tls/server.pem');
+    let r = await curl(['--cacert', cacert, `https://127.0.0.1:${port}/`]);
+    for (let i = 0; i < 50 && r.status === 7; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      r = await curl(['--cacert', cacert, `https://127.0.0.1:${port}/`]);
+    }
+    expect(r.stdout).toBe(fs.readFileSync(path.join(HTDOCS, 'index.html'), 'utf8'));
+    for (const [flag, version] of [
+      ['-tls1_2', 'TLSv1.2'],
+      ['-tls1_3', 'TLSv1.3'],
+    ]) {
+      const s = await runAsync('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, flag, '-CAfile', cacert], {
+        timeoutMs: 10_000,
+      });
+      expect(s.stdout).toMatch(new RegExp(`New, ${version.replace('.', '\\.')}, Cipher is`));
+      expect(s.stdout).toMatch(/Verify return code: 0 \(ok\)/);
+    }
+  });
+
+  const linuxPeer = canManageNetwork() ? it : it.skip;
+
+  /** Starts `binary` on a new tap, then moves the tap into a new namespace where Linux is 10.0.0.1/24. */
+  async function onTap(binary: string, args: string[]): Promise<{ u: Unikernel; ns: Netns }> {
+    const tap = uniqueName('wwt');
+    const ns = Netns.create('wwn');
+    namespaces.push(ns);
+    const u = start(binary, [`--interface=${tap}`, ...args]);
+    await u.waitFor(/Netif: connect/);
+    run('ip', ['link', 'set', tap, 'netns', ns.name]);
+    ns.ip('addr', 'add', '10.0.0.1/24', 'dev', tap);
+    ns.ip('link', 'set', tap, 'up');
+    return { u, ns };
+  }
+
+  linuxPeer('conduit_server answers on both jobs: the host stack and the direct stack over a tap', async () => {
+    const port = await freeLoopbackPort();
+    const { u, ns } = await onTap(path.join(conduitServer, 'mir-conduit_server'), [`--port=${port}`]);
+    await waitForPort(port);
+    const host = await curl([`http://127.0.0.1:${port}/from/host`]);
+    expect(host.stdout).toBe('hello mirage world!\n');
+    const direct = await curl([`http://10.0.0.2:${port}/from/namespace`], ns);
+    expect(direct.stdout).toBe('hello mirage world!\n');
+    await u.waitFor(/Got request for \/from\/host/);
+    await u.waitFor(/Got request for \/from\/namespace/);
+  });
+
+  linuxPeer('static_website on the direct stack serves Linux curl over a tap, with keep-alive', async () => {
+    const { u, ns } = await onTap(path.join(websiteDirect, 'mir-www'), ['--port=80']);
+    const r = await curl(
+      [
+        '-v',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code} ',
+        'http://10.0.0.2/',
+        '-o',
+        '/dev/null',
+        'http://10.0.0.2/mirage.svg',
+      ],
+      ns,
+    );
+    expect(r.stdout).toBe('200 200 ');
+    expect(r.stderr).toMatch(/Re-using existing connection/);
+    const body = await curl(['http://10.0.0.2/docs/'], ns);
+    expect(body.stdout).toBe(fs.readFileSync(path.join(HTDOCS, 'docs/index.html'), 'utf8'));
+    await u.waitFor(/^conn \d+ closed$/m);
+  });
+});
