@@ -25,4 +25,12 @@ export const TEMPLATES: Readonly<Record<string, ExampleTemplate>> = {
     description:
       'compares a key read twice from one store of t/: crunched, a FAT image or the host directory (--kv_ro)',
   },
+  ping: {
+    registerName: 'ping',
+    description: 'builds Ethernet, ARP and IPv4 by hand: answers ping, logs TCP, UDP and other packets',
+  },
+  ethifv4: {
+    registerName: 'ethifv4',
+    description: 'builds the stack layer by layer: TCP 80 logs what it reads, UDP logs ports',
+  },
 };
