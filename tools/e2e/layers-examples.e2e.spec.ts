@@ -1,7 +1,8 @@
 /**
- * The examples that compose the stack's layers by hand (ping, ethifv4), each
- * built once in beforeAll and run on the seed's tap0 inside a network
- * namespace of this test, with the Linux kernel as the peer.
+ * The examples that compose the stack's layers by hand (ping, ethifv4), and
+ * network over the direct stack, each built once in beforeAll and run on the
+ * seed's tap0 inside a network namespace of this test, with the Linux kernel
+ * as the peer; and lwt, built with a --variant, run directly.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
@@ -10,7 +11,7 @@ import { nx, WORKSPACE_ROOT } from '../testing/workspace';
 const root = process.getuid?.() === 0;
 const maybe = root ? describe : describe.skip;
 const NS = `mts-layers-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-const APPS = ['ping', 'ethifv4'] as const;
+const BUILDS = [['ping'], ['ethifv4'], ['network', '--net=direct'], ['lwt', '--variant=int_server']] as const;
 const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
 const started: ChildProcess[] = [];
 
@@ -57,9 +58,9 @@ const bin = (app: string) => path.join(WORKSPACE_ROOT, 'dist/apps', app, 'unix',
 
 maybe('examples composing the layers by hand, on tap0 in a namespace', () => {
   beforeAll(() => {
-    for (const app of APPS) {
-      const r = nx(['build', app]);
-      if (r.status !== 0) throw new Error(`nx build ${app} failed:\n${r.output}`);
+    for (const [app, ...keys] of BUILDS) {
+      const r = nx(['build', app, ...keys]);
+      if (r.status !== 0) throw new Error(`nx build ${app} ${keys.join(' ')} failed:\n${r.output}`);
     }
     execFileSync('ip', ['netns', 'add', NS]);
     for (const cmd of [
@@ -122,4 +123,35 @@ maybe('examples composing the layers by hand, on tap0 in a namespace', () => {
       await run.stop();
     }
   }, 60_000);
+
+  it('network logs the connection and what it read over the direct stack', async () => {
+    const run = startInNs(bin('network'));
+    try {
+      await waitFor(
+        'the TCP connection lines',
+        () => {
+          if (!run.lines().some((l) => l.startsWith('new tcp connection from')))
+            inNs('echo -n hello network | nc -nw1 10.0.0.2 80');
+          return run.lines().includes('hello network');
+        },
+        20_000,
+        run.output,
+      );
+      const lines = run.lines();
+      const at = lines.findIndex((l) => /^new tcp connection from 10\.0\.0\.1 \d+$/.test(l));
+      expect(at).toBeGreaterThanOrEqual(0);
+      expect(lines.slice(at + 1, at + 3)).toEqual(['read: 13', 'hello network']);
+    } finally {
+      await run.stop();
+    }
+  }, 60_000);
+
+  it('lwt built with --variant=int_server prints sums, products and odd ones, and stops at --count', () => {
+    const r = spawnSync(bin('lwt'), ['--tick-ms=20', '--count=12'], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(12);
+    for (const l of lines) expect(l).toMatch(/^(Add:|Mult:|Odd:) \d+$/);
+    expect(lines[0]).toMatch(/^(Add|Mult):/);
+  });
 });

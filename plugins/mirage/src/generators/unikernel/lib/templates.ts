@@ -33,4 +33,12 @@ export const TEMPLATES: Readonly<Record<string, ExampleTemplate>> = {
     registerName: 'ethifv4',
     description: 'builds the stack layer by layer: TCP 80 logs what it reads, UDP logs ports',
   },
+  network: {
+    registerName: 'network',
+    description: 'listens on TCP 80 and logs each connection and what it reads, over the socket or the direct stack',
+  },
+  lwt: {
+    registerName: 'lwt',
+    description: 'the nine lwt examples (--variant=heads1|...|stream_server): promises, cancellation, MVars, streams',
+  },
 };
