@@ -58,11 +58,11 @@ export class Timeout1 {
 export class Timeout2 {
   async start(c: Console): Promise<void> {
     const cancel = new AbortController();
-    const timeout = async <T>(seconds: number, task: Promise<T>): Promise<T | undefined> => {
+    async function timeout<T>(seconds: number, task: Promise<T>): Promise<T | undefined> {
       const r = await Promise.race([sleep(seconds, cancel.signal).then(() => undefined), task]);
       cancel.abort();
       return r;
-    };
+    }
     const t = sleep(randomFloat(3), cancel.signal).then(
       () => 'Heads',
       () => undefined,
