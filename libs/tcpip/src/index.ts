@@ -15,3 +15,4 @@ export { TcpLayer, type TcpStats } from './tcp/layer';
 export { type TcpSettings } from './tcp/config';
 export { DhcpClient, type DhcpClientOptions } from './dhcp-client';
 export { DirectStackv4, type DirectStackOptions } from './stack';
+export * as layers from './layers';

@@ -74,6 +74,11 @@ export class Ipv4Layer implements Ipv4 {
     this.handlers.set(protocol, handler);
   }
 
+  /** The handler for `protocol`, so a layer composed by hand can pass packets on to it. */
+  handler(protocol: number): PacketHandler | undefined {
+    return this.handlers.get(protocol);
+  }
+
   /** True when `dst` is a broadcast for this interface (limited or directed). */
   isBroadcast(dst: number): boolean {
     if (dst === BROADCAST_IPV4) return true;

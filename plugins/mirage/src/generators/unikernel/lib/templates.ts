@@ -41,4 +41,20 @@ export const TEMPLATES: Readonly<Record<string, ExampleTemplate>> = {
     registerName: 'conduit_server',
     description: 'answers hello mirage world! over HTTP on port 80, on the direct stack and (unix) the host stack',
   },
+  ping: {
+    registerName: 'ping',
+    description: 'builds Ethernet, ARP and IPv4 by hand: answers ping, logs TCP, UDP and other packets',
+  },
+  ethifv4: {
+    registerName: 'ethifv4',
+    description: 'builds the stack layer by layer: TCP 80 logs what it reads, UDP logs ports',
+  },
+  network: {
+    registerName: 'network',
+    description: 'listens on TCP 80 and logs each connection and what it reads, over the socket or the direct stack',
+  },
+  lwt: {
+    registerName: 'lwt',
+    description: 'the nine lwt examples (--variant=heads1|...|stream_server): promises, cancellation, MVars, streams',
+  },
 };
