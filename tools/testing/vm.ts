@@ -17,6 +17,8 @@ export function imageInfo(
 ): {
   kernel: string;
   initramfs: string;
+  rootDisk: string;
+  rootDiskBytes: number;
   memoryMb: number;
   minimumMemoryMb: number;
   kernelBytes: number;

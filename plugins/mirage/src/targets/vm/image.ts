@@ -86,10 +86,6 @@ export async function buildImage(ctx: PackageContext, flavour: VmFlavour, tools:
   );
   step(`modules: ${modules.map((m) => m.name).join(' ')}${lateModules.length ? ` (then ${lateModules.map((m) => m.name).join(' ')})` : ''}`);
 
-  const node = await guestNodeBinary(options.node, tools, step, options.icu);
-  const rootDiskPath = path.join(ctx.stagingDir, ROOT_DISK_FILE);
-  await buildRootDisk(await runtimeFiles(node, tools), appFiles(ctx.stagingDir), rootDiskPath, tools, step);
-  const rootDiskBytes = fs.statSync(rootDiskPath).size;
   const entries = initramfsEntries({
     busybox: options.busybox,
     modules,
@@ -102,6 +98,9 @@ export async function buildImage(ctx: PackageContext, flavour: VmFlavour, tools:
     },
   });
   const cpio = writeCpio(entries);
+  const minimum = minimumMemoryMb(cpio.length);
+  const memoryMb = options.memory ?? Math.max(minimum, DEFAULT_MEMORY_MB);
+  if (memoryMb < minimum) throw tooLittleMemory(memoryMb, minimum);
   step(`initramfs: ${entries.length} entries, ${mb(cpio.length)} unpacked; compressing with ${options.compression}`);
   const { data: image, compression } = await compressArchive(cpio, options.compression, tools, step);
   const initramfsName = `initramfs.cpio.${COMPRESSED_EXTENSION[compression]}`;
@@ -109,9 +108,11 @@ export async function buildImage(ctx: PackageContext, flavour: VmFlavour, tools:
   fs.copyFileSync(kernel.kernel, path.join(ctx.stagingDir, KERNEL_FILE));
   const kernelBytes = fs.statSync(kernel.kernel).size;
 
-  const minimum = minimumMemoryMb(cpio.length);
-  const memoryMb = options.memory ?? Math.max(minimum, DEFAULT_MEMORY_MB);
-  if (memoryMb < minimum) throw tooLittleMemory(memoryMb, minimum);
+  const node = await guestNodeBinary(options.node, tools, step, options.icu);
+  const rootDiskPath = path.join(ctx.stagingDir, ROOT_DISK_FILE);
+  await buildRootDisk(await runtimeFiles(node, tools), appFiles(ctx.stagingDir), rootDiskPath, tools, step);
+  const rootDiskBytes = fs.statSync(rootDiskPath).size;
+
   step(
     `done: kernel ${mb(kernelBytes)} + initramfs ${mb(image.length)} + root disk ${mb(rootDiskBytes)} = ${mb(kernelBytes + image.length + rootDiskBytes)}, guest memory ${memoryMb} MB`,
   );
