@@ -71,7 +71,7 @@ describe('running the qemu target', () => {
       modules: [],
       devices: { blocks: ['disk.img'], networks: ['default'], networking: 'kernel' },
       memoryMb: 128,
-      minimumMemoryMb: 98,
+      minimumMemoryMb: 96,
     };
     fs.writeFileSync(path.join(outDir, 'image.json'), JSON.stringify(info));
     logged.length = 0;
@@ -109,7 +109,7 @@ describe('running the qemu target', () => {
     const tools = fakeHostTools({ 'qemu-system-x86_64': () => ({}) });
     const e = await failure(runQemu({ ...ctx, options: { memory: 64 } }, tools));
     expect(e.message).toMatch(
-      /--memory=64 is too little for this image: it needs at least 98 MB .*\n {2}fix: use --memory=98 or more/,
+      /--memory=64 is too little for this image: it needs at least 96 MB .*\n {2}fix: use --memory=96 or more/,
     );
     expect(tools.calls).toEqual([]);
   });

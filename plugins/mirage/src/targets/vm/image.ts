@@ -45,15 +45,16 @@ export interface ImageInfo {
  * from the root disk on demand, so this no longer grows with them: Debian's
  * cloud kernel keeps ≈ 46 MB for itself, a busybox-only guest needs 80 MB,
  * the console example boots in 80–88 MB but pages Node's code in and out of
- * the page cache below ≈ 112 MB, which makes the first line come seconds
- * later (FACTS.md "VM image diet", tools/bench/vm.bench.ts). The initramfs
+ * the page cache below 96 MB, which makes the first line come 2–4× later
+ * (measured: 96 MB 5.6 s, 88 MB 9.6 s, 80 MB 23.9 s, 72 MB no boot) (FACTS.md "VM image diet", tools/bench/vm.bench.ts). The initramfs
  * is unpacked into RAM, so it still counts.
  */
-export const LEAST_MEMORY_MB = 96;
+const BUSYBOX_GUEST_MB = 80;
 export const DEFAULT_MEMORY_MB = 128;
 
+/** 96 MB for the examples: 80 MB plus the small initramfs, rounded up to 16 MB. */
 export function minimumMemoryMb(unpackedInitramfsBytes: number): number {
-  return LEAST_MEMORY_MB + Math.ceil(unpackedInitramfsBytes / (1024 * 1024));
+  return Math.ceil((BUSYBOX_GUEST_MB + unpackedInitramfsBytes / (1024 * 1024)) / 16) * 16;
 }
 
 /** Modules the init loads before the root disk is mounted: the disk's bus and driver and squashfs. */
