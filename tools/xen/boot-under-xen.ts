@@ -74,13 +74,12 @@ export async function bootUnderXen(o: XenBootOptions): Promise<XenBoot> {
 
   const domu = (f: string) => `/${DOM0_PATHS.domuDir}/${f}`;
   // The image's root disk goes first (loop0), then the app's disks.
-  const disks = [
-    ['@ROOT@', path.join(o.distDir, info.rootDisk)] as const,
-    ...Object.entries(o.disks ?? {}),
-  ].map(([name, file], i) => {
-    if (!fs.existsSync(file)) throw new Error(`the disk ${file} for @BLOCK:${name}@ does not exist`);
-    return { name, file: path.resolve(file), serial: `xenharness${i}`, loop: `/dev/loop${i}` };
-  });
+  const disks = [['@ROOT@', path.join(o.distDir, info.rootDisk)] as const, ...Object.entries(o.disks ?? {})].map(
+    ([name, file], i) => {
+      if (!fs.existsSync(file)) throw new Error(`the disk ${file} for @BLOCK:${name}@ does not exist`);
+      return { name, file: path.resolve(file), serial: `xenharness${i}`, loop: `/dev/loop${i}` };
+    },
+  );
   const xlConfig = substituteXl(
     template,
     {

@@ -32,7 +32,10 @@ describe('the xl configuration the harness boots', () => {
       kernel: '/domu/vmlinuz',
       ramdisk: '/domu/initramfs.cpio.zst',
       memory: 128,
-      disk: ['format=raw, vdev=xvda, access=ro, target=/dev/loop0', 'format=raw, vdev=xvdb, access=rw, target=/dev/loop1'],
+      disk: [
+        'format=raw, vdev=xvda, access=ro, target=/dev/loop0',
+        'format=raw, vdev=xvdb, access=rw, target=/dev/loop1',
+      ],
       vif: ['bridge=xenbr0'],
     });
     // `@` that is not a variable (inside a run-time key's value) is left alone.

@@ -97,7 +97,12 @@ export interface KernelCommandLine {
  * `quiet loglevel=0` keeps kernel messages off the unikernel's console.
  */
 export function kernelCommandLine({ flavour, devices, args, statusPort = true }: KernelCommandLine): string {
-  const params = [`console=${flavour.console}`, 'quiet', 'loglevel=0', 'panic=-1', `mirage_console=${flavour.console}`,
+  const params = [
+    `console=${flavour.console}`,
+    'quiet',
+    'loglevel=0',
+    'panic=-1',
+    `mirage_console=${flavour.console}`,
     `mirage_root=${flavour.rootDisk}`,
   ];
   if (flavour.target === 'qemu' && statusPort) params.push('mirage_status=ttyS1');

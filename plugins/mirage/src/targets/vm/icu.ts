@@ -60,7 +60,9 @@ export async function trimIcu(
     data.fill(0, at, at + symbol.size);
     trimmed.copy(data, at);
     fs.writeFileSync(out, data, { mode: 0o755 });
-    log(`node: ICU data trimmed to English (${mb(symbol.size)} -> ${mb(trimmed.length)}, ${remove.length} items removed)`);
+    log(
+      `node: ICU data trimmed to English (${mb(symbol.size)} -> ${mb(trimmed.length)}, ${remove.length} items removed)`,
+    );
     return true;
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
@@ -74,7 +76,9 @@ export function isOtherLocale(item: string): boolean {
   const locale = m[1];
   if (locale === 'root' || locale === 'pool' || locale === 'en' || locale.startsWith('en_')) return false;
   // Tables named like locales but shared by all of them.
-  return !['res_index', 'supplementalData', 'metaZones', 'timezoneTypes', 'windowsZones', 'zoneinfo64'].includes(locale);
+  return !['res_index', 'supplementalData', 'metaZones', 'timezoneTypes', 'windowsZones', 'zoneinfo64'].includes(
+    locale,
+  );
 }
 
 /** Name and size of the embedded ICU data from the unstripped binary's symbol table. */

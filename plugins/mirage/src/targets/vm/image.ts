@@ -5,7 +5,14 @@ import type { PackageContext } from '../target';
 import { writeCpio } from './cpio';
 import { guestDevices, type GuestDevices, type VmFlavour } from './guest';
 import type { HostTools } from './host-tools';
-import { appFiles, COMPRESSED_EXTENSION, compressArchive, initramfsEntries, runtimeFiles, type Compression } from './initramfs';
+import {
+  appFiles,
+  COMPRESSED_EXTENSION,
+  compressArchive,
+  initramfsEntries,
+  runtimeFiles,
+  type Compression,
+} from './initramfs';
 import { findKernel } from './kernel';
 import { modulesInLoadOrder } from './kernel-modules';
 import type { IcuMode } from './icu';
@@ -85,7 +92,9 @@ export async function buildImage(ctx: PackageContext, flavour: VmFlavour, tools:
   const lateModules = modulesInLoadOrder(kernel.modulesDir, [...wanted.boot, ...wanted.late]).filter(
     (m) => !modules.some((b) => b.name === m.name),
   );
-  step(`modules: ${modules.map((m) => m.name).join(' ')}${lateModules.length ? ` (then ${lateModules.map((m) => m.name).join(' ')})` : ''}`);
+  step(
+    `modules: ${modules.map((m) => m.name).join(' ')}${lateModules.length ? ` (then ${lateModules.map((m) => m.name).join(' ')})` : ''}`,
+  );
 
   const entries = initramfsEntries({
     busybox: options.busybox,

@@ -4,7 +4,14 @@ import * as zlib from 'node:zlib';
 import { UserError } from '../../configure/user-error';
 import { CpioTree, type CpioEntry } from './cpio';
 import type { HostTools } from './host-tools';
-import { initScript, LATE_MODULE_LIST, MODULE_LIST, UDHCPC_SCRIPT, udhcpcScript, type InitSettings } from './init-script';
+import {
+  initScript,
+  LATE_MODULE_LIST,
+  MODULE_LIST,
+  UDHCPC_SCRIPT,
+  udhcpcScript,
+  type InitSettings,
+} from './init-script';
 import type { KernelModule } from './kernel-modules';
 
 export interface InitramfsInputs {

@@ -30,7 +30,12 @@ export async function guestNodeBinary(
   return trimmed;
 }
 
-async function strippedNode(node: string, hash: string, tools: HostTools, log: (line: string) => void): Promise<string> {
+async function strippedNode(
+  node: string,
+  hash: string,
+  tools: HostTools,
+  log: (line: string) => void,
+): Promise<string> {
   const stripped = path.join(cacheDir(), 'node', `node-${hash}-stripped`);
   if (fs.existsSync(stripped)) return stripped;
   fs.mkdirSync(path.dirname(stripped), { recursive: true });
