@@ -25,6 +25,8 @@ export function imageInfo(
   initramfsBytes: number;
   unpackedBytes: number;
   compression: string;
+  icu: string;
+  sourceMaps: boolean;
 } {
   return JSON.parse(fs.readFileSync(path.join(vmDist(root, app, target), 'image.json'), 'utf8'));
 }
