@@ -50,6 +50,7 @@ export async function rows(): Promise<BenchRow[]> {
     const d = await firstLineMs(
       path.join(qemuDir, qemuInfo.kernel),
       path.join(qemuDir, qemuInfo.initramfs),
+      path.join(qemuDir, qemuInfo.rootDisk),
       qemuInfo.memoryMb,
       'tcg',
       /hello/,

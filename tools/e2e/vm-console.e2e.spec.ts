@@ -15,7 +15,7 @@ const EIGHT = ['hello', 'world', 'hello', 'world', 'hello', 'world', 'hello', 'w
 
 describe('console on xen and qemu', () => {
   it(
-    '`nx build console --target=xen` writes console.xl and console.xl.in beside a PVH kernel and its initramfs',
+    '`nx build console --target=xen` writes console.xl and console.xl.in beside a PVH kernel, its initramfs and the root disk',
     () => {
       const build = nx(['build', 'console', '--target=xen'], { timeoutMs: BOOT_MS });
       expect(build.output).toContain('Successfully ran target build for project console');
@@ -28,19 +28,30 @@ describe('console on xen and qemu', () => {
         type: 'pvh',
         kernel: path.join(dir, 'vmlinuz'),
         ramdisk: path.join(dir, info.initramfs),
-        extra: 'console=hvc0 quiet loglevel=0 panic=-1 mirage_console=hvc0 --',
+        extra: 'console=hvc0 quiet loglevel=0 panic=-1 mirage_console=hvc0 mirage_root=xvda --',
         memory: info.memoryMb,
         on_crash: 'preserve',
-        disk: [],
+        disk: [`format=raw, vdev=xvda, access=ro, target=${path.join(dir, 'root.squashfs')}`],
         vif: [],
       });
       expect(fs.statSync(xl.kernel as string).size).toBe(info.kernelBytes);
       expect(fs.statSync(xl.ramdisk as string).size).toBe(info.initramfsBytes);
+      expect(fs.statSync(path.join(dir, info.rootDisk)).size).toBe(info.rootDiskBytes);
+      // squashfs magic "hsqs": the root disk is a file system the guest mounts, not an archive it unpacks.
+      expect(fs.readFileSync(path.join(dir, info.rootDisk)).subarray(0, 4).toString('latin1')).toBe('hsqs');
+      expect(build.output).toMatch(/done: kernel [\d.]+ MB \+ initramfs [\d.]+ MB \+ root disk [\d.]+ MB = [\d.]+ MB/);
       expect(isXenPvhKernel(fs.readFileSync(xl.kernel as string))).toBe(true);
       expect(info.memoryMb).toBeGreaterThanOrEqual(info.minimumMemoryMb);
 
       const xlIn = parseXl(fs.readFileSync(path.join(dir, 'console.xl.in'), 'utf8'));
-      expect(xlIn).toEqual({ ...xl, name: '@NAME@', kernel: '@KERNEL@', ramdisk: '@RAMDISK@', memory: NaN });
+      expect(xlIn).toEqual({
+        ...xl,
+        name: '@NAME@',
+        kernel: '@KERNEL@',
+        ramdisk: '@RAMDISK@',
+        memory: NaN,
+        disk: ['format=raw, vdev=xvda, access=ro, target=@ROOT@'],
+      });
       expect(fs.readFileSync(path.join(dir, 'console.xl.in'), 'utf8')).toContain('memory = @MEMORY@');
     },
     BOOT_MS,
@@ -58,6 +69,7 @@ describe('console on xen and qemu', () => {
       for (const f of [
         'vmlinuz',
         imageInfo(WORKSPACE_ROOT, 'console', 'qemu').initramfs,
+        'root.squashfs',
         'mir-console',
         'console.libvirt.xml',
       ]) {
@@ -66,7 +78,10 @@ describe('console on xen and qemu', () => {
       const xml = fs.readFileSync(path.join(dir, 'console.libvirt.xml'), 'utf8');
       expect(xml).toContain("<domain type='kvm'>");
       expect(xml).toContain(`<kernel>${path.join(dir, 'vmlinuz')}</kernel>`);
-      expect(xml).toContain('<cmdline>console=ttyS0 quiet loglevel=0 panic=-1 mirage_console=ttyS0 --</cmdline>');
+      expect(xml).toContain(
+        '<cmdline>console=ttyS0 quiet loglevel=0 panic=-1 mirage_console=ttyS0 mirage_root=vda --</cmdline>',
+      );
+      expect(xml).toContain(`<source file='${path.join(dir, 'root.squashfs')}'/>`);
     },
     BOOT_MS,
   );
@@ -80,6 +95,7 @@ describe('console on xen and qemu', () => {
       const again = nx(['build', 'console', '--target=qemu', '--skip-nx-cache'], { timeoutMs: BOOT_MS });
       expect(again.status).toBe(0);
       expect(again.output).toMatch(/initramfs: \d+ entries/);
+      expect(Object.keys(first)).toContain('root.squashfs');
       expect(folderDigests(dir)).toEqual(first);
     },
     BOOT_MS,
@@ -91,7 +107,7 @@ describe('console on xen and qemu', () => {
       const r = nx(['build', 'console', '--target=qemu', '--memory=64'], { timeoutMs: BOOT_MS });
       expect(r.status).not.toBe(0);
       expect(r.output).toMatch(
-        /error: --memory=64 is too little for this image: the guest unpacks [\d.]+ MB into RAM and needs at least (\d+) MB/,
+        /error: --memory=64 is too little for this image: it needs at least (\d+) MB \(the kernel keeps/,
       );
       expect(r.output).toMatch(/fix: use --memory=\d+ or more/);
       expect(r.output).not.toMatch(/\n\s+at /);
@@ -103,7 +119,18 @@ describe('console on xen and qemu', () => {
     'says how to install QEMU when it is missing',
     () => {
       // Everything a build uses stays on PATH; only QEMU is missing.
-      const bin = pathWithOnly(['git', 'zstd', 'strip', 'ldd', 'apt-cache', 'apt-get', 'dpkg-deb']);
+      const bin = pathWithOnly([
+        'git',
+        'zstd',
+        'strip',
+        'ldd',
+        'apt-cache',
+        'apt-get',
+        'dpkg-deb',
+        'mksquashfs',
+        'nm',
+        'icupkg',
+      ]);
       try {
         const r = nx(['run', 'console:run', '--target=qemu'], { env: { PATH: bin.dir }, timeoutMs: BOOT_MS });
         expect(r.status).not.toBe(0);

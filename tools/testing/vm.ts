@@ -17,12 +17,16 @@ export function imageInfo(
 ): {
   kernel: string;
   initramfs: string;
+  rootDisk: string;
+  rootDiskBytes: number;
   memoryMb: number;
   minimumMemoryMb: number;
   kernelBytes: number;
   initramfsBytes: number;
   unpackedBytes: number;
   compression: string;
+  icu: string;
+  sourceMaps: boolean;
 } {
   return JSON.parse(fs.readFileSync(path.join(vmDist(root, app, target), 'image.json'), 'utf8'));
 }

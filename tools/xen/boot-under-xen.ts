@@ -66,16 +66,20 @@ export async function bootUnderXen(o: XenBootOptions): Promise<XenBoot> {
   const info = JSON.parse(fs.readFileSync(path.join(o.distDir, 'image.json'), 'utf8')) as {
     kernel: string;
     initramfs: string;
+    rootDisk: string;
     memoryMb: number;
   };
   const template = fs.readFileSync(path.join(o.distDir, `${o.name}.xl.in`), 'utf8');
   const host = await xenHost(tools, log);
 
   const domu = (f: string) => `/${DOM0_PATHS.domuDir}/${f}`;
-  const disks = Object.entries(o.disks ?? {}).map(([name, file], i) => {
-    if (!fs.existsSync(file)) throw new Error(`the disk ${file} for @BLOCK:${name}@ does not exist`);
-    return { name, file: path.resolve(file), serial: `xenharness${i}`, loop: `/dev/loop${i}` };
-  });
+  // The image's root disk goes first (loop0), then the app's disks.
+  const disks = [['@ROOT@', path.join(o.distDir, info.rootDisk)] as const, ...Object.entries(o.disks ?? {})].map(
+    ([name, file], i) => {
+      if (!fs.existsSync(file)) throw new Error(`the disk ${file} for @BLOCK:${name}@ does not exist`);
+      return { name, file: path.resolve(file), serial: `xenharness${i}`, loop: `/dev/loop${i}` };
+    },
+  );
   const xlConfig = substituteXl(
     template,
     {
@@ -83,7 +87,8 @@ export async function bootUnderXen(o: XenBootOptions): Promise<XenBoot> {
       kernel: domu(info.kernel),
       ramdisk: domu(info.initramfs),
       memoryMb: info.memoryMb,
-      blocks: Object.fromEntries(disks.map((d) => [d.name, d.loop])),
+      root: disks[0].loop,
+      blocks: Object.fromEntries(disks.slice(1).map((d) => [d.name, d.loop])),
     },
     { tcg: true },
   );

@@ -6,6 +6,7 @@ const template = xlFile({
   name: '@NAME@',
   kernel: '@KERNEL@',
   ramdisk: '@RAMDISK@',
+  root: '@ROOT@',
   memory: '@MEMORY@',
   extra: 'console=hvc0 quiet -- --key=a@b',
   disks: [{ vdev: 'xvdb', target: '@BLOCK:xvda1@' }],
@@ -16,8 +17,9 @@ const values = {
   name: 'block_test',
   kernel: '/domu/vmlinuz',
   ramdisk: '/domu/initramfs.cpio.zst',
-  memoryMb: 288,
-  blocks: { xvda1: '/dev/loop0' },
+  memoryMb: 128,
+  root: '/dev/loop0',
+  blocks: { xvda1: '/dev/loop1' },
   networks: { tap0: 'xenbr0' },
 };
 
@@ -29,8 +31,11 @@ describe('the xl configuration the harness boots', () => {
       type: 'pvh',
       kernel: '/domu/vmlinuz',
       ramdisk: '/domu/initramfs.cpio.zst',
-      memory: 288,
-      disk: ['format=raw, vdev=xvdb, access=rw, target=/dev/loop0'],
+      memory: 128,
+      disk: [
+        'format=raw, vdev=xvda, access=ro, target=/dev/loop0',
+        'format=raw, vdev=xvdb, access=rw, target=/dev/loop1',
+      ],
       vif: ['bridge=xenbr0'],
     });
     // `@` that is not a variable (inside a run-time key's value) is left alone.

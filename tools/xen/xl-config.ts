@@ -9,6 +9,8 @@ export interface XlSubstitutions {
   readonly kernel: string;
   readonly ramdisk: string;
   readonly memoryMb: number;
+  /** Target of @ROOT@, the image's read-only root disk (a dom0 device such as /dev/loop0). */
+  readonly root: string;
   /** Target of each @BLOCK:file@ (a dom0 device such as /dev/loop0), by file name. */
   readonly blocks?: Readonly<Record<string, string>>;
   /** Bridge of each @NETWORK:name@, by network name. */
@@ -34,6 +36,8 @@ export function substituteXl(template: string, s: XlSubstitutions, options: { tc
         return s.ramdisk;
       case 'MEMORY':
         return String(s.memoryMb);
+      case 'ROOT':
+        return s.root;
       case 'BLOCK':
       case 'NETWORK': {
         const table = key === 'BLOCK' ? s.blocks : s.networks;

@@ -59,15 +59,19 @@ describe('running the qemu target', () => {
       target: 'qemu',
       kernel: 'vmlinuz',
       initramfs: 'initramfs.cpio.gz',
+      rootDisk: 'root.squashfs',
       compression: 'gzip',
       kernelOrigin: 'test',
       kernelBytes: 1,
       initramfsBytes: 1,
-      unpackedBytes: 90 * 2 ** 20,
+      rootDiskBytes: 1,
+      unpackedBytes: 2 * 2 ** 20,
+      icu: 'en',
+      sourceMaps: false,
       modules: [],
       devices: { blocks: ['disk.img'], networks: ['default'], networking: 'kernel' },
-      memoryMb: 320,
-      minimumMemoryMb: 304,
+      memoryMb: 128,
+      minimumMemoryMb: 96,
     };
     fs.writeFileSync(path.join(outDir, 'image.json'), JSON.stringify(info));
     logged.length = 0;
@@ -103,9 +107,9 @@ describe('running the qemu target', () => {
 
   it('refuses too little memory before starting anything', async () => {
     const tools = fakeHostTools({ 'qemu-system-x86_64': () => ({}) });
-    const e = await failure(runQemu({ ...ctx, options: { memory: 128 } }, tools));
+    const e = await failure(runQemu({ ...ctx, options: { memory: 64 } }, tools));
     expect(e.message).toMatch(
-      /--memory=128 is too little for this image: .* needs at least 304 MB\n {2}fix: use --memory=304 or more/,
+      /--memory=64 is too little for this image: it needs at least 96 MB .*\n {2}fix: use --memory=96 or more/,
     );
     expect(tools.calls).toEqual([]);
   });
@@ -133,14 +137,15 @@ describe('running the qemu target', () => {
     const status = await runQemu({ ...ctx, options: { ...ctx.options, accel: 'tcg' } }, tools);
     expect(status).toBe(3);
     expect(started).toEqual(
-      expect.arrayContaining(['-accel', 'tcg', '-m', '320', '-device', 'virtio-blk-pci,drive=disk0,serial=vdb']),
+      expect.arrayContaining(['-accel', 'tcg', '-m', '128', '-device', 'virtio-blk-pci,drive=disk0,serial=vdb']),
     );
+    expect(started).toContain(`file=${path.join(ctx.outDir, 'root.squashfs')},format=raw,if=none,id=root,readonly=on`);
     expect(started).toContain(
       `file=${path.join(root, 'apps/block/disk.img')},format=raw,if=none,id=disk0,cache=writeback`,
     );
     expect(started).toContain('user,id=net0,hostfwd=tcp:127.0.0.1:18080-:8080,hostfwd=udp:127.0.0.1:10053-:53');
     expect(started[started.indexOf('-append') + 1]).toBe(
-      'console=ttyS0 quiet loglevel=0 panic=-1 mirage_console=ttyS0 mirage_status=ttyS1 mirage_disks=/dev/vdb -- --who=vm',
+      'console=ttyS0 quiet loglevel=0 panic=-1 mirage_console=ttyS0 mirage_root=vda mirage_status=ttyS1 mirage_disks=/dev/vdb -- --who=vm',
     );
   });
 

@@ -5,7 +5,7 @@ import { UserError } from '../configure/user-error';
 import type { RunContext } from './target';
 import { kernelCommandLine, QEMU } from './vm/guest';
 import { realHostTools, type HostTools } from './vm/host-tools';
-import { readImageInfo } from './vm/image';
+import { readImageInfo, tooLittleMemory } from './vm/image';
 import { chooseAccel } from './vm/kvm';
 import { launcherScript } from './vm/launcher-script';
 import { forwardLines } from './vm/line-forwarder';
@@ -35,6 +35,7 @@ export const qemuTarget = vmTarget(
           configFile: ctx.graph.configFile,
           kernel: image.kernel,
           initramfs: image.initramfs,
+          rootDisk: image.rootDisk,
           memoryMb: image.memoryMb,
           kernelParams,
           disks: disks.map((d, i) => ({ file: path.relative(ctx.outDir, d), guestName: QEMU.diskName(i) })),
@@ -49,6 +50,7 @@ export const qemuTarget = vmTarget(
           memoryMb: image.memoryMb,
           kernel: path.join(ctx.outDir, image.kernel),
           initrd: path.join(ctx.outDir, image.initramfs),
+          rootDisk: path.join(ctx.outDir, image.rootDisk),
           cmdline: kernelCommandLine({ flavour: QEMU, devices: image.devices, args: [], statusPort: false }),
           disks: disks.map((file, i) => ({ file, guestName: QEMU.diskName(i) })),
           networks: image.devices.networks.length,
@@ -68,14 +70,7 @@ export async function runQemu(ctx: RunContext, tools: HostTools): Promise<number
   const image = readImageInfo(ctx.outDir);
   const options = vmOptions(ctx.options);
   const memoryMb = options.memory ?? image.memoryMb;
-  if (memoryMb < image.minimumMemoryMb) {
-    throw new UserError(
-      `--memory=${memoryMb} is too little for this image: the guest unpacks ${Math.round(image.unpackedBytes / 2 ** 20)} MB into RAM and needs at least ${image.minimumMemoryMb} MB`,
-      {
-        fix: `use --memory=${image.minimumMemoryMb} or more (or leave --memory out: the default fits the image)`,
-      },
-    );
-  }
+  if (memoryMb < image.minimumMemoryMb) throw tooLittleMemory(memoryMb, image.minimumMemoryMb);
   const disks = checkDisksExist(ctx, image);
   const qemu = await tools.which(QEMU_BINARY);
   if (!qemu) {
@@ -96,6 +91,7 @@ export async function runQemu(ctx: RunContext, tools: HostTools): Promise<number
     const args = qemuArgs({
       kernel: path.join(ctx.outDir, image.kernel),
       initramfs: path.join(ctx.outDir, image.initramfs),
+      rootDisk: path.join(ctx.outDir, image.rootDisk),
       memoryMb,
       cmdline: kernelCommandLine({ flavour: QEMU, devices: image.devices, args: ctx.args }),
       disks: disks.map((file, i) => ({ file, guestName: QEMU.diskName(i) })),

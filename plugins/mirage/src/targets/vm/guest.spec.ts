@@ -53,10 +53,10 @@ describe('guest devices', () => {
 
   it('puts the unikernel arguments after -- on the kernel command line', () => {
     expect(kernelCommandLine({ flavour: XEN, devices: guestDevices(g), args: ['--count=3'] })).toBe(
-      'console=hvc0 quiet loglevel=0 panic=-1 mirage_console=hvc0 mirage_disks=/dev/xvdb,/dev/xvdc -- --count=3',
+      'console=hvc0 quiet loglevel=0 panic=-1 mirage_console=hvc0 mirage_root=xvda mirage_disks=/dev/xvdb,/dev/xvdc -- --count=3',
     );
     expect(kernelCommandLine({ flavour: QEMU, devices: guestDevices(g), args: [], statusPort: false })).toBe(
-      'console=ttyS0 quiet loglevel=0 panic=-1 mirage_console=ttyS0 mirage_disks=/dev/vdb,/dev/vdc --',
+      'console=ttyS0 quiet loglevel=0 panic=-1 mirage_console=ttyS0 mirage_root=vda mirage_disks=/dev/vdb,/dev/vdc --',
     );
   });
 

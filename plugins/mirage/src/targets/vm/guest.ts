@@ -39,7 +39,9 @@ export interface VmFlavour {
   readonly target: Extract<Target, 'xen' | 'qemu'>;
   /** The console device the init connects to the unikernel's stdio. */
   readonly console: string;
-  /** Guest device of the i-th attached disk (0-based): xvdb, vdb... (xvda/vda are left for a boot disk). */
+  /** The read-only root disk, always attached first. */
+  readonly rootDisk: string;
+  /** Guest device of the i-th attached disk (0-based): xvdb, vdb... (xvda/vda is the root disk). */
   diskName(index: number): string;
   /** Guest interface of the i-th NIC. */
   nicName(index: number): string;
@@ -50,6 +52,7 @@ const letters = (i: number) => String.fromCharCode('b'.charCodeAt(0) + i);
 export const XEN: VmFlavour = {
   target: 'xen',
   console: 'hvc0',
+  rootDisk: 'xvda',
   diskName: (i) => `xvd${letters(i)}`,
   nicName: (i) => `eth${i}`,
 };
@@ -57,6 +60,7 @@ export const XEN: VmFlavour = {
 export const QEMU: VmFlavour = {
   target: 'qemu',
   console: 'ttyS0',
+  rootDisk: 'vda',
   diskName: (i) => `vd${letters(i)}`,
   nicName: (i) => `eth${i}`,
 };
@@ -93,7 +97,14 @@ export interface KernelCommandLine {
  * `quiet loglevel=0` keeps kernel messages off the unikernel's console.
  */
 export function kernelCommandLine({ flavour, devices, args, statusPort = true }: KernelCommandLine): string {
-  const params = [`console=${flavour.console}`, 'quiet', 'loglevel=0', 'panic=-1', `mirage_console=${flavour.console}`];
+  const params = [
+    `console=${flavour.console}`,
+    'quiet',
+    'loglevel=0',
+    'panic=-1',
+    `mirage_console=${flavour.console}`,
+    `mirage_root=${flavour.rootDisk}`,
+  ];
   if (flavour.target === 'qemu' && statusPort) params.push('mirage_status=ttyS1');
   if (devices.blocks.length)
     params.push(`mirage_disks=${devices.blocks.map((_, i) => `/dev/${flavour.diskName(i)}`).join(',')}`);

@@ -5,11 +5,20 @@ import type { PackageContext } from '../target';
 import { writeCpio } from './cpio';
 import { guestDevices, type GuestDevices, type VmFlavour } from './guest';
 import type { HostTools } from './host-tools';
-import { appFiles, COMPRESSED_EXTENSION, compressArchive, initramfsEntries, type Compression } from './initramfs';
+import {
+  appFiles,
+  COMPRESSED_EXTENSION,
+  compressArchive,
+  initramfsEntries,
+  runtimeFiles,
+  type Compression,
+} from './initramfs';
 import { findKernel } from './kernel';
 import { modulesInLoadOrder } from './kernel-modules';
+import type { IcuMode } from './icu';
 import { guestNodeBinary } from './node-binary';
 import { vmOptions } from './options';
+import { buildRootDisk, ROOT_DISK_FILE } from './root-disk';
 
 /** Names of the image files inside dist/apps/<app>/<target>/. */
 export const KERNEL_FILE = 'vmlinuz';
@@ -20,12 +29,17 @@ export interface ImageInfo {
   readonly target: 'xen' | 'qemu';
   readonly kernel: string;
   readonly initramfs: string;
+  /** The read-only root disk (squashfs) holding Node, its libraries and /app: the guest's first disk. */
+  readonly rootDisk: string;
   readonly compression: Compression;
   readonly kernelOrigin: string;
   readonly kernelBytes: number;
   readonly initramfsBytes: number;
+  readonly rootDiskBytes: number;
   /** Size of the unpacked archive, which the guest holds in RAM. */
   readonly unpackedBytes: number;
+  readonly icu: IcuMode;
+  readonly sourceMaps: boolean;
   readonly modules: readonly string[];
   readonly devices: GuestDevices;
   /** Guest memory the files name by default, and the least the image boots with. */
@@ -34,22 +48,31 @@ export interface ImageInfo {
 }
 
 /**
- * Guest RAM the image needs: the kernel holds the compressed archive and
- * its unpacked files at once while it unpacks, then Node starts. Measured
- * (tools/bench/vm.bench.ts) against this formula; the margin covers Node's
- * heap and the kernel itself.
+ * The least guest memory a build accepts. Node and the unikernel are read
+ * from the root disk on demand, so this no longer grows with them: Debian's
+ * cloud kernel keeps ≈ 46 MB for itself, a busybox-only guest needs 80 MB,
+ * the console example boots in 80–88 MB but pages Node's code in and out of
+ * the page cache below 96 MB, which makes the first line come 2–4× later
+ * (measured: 96 MB 5.6 s, 88 MB 9.6 s, 80 MB 23.9 s, 72 MB no boot) (FACTS.md "VM image diet", tools/bench/vm.bench.ts). The initramfs
+ * is unpacked into RAM, so it still counts.
  */
-export function minimumMemoryMb(unpackedBytes: number, compressedBytes: number): number {
-  const mb = (b: number) => b / (1024 * 1024);
-  return Math.ceil((mb(unpackedBytes) + mb(compressedBytes) + 160) / 16) * 16;
+const BUSYBOX_GUEST_MB = 80;
+export const DEFAULT_MEMORY_MB = 128;
+
+/** 96 MB for the examples: 80 MB plus the small initramfs, rounded up to 16 MB. */
+export function minimumMemoryMb(unpackedInitramfsBytes: number): number {
+  return Math.ceil((BUSYBOX_GUEST_MB + unpackedInitramfsBytes / (1024 * 1024)) / 16) * 16;
 }
 
-/** Modules for the devices the unikernel uses, virtio and Xen front-ends both (one image serves both targets). */
-export function modulesFor(devices: GuestDevices): string[] {
-  const wanted = ['virtio_pci', 'virtio-rng'];
-  if (devices.blocks.length) wanted.push('virtio_blk', 'xen-blkfront');
-  if (devices.networks.length) wanted.push('virtio_net', 'xen-netfront');
-  return wanted;
+/** Modules the init loads before the root disk is mounted: the disk's bus and driver and squashfs. */
+export function modulesFor(devices: GuestDevices, flavour: VmFlavour): { boot: string[]; late: string[] } {
+  if (flavour.target === 'xen') {
+    return { boot: ['xen-blkfront', 'squashfs', ...(devices.networks.length ? ['xen-netfront'] : [])], late: [] };
+  }
+  return {
+    boot: ['virtio_pci', 'virtio_blk', 'squashfs', ...(devices.networks.length ? ['virtio_net'] : [])],
+    late: ['virtio-rng'],
+  };
 }
 
 /**
@@ -64,25 +87,30 @@ export async function buildImage(ctx: PackageContext, flavour: VmFlavour, tools:
 
   const kernel = await findKernel({ kernel: options.kernel, modules: options.modules }, tools, step);
   step(`kernel ${path.basename(kernel.kernel)} (${kernel.origin})`);
-  const modules = modulesInLoadOrder(kernel.modulesDir, modulesFor(devices));
-  step(`modules: ${modules.map((m) => m.name).join(' ')}`);
-
-  const node = await guestNodeBinary(options.node, tools, step);
-  const entries = await initramfsEntries(
-    {
-      node,
-      busybox: options.busybox,
-      app: appFiles(ctx.stagingDir),
-      modules,
-      init: {
-        networking: devices.networking,
-        nics: devices.networks.map((_, i) => flavour.nicName(i)),
-        ...addressDefaults(ctx),
-      },
-    },
-    tools,
+  const wanted = modulesFor(devices, flavour);
+  const modules = modulesInLoadOrder(kernel.modulesDir, wanted.boot);
+  const lateModules = modulesInLoadOrder(kernel.modulesDir, [...wanted.boot, ...wanted.late]).filter(
+    (m) => !modules.some((b) => b.name === m.name),
   );
+  step(
+    `modules: ${modules.map((m) => m.name).join(' ')}${lateModules.length ? ` (then ${lateModules.map((m) => m.name).join(' ')})` : ''}`,
+  );
+
+  const entries = initramfsEntries({
+    busybox: options.busybox,
+    modules,
+    lateModules,
+    init: {
+      networking: devices.networking,
+      nics: devices.networks.map((_, i) => flavour.nicName(i)),
+      sourceMaps: options.sourceMaps,
+      ...addressDefaults(ctx),
+    },
+  });
   const cpio = writeCpio(entries);
+  const minimum = minimumMemoryMb(cpio.length);
+  const memoryMb = options.memory ?? Math.max(minimum, DEFAULT_MEMORY_MB);
+  if (memoryMb < minimum) throw tooLittleMemory(memoryMb, minimum);
   step(`initramfs: ${entries.length} entries, ${mb(cpio.length)} unpacked; compressing with ${options.compression}`);
   const { data: image, compression } = await compressArchive(cpio, options.compression, tools, step);
   const initramfsName = `initramfs.cpio.${COMPRESSED_EXTENSION[compression]}`;
@@ -90,27 +118,28 @@ export async function buildImage(ctx: PackageContext, flavour: VmFlavour, tools:
   fs.copyFileSync(kernel.kernel, path.join(ctx.stagingDir, KERNEL_FILE));
   const kernelBytes = fs.statSync(kernel.kernel).size;
 
-  const minimum = minimumMemoryMb(cpio.length, image.length);
-  const memoryMb = options.memory ?? Math.max(minimum, 256);
-  if (memoryMb < minimum) {
-    throw new UserError(
-      `--memory=${memoryMb} is too little for this image: the guest unpacks ${mb(cpio.length)} into RAM and needs at least ${minimum} MB`,
-      {
-        fix: `use --memory=${minimum} or more (or leave --memory out: the default fits the image)`,
-      },
-    );
-  }
-  step(`done: kernel ${mb(kernelBytes)}, initramfs ${mb(image.length)}, guest memory ${memoryMb} MB`);
+  const node = await guestNodeBinary(options.node, tools, step, options.icu);
+  const rootDiskPath = path.join(ctx.stagingDir, ROOT_DISK_FILE);
+  await buildRootDisk(await runtimeFiles(node, tools), appFiles(ctx.stagingDir), rootDiskPath, tools, step);
+  const rootDiskBytes = fs.statSync(rootDiskPath).size;
+
+  step(
+    `done: kernel ${mb(kernelBytes)} + initramfs ${mb(image.length)} + root disk ${mb(rootDiskBytes)} = ${mb(kernelBytes + image.length + rootDiskBytes)}, guest memory ${memoryMb} MB`,
+  );
 
   const info: ImageInfo = {
     target: flavour.target,
     kernel: KERNEL_FILE,
     initramfs: initramfsName,
+    rootDisk: ROOT_DISK_FILE,
     compression,
     kernelOrigin: kernel.origin,
     kernelBytes,
     initramfsBytes: image.length,
+    rootDiskBytes,
     unpackedBytes: cpio.length,
+    icu: options.icu,
+    sourceMaps: options.sourceMaps,
     modules: modules.map((m) => m.name),
     devices,
     memoryMb,
@@ -118,6 +147,14 @@ export async function buildImage(ctx: PackageContext, flavour: VmFlavour, tools:
   };
   fs.writeFileSync(path.join(ctx.stagingDir, IMAGE_INFO_FILE), `${JSON.stringify(info, null, 2)}\n`);
   return info;
+}
+
+/** Why a --memory below the floor is refused rather than tried: the guest would not boot, or take many times as long. */
+export function tooLittleMemory(memoryMb: number, minimum: number): UserError {
+  return new UserError(
+    `--memory=${memoryMb} is too little for this image: it needs at least ${minimum} MB (the kernel keeps ≈ 46 MB, Node's code is paged in from the root disk, and below this the guest fails to boot or spends seconds re-reading it)`,
+    { fix: `use --memory=${minimum} or more (or leave --memory out: the default is ${DEFAULT_MEMORY_MB} MB)` },
+  );
 }
 
 export function readImageInfo(outDir: string): ImageInfo {

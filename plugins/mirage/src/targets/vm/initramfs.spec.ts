@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { isUserError } from '../../configure/user-error';
 import { readCpio, writeCpio } from './cpio';
 import { fakeHostTools } from './fake-host-tools';
-import { hasInterpreter, initramfsEntries, type InitramfsInputs } from './initramfs';
+import { hasInterpreter, initramfsEntries, runtimeFiles, type InitramfsInputs } from './initramfs';
 
 describe('initramfs contents', () => {
   let dir: string;
@@ -22,43 +22,51 @@ describe('initramfs contents', () => {
     fs.symlinkSync('libm.so.6.real', path.join(dir, 'lib', 'libm.so.6'));
     fs.writeFileSync(path.join(dir, 'node'), 'node binary');
     fs.writeFileSync(path.join(dir, 'virtio.ko'), 'ko');
+    fs.writeFileSync(path.join(dir, 'rng.ko'), 'rng');
     inputs = {
-      node: path.join(dir, 'node'),
       busybox: '/bin/busybox',
-      app: new Map([
-        ['main.js', Buffer.from('console.log(1)')],
-        ['mirage_netif-ABC.node', Buffer.from('addon')],
-      ]),
       modules: [{ name: 'virtio', file: path.join(dir, 'virtio.ko') }],
+      lateModules: [{ name: 'rng', file: path.join(dir, 'rng.ko') }],
       init: { networking: 'none', nics: [] },
     };
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('holds the init, busybox, node and its libraries (symlinks followed), the modules and the app, and nothing else', async () => {
-    const members = readCpio(writeCpio(await initramfsEntries(inputs, ldd)));
+  it('holds the init, busybox and the modules, and nothing else (Node and the app are on the root disk)', () => {
+    const members = readCpio(writeCpio(initramfsEntries(inputs)));
     const files = Object.fromEntries(
       members.filter((m) => (m.mode & 0o170000) === 0o100000).map((m) => [m.path, m.data.toString()]),
     );
     expect(Object.keys(files).sort()).toEqual(
       [
-        'app/main.js',
-        'app/mirage_netif-ABC.node',
         'bin/busybox',
-        'bin/node',
         'etc/mirage/modules',
+        'etc/mirage/modules.late',
         'etc/mirage/udhcpc.sh',
         'init',
-        `${dir.slice(1)}/lib/libm.so.6`,
+        'lib/modules/rng.ko',
         'lib/modules/virtio.ko',
       ].sort(),
     );
-    expect(files[`${dir.slice(1)}/lib/libm.so.6`]).toBe('libm');
     expect(files['etc/mirage/modules']).toBe('virtio\n');
+    expect(files['etc/mirage/modules.late']).toBe('rng\n');
     expect(files.init).toMatch(/^#!\/bin\/busybox sh\n/);
-    expect(files.init).toContain('/bin/node --enable-source-maps /app/main.js "$@"');
+    expect(files.init).toContain('mount -t squashfs -o ro "$root" /sysroot');
+    expect(files.init).toContain('chroot /sysroot /bin/node /app/main.js "$@"');
+    const withMaps = readCpio(writeCpio(initramfsEntries({ ...inputs, init: { ...inputs.init, sourceMaps: true } })));
+    expect(withMaps.find((m) => m.path === 'init')?.data.toString()).toContain(
+      'chroot /sysroot /bin/node --enable-source-maps /app/main.js "$@"',
+    );
     const console = members.find((m) => m.path === 'dev/console');
     expect(console).toMatchObject({ rdevMajor: 5, rdevMinor: 1 });
+  });
+
+  it('puts Node and its libraries (symlinks followed) on the root disk', async () => {
+    const files = await runtimeFiles(path.join(dir, 'node'), ldd);
+    expect([...files]).toEqual([
+      ['bin/node', path.join(dir, 'node')],
+      [`${dir.slice(1)}/lib/libm.so.6`, path.join(dir, 'lib', 'libm.so.6.real')],
+    ]);
   });
 
   it('tells a static busybox from a dynamic one', () => {
@@ -66,10 +74,10 @@ describe('initramfs contents', () => {
     expect(hasInterpreter(fs.readFileSync(process.execPath))).toBe(true);
   });
 
-  it('refuses a dynamically linked busybox, naming the package to install', async () => {
+  it('refuses a dynamically linked busybox, naming the package to install', () => {
     let caught: unknown;
     try {
-      await initramfsEntries({ ...inputs, busybox: process.execPath }, ldd);
+      initramfsEntries({ ...inputs, busybox: process.execPath });
     } catch (e) {
       caught = e;
     }

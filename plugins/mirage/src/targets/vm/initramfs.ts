@@ -4,43 +4,54 @@ import * as zlib from 'node:zlib';
 import { UserError } from '../../configure/user-error';
 import { CpioTree, type CpioEntry } from './cpio';
 import type { HostTools } from './host-tools';
-import { initScript, MODULE_LIST, UDHCPC_SCRIPT, udhcpcScript, type InitSettings } from './init-script';
+import {
+  initScript,
+  LATE_MODULE_LIST,
+  MODULE_LIST,
+  UDHCPC_SCRIPT,
+  udhcpcScript,
+  type InitSettings,
+} from './init-script';
 import type { KernelModule } from './kernel-modules';
 
 export interface InitramfsInputs {
-  /** The Node binary the unikernel runs on (the build's own by default). */
-  readonly node: string;
   /** A statically linked busybox. */
   readonly busybox: string;
-  /** Files of the unikernel, by path inside /app (main.js, main.js.map...). */
-  readonly app: ReadonlyMap<string, Uint8Array>;
   readonly modules: readonly KernelModule[];
+  /** Loaded in the background once Node is starting. */
+  readonly lateModules: readonly KernelModule[];
   readonly init: InitSettings;
 }
 
 /**
- * Every file of the image, with Node's shared libraries at the paths its
- * dynamic loader looks for them. Nothing else: no shell profile, no package
- * manager, no /etc beyond what the init reads.
+ * The small initramfs the kernel unpacks into RAM: busybox, the init and
+ * the modules it loads to reach the root disk. Node and the unikernel are
+ * on the root disk (root-disk.ts), read from it on demand, so guest memory
+ * does not grow with them.
  */
-export async function initramfsEntries(inputs: InitramfsInputs, tools: HostTools): Promise<CpioEntry[]> {
-  const tree = new CpioTree(['proc', 'sys', 'dev', 'tmp', 'root', 'etc/mirage', 'bin', 'app']);
+export function initramfsEntries(inputs: InitramfsInputs): CpioEntry[] {
+  const tree = new CpioTree(['proc', 'sys', 'dev', 'tmp', 'root', 'etc/mirage', 'bin', 'sysroot']);
   const file = tree.file.bind(tree);
 
   file('init', Buffer.from(initScript(inputs.init)), 0o755);
   file(UDHCPC_SCRIPT, Buffer.from(udhcpcScript), 0o755);
   file(MODULE_LIST, Buffer.from(inputs.modules.map((m) => `${m.name}\n`).join('')));
-  for (const m of inputs.modules) file(`lib/modules/${m.name}.ko`, fs.readFileSync(m.file));
+  file(LATE_MODULE_LIST, Buffer.from(inputs.lateModules.map((m) => `${m.name}\n`).join('')));
+  for (const m of [...inputs.modules, ...inputs.lateModules]) file(`lib/modules/${m.name}.ko`, fs.readFileSync(m.file));
 
   file('bin/busybox', readStaticBusybox(inputs.busybox), 0o755);
-  file('bin/node', fs.readFileSync(inputs.node), 0o755);
-  for (const lib of await sharedLibraries(inputs.node, tools)) {
-    file(lib.replace(/^\/+/, ''), fs.readFileSync(fs.realpathSync(lib)), 0o755);
-  }
-  for (const [name, data] of [...inputs.app].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-    file(`app/${name}`, data);
-
   return tree.sorted();
+}
+
+/**
+ * Node and its shared libraries at the paths its dynamic loader looks for
+ * them (path inside the root disk -> host file). Nothing else: no shell
+ * profile, no package manager.
+ */
+export async function runtimeFiles(node: string, tools: HostTools): Promise<Map<string, string>> {
+  const files = new Map<string, string>([['bin/node', node]]);
+  for (const lib of await sharedLibraries(node, tools)) files.set(lib.replace(/^\/+/, ''), fs.realpathSync(lib));
+  return files;
 }
 
 export type Compression = 'zstd' | 'gzip' | 'xz' | 'none';

@@ -31,7 +31,8 @@ echo hello
         configFile: 'apps/demo/config.ts',
         kernel: 'vmlinuz',
         initramfs: 'initramfs.cpio.gz',
-        memoryMb: 320,
+        rootDisk: 'root.squashfs',
+        memoryMb: 128,
         kernelParams: 'console=ttyS0 quiet mirage_console=ttyS0 mirage_status=ttyS1 mirage_disks=/dev/vdb --',
         disks: [{ file: '../disk.img', guestName: 'vdb' }],
         networks: 1,
@@ -52,7 +53,7 @@ echo hello
     expect(spawnSync('sh', ['-n', path.join(dir, 'out', 'mir-demo')]).status).toBe(0);
   });
 
-  it('starts QEMU with the image, the disk and the arguments on the kernel command line, and exits with the guest status', () => {
+  it('starts QEMU with the image, the read-only root disk first, the app disk and the arguments on the kernel command line, and exits with the guest status', () => {
     const r = run(['--who=vm', '--n=2'], { MIRAGE_FORWARD: 'tcp:18080:8080,udp:10053:53', MIRAGE_MEMORY: '400' });
     expect(r.stdout).toBe('hello\n');
     expect(r.status).toBe(5);
@@ -65,6 +66,9 @@ echo hello
     expect(after('-append')).toBe(
       'console=ttyS0 quiet mirage_console=ttyS0 mirage_status=ttyS1 mirage_disks=/dev/vdb -- --who=vm --n=2',
     );
+    const drives = a.filter((_, i) => a[i - 1] === '-drive');
+    expect(drives[0]).toBe(`file=${path.join(dir, 'out')}/root.squashfs,format=raw,if=none,id=root,readonly=on`);
+    expect(a).toContain('virtio-blk-pci,drive=root,serial=vda');
     expect(a).toContain(`file=${path.join(dir, 'out')}/../disk.img,format=raw,if=none,id=disk0,cache=writeback`);
     expect(a).toContain('virtio-blk-pci,drive=disk0,serial=vdb');
     expect(after('-netdev')).toBe('user,id=net0,hostfwd=tcp:127.0.0.1:18080-:8080,hostfwd=udp:127.0.0.1:10053-:53');

@@ -5,6 +5,7 @@ export interface LauncherInputs {
   readonly configFile: string;
   readonly kernel: string;
   readonly initramfs: string;
+  readonly rootDisk: string;
   readonly memoryMb: number;
   /** Kernel parameters before `--`; the script's arguments follow it. */
   readonly kernelParams: string;
@@ -26,6 +27,7 @@ export function launcherScript(l: LauncherInputs): string {
   const args = qemuArgs({
     kernel: `${HERE}/${l.kernel}`,
     initramfs: `${HERE}/${l.initramfs}`,
+    rootDisk: `${HERE}/${l.rootDisk}`,
     memoryMb: -1,
     cmdline: '${cmdline}',
     disks: l.disks.map((d) => ({ file: `${HERE}/${d.file}`, guestName: d.guestName })),

@@ -3,6 +3,8 @@ export interface LibvirtDomain {
   readonly memoryMb: number;
   readonly kernel: string;
   readonly initrd: string;
+  /** The read-only root disk (vda). */
+  readonly rootDisk: string;
   readonly cmdline: string;
   readonly disks: readonly { readonly file: string; readonly guestName: string }[];
   readonly networks: number;
@@ -41,6 +43,15 @@ export function libvirtXml(d: LibvirtDomain): string {
     `    <console type='pty'><target type='serial' port='0'/></console>`,
     `    <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>`,
   ];
+  lines.push(
+    `    <disk type='file' device='disk'>`,
+    `      <driver name='qemu' type='raw'/>`,
+    `      <source file='${x(d.rootDisk)}'/>`,
+    `      <target dev='vda' bus='virtio'/>`,
+    `      <serial>vda</serial>`,
+    `      <readonly/>`,
+    `    </disk>`,
+  );
   for (const disk of d.disks) {
     lines.push(
       `    <disk type='file' device='disk'>`,

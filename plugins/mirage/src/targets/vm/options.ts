@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UserError } from '../../configure/user-error';
+import { ICU_MODES, type IcuMode } from './icu';
 import { COMPRESSIONS, type Compression } from './initramfs';
 
 /**
@@ -17,6 +18,8 @@ export const VM_OPTION_NAMES = [
   'forward',
   'tap',
   'accel',
+  'icu',
+  'sourceMaps',
 ] as const;
 
 const schema = z.object({
@@ -34,6 +37,13 @@ const schema = z.object({
   tap: z.string().optional(),
   /** qemu: `kvm`, `tcg`, or `auto` (KVM when it works). */
   accel: z.enum(['auto', 'kvm', 'tcg']).default('auto'),
+  /** `en`: Node's ICU data trimmed to English (a smaller image; Intl falls back to English); `full`: every locale. */
+  icu: z.enum(ICU_MODES as [IcuMode, ...IcuMode[]]).default('en'),
+  /** Run Node with --enable-source-maps in the guest (slower start). */
+  sourceMaps: z
+    .union([z.boolean(), z.enum(['true', 'false'])])
+    .transform((v) => v === true || v === 'true')
+    .default(false),
 });
 
 export type VmOptions = z.infer<typeof schema>;
@@ -51,11 +61,15 @@ export function vmOptions(options: Readonly<Record<string, unknown>>): VmOptions
 function optionFix(name: string): string {
   switch (name) {
     case 'memory':
-      return 'give the guest memory in MB, e.g. --memory=512';
+      return 'give the guest memory in MB, e.g. --memory=128';
     case 'compression':
       return `use --compression=${COMPRESSIONS.join('|')}`;
     case 'accel':
       return 'use --accel=auto|kvm|tcg';
+    case 'icu':
+      return `use --icu=${ICU_MODES.join('|')}`;
+    case 'sourceMaps':
+      return 'use --sourceMaps=true or leave it out';
     default:
       return `see the VM target options in README.md (${VM_OPTION_NAMES.join(', ')})`;
   }

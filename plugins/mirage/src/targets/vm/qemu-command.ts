@@ -16,6 +16,8 @@ export type QemuNic =
 export interface QemuLaunch {
   readonly kernel: string;
   readonly initramfs: string;
+  /** The read-only root disk, attached first (vda). */
+  readonly rootDisk: string;
   readonly memoryMb: number;
   readonly cmdline: string;
   readonly disks: readonly QemuDisk[];
@@ -57,6 +59,9 @@ export function qemuArgs(l: QemuLaunch): string[] {
     '-device',
     'virtio-rng-pci',
   ];
+  // The root disk first, read-only: it is shared by every run of the image.
+  args.push('-drive', `file=${escapeOption(l.rootDisk)},format=raw,if=none,id=root,readonly=on`);
+  args.push('-device', 'virtio-blk-pci,drive=root,serial=vda');
   l.disks.forEach((d, i) => {
     args.push('-drive', `file=${escapeOption(d.file)},format=raw,if=none,id=disk${i},cache=writeback`);
     args.push('-device', `virtio-blk-pci,drive=disk${i},serial=${d.guestName}`);

@@ -8,6 +8,7 @@ describe('xl files', () => {
     name: 'block_test',
     kernel: '/srv/it/vmlinuz',
     ramdisk: "/srv/it's/initramfs.cpio.gz",
+    root: '/srv/it/root.squashfs',
     extra: 'console=hvc0 quiet -- --ipv4=10.0.0.2/24',
     memory: '320',
     disks: [{ vdev: 'xvdb', target: '/srv/disk.img' }],
@@ -25,16 +26,19 @@ describe('xl files', () => {
       extra: 'console=hvc0 quiet -- --ipv4=10.0.0.2/24',
       memory: 320,
       on_crash: 'preserve',
-      disk: ['format=raw, vdev=xvdb, access=rw, target=/srv/disk.img'],
+      disk: [
+        'format=raw, vdev=xvda, access=ro, target=/srv/it/root.squashfs',
+        'format=raw, vdev=xvdb, access=rw, target=/srv/disk.img',
+      ],
       vif: ['bridge=xenbr0'],
     });
     expect(text).toContain('#     vif.default.script="vif-openvswitch"');
     expect(text).not.toMatch(/\d{4}-\d\d-\d\d|GMT/);
   });
 
-  it('writes empty lists as MirageOS does', () => {
+  it('always attaches the root disk, read-only, and writes an empty vif list as MirageOS does', () => {
     const text = xlFile({ ...domain, disks: [], bridges: [] });
-    expect(text).toContain('disk = [  ]');
+    expect(parseXl(text).disk).toEqual(['format=raw, vdev=xvda, access=ro, target=/srv/it/root.squashfs']);
     expect(text).toContain('vif = [  ]');
   });
 

@@ -11,6 +11,8 @@ export interface XlDomain {
   readonly name: string;
   readonly kernel: string;
   readonly ramdisk: string;
+  /** The read-only root disk (xvda): a file or device path, or @ROOT@ in the template. */
+  readonly root: string;
   readonly extra: string;
   readonly memory: string;
   readonly disks: readonly XlDisk[];
@@ -41,7 +43,10 @@ export function xlFile(d: XlDomain): string {
     `memory = ${d.memory}`,
     `on_crash = 'preserve'`,
     '',
-    `disk = ${list(d.disks.map((k) => `format=raw, vdev=${k.vdev}, access=rw, target=${k.target}`))}`,
+    `disk = ${list([
+      `format=raw, vdev=xvda, access=ro, target=${d.root}`,
+      ...d.disks.map((k) => `format=raw, vdev=${k.vdev}, access=rw, target=${k.target}`),
+    ])}`,
     '',
     '# if your system uses openvswitch then either edit /etc/xen/xl.conf and set',
     '#     vif.default.script="vif-openvswitch"',
