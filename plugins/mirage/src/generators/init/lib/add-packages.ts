@@ -8,8 +8,12 @@ import { addDependenciesToPackageJson, readJson, type GeneratorCallback, type Tr
  */
 export const RUNTIME_PACKAGES = [
   '@mirage-ts/block',
+  '@mirage-ts/conduit',
   '@mirage-ts/console',
+  '@mirage-ts/dhcp-server',
+  '@mirage-ts/dns',
   '@mirage-ts/fat',
+  '@mirage-ts/http',
   '@mirage-ts/kv',
   '@mirage-ts/mirage',
   '@mirage-ts/netif',
