@@ -29,6 +29,10 @@ export const TEMPLATES: Readonly<Record<string, ExampleTemplate>> = {
     registerName: 'dns',
     description: 'an authoritative DNS server for data/test.zone on port 5354 (UDP and TCP), and a resolver lookup',
   },
+  dhcp: {
+    registerName: 'dhcp',
+    description: 'a DHCP server for files/dhcpd.conf straight on tap0 (its own ARP for --ipaddr, 192.168.1.5)',
+  },
   static_website: {
     registerName: 'www',
     description: 'serves htdocs/ over HTTP on port 8080 from a kv_ro (--kv_ro), on the socket or the direct stack',
