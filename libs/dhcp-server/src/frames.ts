@@ -28,7 +28,9 @@ import { messageTypeName } from './server';
  */
 export type Incoming =
   | { readonly kind: 'arp-request'; readonly reply: Uint8Array }
-  | { readonly kind: 'dhcp'; readonly message: DhcpMessage; readonly srcIp: number }
+  | { readonly kind: 'dhcp'; readonly message: DhcpMessage; readonly srcIp: number; readonly srcMac: number }
+  /** Malformed: counted under `reason` in the drop counters. */
+  | { readonly kind: 'dropped'; readonly reason: string }
   | { readonly kind: 'ignored' };
 
 const IGNORED: Incoming = { kind: 'ignored' };
@@ -45,43 +47,33 @@ export class FrameDecoder {
     readonly drops: DropCounters,
   ) {}
 
+  private drop(reason: string): Incoming {
+    this.drops.count(reason);
+    return { kind: 'dropped', reason };
+  }
+
   decode(frame: Uint8Array): Incoming {
-    const { eth, drops } = this;
-    if (eth.wrap(frame)) {
-      drops.count('ethernet.truncated');
-      return IGNORED;
-    }
+    const { eth } = this;
+    if (eth.wrap(frame)) return this.drop('ethernet.truncated');
     if (eth.dst !== this.mac && eth.dst !== 0xffff_ffff_ffff) return IGNORED;
     if (eth.etherType === EtherType.arp) return this.decodeArp(frame);
     if (eth.etherType !== EtherType.ipv4) return IGNORED;
     const ip = this.ip;
     const ipErr = ip.wrap(frame, eth.payloadOffset, eth.payloadLength);
-    if (ipErr) {
-      drops.count(`ipv4.${ipErr}`);
-      return IGNORED;
-    }
+    if (ipErr) return this.drop(`ipv4.${ipErr}`);
     if (ip.protocol !== IpProtocol.udp || ip.isFragment) return IGNORED;
     if (ip.dst !== this.ipaddr && ip.dst !== 0xffff_ffff) return IGNORED;
     const udpErr = this.udp.wrap(frame, ip.payloadOffset, ip.payloadLength, ip.src, ip.dst);
-    if (udpErr) {
-      drops.count(`udp.${udpErr}`);
-      return IGNORED;
-    }
+    if (udpErr) return this.drop(`udp.${udpErr}`);
     if (this.udp.dstPort !== DHCP_SERVER_PORT) return IGNORED;
     const m = parseDhcp(frame, this.udp.payloadOffset, this.udp.payloadLength);
-    if (typeof m === 'string') {
-      drops.count(`dhcp.${m}`);
-      return IGNORED;
-    }
-    return { kind: 'dhcp', message: m, srcIp: ip.src };
+    if (typeof m === 'string') return this.drop(`dhcp.${m}`);
+    return { kind: 'dhcp', message: m, srcIp: ip.src, srcMac: eth.src };
   }
 
   private decodeArp(frame: Uint8Array): Incoming {
     const err = this.arp.wrap(frame, ETHERNET_HEADER_LEN, frame.length - ETHERNET_HEADER_LEN);
-    if (err) {
-      this.drops.count(`arp.${err}`);
-      return IGNORED;
-    }
+    if (err) return this.drop(`arp.${err}`);
     if (this.arp.op !== ArpOp.request || this.arp.targetIp !== this.ipaddr) return IGNORED;
     const reply = new Uint8Array(ETHERNET_MIN_FRAME);
     emitEthernet(reply, 0, this.arp.senderMac, this.mac, EtherType.arp);
@@ -92,13 +84,14 @@ export class FrameDecoder {
 
 let ipId = 0;
 
-/** A whole frame carrying `reply` from the server's port 67 to the client's port 68. */
+/** A whole frame carrying `reply` from the server's port 67 to the client's port 68 (or a relay's 67). */
 export function encodeDhcpFrame(
   reply: DhcpMessageFields,
   srcMac: number,
   srcIp: number,
   dstMac: number,
   dstIp: number,
+  dstPort = DHCP_CLIENT_PORT,
 ): Uint8Array {
   const payload = emitDhcp(reply);
   const udpOff = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN;
@@ -114,7 +107,7 @@ export function encodeDhcpFrame(
     payloadLength: UDP_HEADER_LEN + payload.length,
   });
   frame.set(payload, udpOff + UDP_HEADER_LEN);
-  emitUdp(frame, udpOff, DHCP_SERVER_PORT, DHCP_CLIENT_PORT, payload.length, srcIp, dstIp);
+  emitUdp(frame, udpOff, DHCP_SERVER_PORT, dstPort, payload.length, srcIp, dstIp);
   return frame;
 }
 

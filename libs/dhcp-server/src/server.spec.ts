@@ -26,13 +26,14 @@ const skeleton = readFileSync(join(__dirname, 'fixtures/dhcpd.conf'), 'utf8');
 function msg(
   type: number,
   chaddr: string,
-  extra: { ciaddr?: string; options?: DhcpOption[]; broadcast?: boolean; xid?: number } = {},
+  extra: { ciaddr?: string; giaddr?: string; options?: DhcpOption[]; broadcast?: boolean; xid?: number } = {},
 ): DhcpMessage {
   const bytes = emitDhcp({
     op: 1,
     xid: extra.xid ?? 0x1234,
     chaddr: mac(chaddr),
     ciaddr: extra.ciaddr ? ip(extra.ciaddr) : 0,
+    giaddr: extra.giaddr ? ip(extra.giaddr) : 0,
     broadcast: extra.broadcast,
     options: [byteOption(O.messageType, type), ...(extra.options ?? [])],
   });
@@ -190,6 +191,29 @@ describe('DHCP server (RFC 2131)', () => {
     const s = fresh();
     const offer = reply(s.handle(msg(T.discover, A, { broadcast: true }), 0));
     expect(offer.out.kind === 'reply' && [offer.out.dstIp, offer.out.dstMac]).toEqual([0xffff_ffff, 0xffff_ffff_ffff]);
+  });
+
+  it('serves a relay agent on the subnet at its server port, giaddr kept (RFC 2131 4.1, as perfdhcp asks)', () => {
+    const s = fresh();
+    const offer = reply(s.handle(msg(T.discover, A, { giaddr: '192.168.1.2' }), 0));
+    expect(offer.yiaddr).toBe('192.168.1.70');
+    expect(formatIpv4(offer.m.giaddr)).toBe('192.168.1.2');
+    expect(offer.out.kind === 'reply' && [formatIpv4(offer.out.dstIp), offer.out.dstPort, offer.out.dstMac]).toEqual([
+      '192.168.1.2',
+      67,
+      null,
+    ]);
+    const nak = reply(
+      s.handle(msg(T.request, A, { giaddr: '192.168.1.2', options: [ipOption(O.requestedIp, ip('192.168.1.99'))] }), 0),
+    );
+    expect(nak.type).toBe(T.nak);
+    // Through a relay the NAK asks the relay to broadcast it on the client's link.
+    expect([nak.m.broadcast, nak.out.kind === 'reply' && nak.out.dstPort]).toEqual([true, 67]);
+  });
+
+  it('stays silent to a relay agent off its subnet', () => {
+    const out = fresh().handle(msg(T.discover, A, { giaddr: '10.1.2.3' }), 0);
+    expect(out).toEqual({ kind: 'silence', why: 'relayed from 10.1.2.3, which is not on subnet 192.168.1.0' });
   });
 
   it('refuses to start when no subnet holds its address', () => {

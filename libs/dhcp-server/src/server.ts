@@ -22,9 +22,10 @@ export type DhcpOutcome =
   | {
       readonly kind: 'reply';
       readonly reply: DhcpMessageFields;
-      /** Where the reply goes: link and IP destination. */
-      readonly dstMac: number;
+      /** Where the reply goes: link (null: the link-layer sender of the request, i.e. the relay), IP and UDP port. */
+      readonly dstMac: number | null;
       readonly dstIp: number;
+      readonly dstPort: number;
     };
 
 export interface DhcpServerOptions {
@@ -35,6 +36,8 @@ export interface DhcpServerOptions {
 }
 
 const BROADCAST_MAC = 0xffff_ffff_ffff;
+const CLIENT_PORT = 68;
+const SERVER_PORT = 67;
 const BROADCAST_IP = 0xffff_ffff;
 const TYPE_NAMES = ['', 'DISCOVER', 'OFFER', 'REQUEST', 'DECLINE', 'ACK', 'NAK', 'RELEASE', 'INFORM'];
 
@@ -70,7 +73,12 @@ export class DhcpServer {
 
   handle(m: DhcpMessage, now: number): DhcpOutcome {
     if (m.op !== DhcpOp.request) return { kind: 'silence', why: 'not a BOOTREQUEST' };
-    if (m.giaddr !== 0) return { kind: 'silence', why: 'relayed messages are not served' };
+    // A relay agent on the subnet (RFC 1542) is served like a client on the link; one elsewhere asks for a subnet we do not have.
+    if (m.giaddr !== 0 && !this.inSubnet(m.giaddr))
+      return {
+        kind: 'silence',
+        why: `relayed from ${formatIpv4(m.giaddr)}, which is not on subnet ${formatIpv4(this.subnet.network)}`,
+      };
     const type = optionData(m, O.messageType)?.[0];
     const client = clientKey(m);
     switch (type) {
@@ -189,10 +197,13 @@ export class DhcpServer {
   }
 
   private nak(m: DhcpMessage, why: string): DhcpOutcome {
+    const relayed = m.giaddr !== 0;
     const reply: DhcpMessageFields = {
       op: DhcpOp.reply,
       xid: m.xid,
-      broadcast: m.broadcast,
+      // RFC 2131 4.3.2: through a relay, the NAK asks the relay to broadcast it.
+      broadcast: m.broadcast || relayed,
+      giaddr: m.giaddr,
       chaddr: m.chaddr,
       options: [
         byteOption(O.messageType, T.nak),
@@ -200,8 +211,9 @@ export class DhcpServer {
         { code: O.message, data: text(why) },
       ],
     };
+    if (relayed) return { kind: 'reply', reply, dstMac: null, dstIp: m.giaddr, dstPort: SERVER_PORT };
     // RFC 2131 4.3.2: with no relay, a NAK is broadcast.
-    return { kind: 'reply', reply, dstMac: BROADCAST_MAC, dstIp: BROADCAST_IP };
+    return { kind: 'reply', reply, dstMac: BROADCAST_MAC, dstIp: BROADCAST_IP, dstPort: CLIENT_PORT };
   }
 
   private reply(m: DhcpMessage, type: number, yiaddr: number, leaseTime: number | undefined): DhcpOutcome {
@@ -226,14 +238,17 @@ export class DhcpServer {
       ciaddr: type === T.ack && m.ciaddr ? m.ciaddr : 0,
       yiaddr,
       siaddr: 0,
+      giaddr: m.giaddr,
       chaddr: m.chaddr,
       options,
     };
-    // RFC 2131 4.1: to ciaddr when the client has one, broadcast when it asks,
-    // else unicast to the offered address at the client's hardware address.
-    if (m.ciaddr !== 0) return { kind: 'reply', reply, dstMac: m.chaddr, dstIp: m.ciaddr };
-    if (m.broadcast) return { kind: 'reply', reply, dstMac: BROADCAST_MAC, dstIp: BROADCAST_IP };
-    return { kind: 'reply', reply, dstMac: m.chaddr, dstIp: yiaddr };
+    // RFC 2131 4.1: to the relay's server port when relayed, to ciaddr when the client
+    // has one, broadcast when it asks, else unicast to the offered address at the
+    // client's hardware address.
+    if (m.giaddr !== 0) return { kind: 'reply', reply, dstMac: null, dstIp: m.giaddr, dstPort: SERVER_PORT };
+    if (m.ciaddr !== 0) return { kind: 'reply', reply, dstMac: m.chaddr, dstIp: m.ciaddr, dstPort: CLIENT_PORT };
+    if (m.broadcast) return { kind: 'reply', reply, dstMac: BROADCAST_MAC, dstIp: BROADCAST_IP, dstPort: CLIENT_PORT };
+    return { kind: 'reply', reply, dstMac: m.chaddr, dstIp: yiaddr, dstPort: CLIENT_PORT };
   }
 }
 

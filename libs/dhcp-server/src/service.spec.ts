@@ -16,7 +16,7 @@ const SERVER_MAC = '02:00:00:00:00:05';
 const CLIENT_MAC = '02:00:00:00:00:42';
 const conf = parseDhcpdConf(readFileSync(join(__dirname, 'fixtures/dhcpd.conf'), 'utf8'));
 
-function setup() {
+function setup(now?: () => number) {
   const sent: Uint8Array[] = [];
   const net: Network = {
     mac: SERVER_MAC,
@@ -30,7 +30,12 @@ function setup() {
     disconnect: async () => undefined,
   };
   const console = new RecordingConsole();
-  const service = new DhcpService(console, net, { conf, ipaddr: parseIpv4('192.168.1.5') as number, color: false });
+  const service = new DhcpService(console, net, {
+    conf,
+    ipaddr: parseIpv4('192.168.1.5') as number,
+    color: false,
+    now,
+  });
   return { sent, console, service };
 }
 
@@ -98,8 +103,8 @@ describe('DHCP service on a network device', () => {
     ]);
   });
 
-  it('drops and counts malformed and truncated DHCP packets', async () => {
-    const { sent, service } = setup();
+  it('drops, counts and logs malformed and truncated DHCP packets, then still serves', async () => {
+    const { sent, console, service } = setup();
     const good = discoverPayload();
     const badMagic = Uint8Array.from(good);
     badMagic[236] = 0;
@@ -115,6 +120,56 @@ describe('DHCP service on a network device', () => {
     expect(service.drops.get('dhcp.bad-magic')).toBe(1);
     expect(service.drops.get('dhcp.bad-options')).toBe(1);
     expect(service.drops.total()).toBe(4);
+    // Each drop is logged with the counts so far.
+    expect(console.lines[0]).toBe('Dropped a malformed packet (dhcp.truncated); dropped so far: 1 (dhcp.truncated 1)');
+    // The frame cut inside the UDP header is shorter than its IPv4 header says.
+    expect(console.lines[3]).toBe(
+      'Dropped a malformed packet (ipv4.truncated); dropped so far: 4 (dhcp.bad-magic 1, dhcp.bad-options 1, dhcp.truncated 1, ipv4.truncated 1)',
+    );
+    // And the next well-formed DISCOVER is answered.
+    await service.input(dhcpFrame(good));
+    expect(sent).toHaveLength(1);
+  });
+
+  it('logs at most ten drops a second, counting all of them', async () => {
+    let now = 100;
+    const { console, service } = setup(() => now);
+    const garbage = dhcpFrame(discoverPayload().subarray(0, 50));
+    for (let i = 0; i < 25; i++) await service.input(garbage);
+    expect(console.lines).toHaveLength(10);
+    now = 101;
+    await service.input(garbage);
+    expect(console.lines).toHaveLength(11);
+    expect(console.lines[10]).toContain('dropped so far: 26 (dhcp.truncated 26)');
+  });
+
+  it('sends a relayed reply to the relay: its MAC, its address, port 67', async () => {
+    const { sent, service } = setup();
+    const relayMac = '02:00:00:00:00:99';
+    const payload = emitDhcp({
+      op: 1,
+      xid: 9,
+      giaddr: parseIpv4('192.168.1.2') as number,
+      chaddr: parseMac(CLIENT_MAC) as number,
+      options: [byteOption(O.messageType, T.discover)],
+    });
+    await service.input(
+      ipFrame({
+        dstMac: 'ff:ff:ff:ff:ff:ff',
+        srcMac: relayMac,
+        src: '192.168.1.2',
+        dst: '255.255.255.255',
+        protocol: IpProtocol.udp,
+        payload: udpDatagram('192.168.1.2', '255.255.255.255', 67, 67, payload),
+      }),
+    );
+    expect(sent).toHaveLength(1);
+    const frame = sent[0];
+    expect(Buffer.from(frame.subarray(0, 6)).toString('hex')).toBe('020000000099');
+    const ip = new Ipv4View();
+    expect(ip.wrap(frame, 14, frame.length - 14)).toBeUndefined();
+    expect(formatIpv4(ip.dst)).toBe('192.168.1.2');
+    expect((frame[ip.payloadOffset + 2] << 8) | frame[ip.payloadOffset + 3]).toBe(67);
   });
 
   it('survives thousands of fuzzed frames', async () => {

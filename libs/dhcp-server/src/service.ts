@@ -16,6 +16,9 @@ export interface DhcpServiceOptions {
   readonly verbose?: boolean;
 }
 
+/** At most this many drop lines a second: a flood of garbage must not become a flood of log. */
+const DROP_LINES_PER_SECOND = 10;
+
 const paint = (code: number, on: boolean) => (s: string) => (on ? `\x1b[${code}m${s}\x1b[m` : s);
 
 /**
@@ -29,6 +32,8 @@ export class DhcpService {
   private readonly decoder: FrameDecoder;
   private readonly mac: number;
   private readonly now: () => number;
+  private dropLogSecond = -1;
+  private dropLinesThisSecond = 0;
   readonly red: (s: string) => string;
   readonly green: (s: string) => string;
   readonly yellow: (s: string) => string;
@@ -64,6 +69,10 @@ export class DhcpService {
         await this.net.write(d.reply);
         return;
       }
+      if (d.kind === 'dropped') {
+        this.logDrop(d.reason);
+        return;
+      }
       if (d.kind !== 'dhcp') return;
       const out = this.server.handle(d.message, this.now());
       if (out.kind === 'silence') {
@@ -75,13 +84,30 @@ export class DhcpService {
         return;
       }
       this.log(this.blue(`Received packet ${describeDhcp(d.message)}`));
-      const res = await this.net.write(encodeDhcpFrame(out.reply, this.mac, this.opts.ipaddr, out.dstMac, out.dstIp));
+      const dstMac = out.dstMac ?? d.srcMac;
+      const res = await this.net.write(
+        encodeDhcpFrame(out.reply, this.mac, this.opts.ipaddr, dstMac, out.dstIp, out.dstPort),
+      );
       if (!res.ok) this.log(this.red(`Could not send the reply: ${res.error.message}`));
       else this.log(this.blue(`Sent reply packet ${describeDhcp(out.reply)}`));
     } catch (e) {
       this.drops.count('dhcp.internal-error');
       this.log(this.red(`Dropped a packet on an internal error: ${(e as Error).message}`));
     }
+  }
+
+  /** One line per dropped packet with the counts so far, e.g. `dhcp.truncated 2, udp.bad-checksum 1`. */
+  private logDrop(reason: string): void {
+    const second = Math.floor(this.now());
+    if (second !== this.dropLogSecond) {
+      this.dropLogSecond = second;
+      this.dropLinesThisSecond = 0;
+    }
+    if (++this.dropLinesThisSecond > DROP_LINES_PER_SECOND) return;
+    const counts = Object.entries(this.drops.snapshot())
+      .map(([r, n]) => `${r} ${n}`)
+      .join(', ');
+    this.log(this.yellow(`Dropped a malformed packet (${reason}); dropped so far: ${this.drops.total()} (${counts})`));
   }
 
   /** Serves until the device disconnects. */
