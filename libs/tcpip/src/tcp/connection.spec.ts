@@ -410,6 +410,42 @@ describe('TCP connection state machine', () => {
     expect(link.a.drops.get('tcp.retransmit-timeout')).toBe(0);
   });
 
+  it('undoes a retransmission timeout that the timestamps show was spurious (late ACKs, nothing lost)', async () => {
+    const link = new BackToBack();
+    const { a, b } = await link.open();
+    const data = pattern(20 * 1448);
+    writeSome(a, data);
+    await flushMicrotasks();
+    for (const s of link.takeInFlight()) link.deliver(s); // b has all of it; its ACKs are late
+    const lateAcks = link.takeInFlight();
+    expect(lateAcks.length).toBeGreaterThan(0);
+    const cwnd = a.cc.cwnd;
+    const first = a.sndUna;
+    link.clock.advance(a.rtt.rto); // tail probes first, then the timeout
+    expect(link.a.events.rtoCount).toBe(1);
+    const resent = link.takeInFlight();
+    expect(resent.filter((s) => s.header.seq === first)).toHaveLength(1); // slow start from one segment
+    for (const s of lateAcks) link.deliver(s);
+    expect(link.a.events.spuriousRtos).toBe(1);
+    expect(a.cc.cwnd).toBeGreaterThanOrEqual(cwnd);
+    expect(a.sndNxt).toBe(a.sndMax); // the window is not sent again
+    for (const s of resent) link.deliver(s); // the one resent segment arrives as a duplicate
+    await link.settle();
+    expectBytes(readAll(b), data);
+  });
+
+  it('keeps a timeout whose ACK echoes the retransmission (the original was lost)', async () => {
+    const link = new BackToBack();
+    const { a, b } = await link.open();
+    link.lose = (s) => s.from === 'a' && link.a.events.rtoCount === 0; // the segment and its tail probes
+    writeSome(a, pattern(1448));
+    await flushMicrotasks();
+    link.clock.advance(a.rtt.rto);
+    await link.settle();
+    expect(readAll(b)).toHaveLength(1448);
+    expect([link.a.events.rtoCount, link.a.events.spuriousRtos]).toEqual([1, 0]);
+  });
+
   it('puts reordered segments back in order, acknowledging each out-of-order one at once', async () => {
     const link = new BackToBack();
     const { a, b } = await link.open();

@@ -54,6 +54,8 @@ export interface TcpEventCounts {
   keepAliveProbes: number;
   /** Times an ICMP fragmentation-needed lowered a connection's MSS (RFC 1191). */
   mssReductions: number;
+  /** Retransmission timeouts found spurious by their timestamps and undone (RFC 3522, RFC 4015). */
+  spuriousRtos: number;
 }
 
 export function newEventCounts(): TcpEventCounts {
@@ -67,6 +69,7 @@ export function newEventCounts(): TcpEventCounts {
     dsacksSent: 0,
     keepAliveProbes: 0,
     mssReductions: 0,
+    spuriousRtos: 0,
   };
 }
 
@@ -195,6 +198,12 @@ export class Connection {
   private rackLost = false;
   /** Retransmissions of this recovery, to find those lost again (RACK, RFC 8985 6.2). */
   private retransmissions: Array<{ from: number; to: number; at: number; after: number }> = [];
+  /**
+   * After a timeout, the TSval of the first retransmission and the state
+   * before it: an ACK that echoes an older TSval acknowledges the original,
+   * so the timeout was spurious (Eifel detection, RFC 3522).
+   */
+  private eifel: { ts: number; cwnd: number; ssthresh: number; recover: number } | undefined;
   /** Probes sent since the last ACK that moved anything. */
   private probesSent = 0;
   /** A tail loss probe is out and not yet answered. */
@@ -669,6 +678,7 @@ export class Connection {
       if (this.scoreboard.update(una, this.sndMax, seg.options.sack)) this.host.events.dsacksReceived++;
     }
     if (seqGt(ack, this.sndUna)) {
+      if (this.eifel) this.detectSpuriousTimeout(seg);
       this.newAck(ack, seg);
     } else if (
       ack === this.sndUna &&
@@ -696,6 +706,25 @@ export class Connection {
       if (!this.tlpOut) this.armProbe();
     }
     return true;
+  }
+
+  /**
+   * The first ACK for new data after a timeout: if it echoes a timestamp
+   * older than the retransmission's, the original arrived and only the ACKs
+   * were late (a busy host, a queue). Undo the timeout (RFC 4015): the window
+   * as it was, and carry on after SND.MAX instead of resending a window the
+   * peer holds already.
+   */
+  private detectSpuriousTimeout(seg: IncomingSegment): void {
+    const e = this.eifel as NonNullable<typeof this.eifel>;
+    this.eifel = undefined;
+    const echo = seg.options.timestamp?.echo;
+    if (echo === undefined || !seqLt(echo, e.ts)) return;
+    this.host.events.spuriousRtos++;
+    this.cc.cwnd = e.cwnd;
+    this.cc.ssthresh = e.ssthresh;
+    this.cc.recover = e.recover;
+    this.sndNxt = this.sndMax;
   }
 
   /** SACKed bytes above a hole beyond which it counts as lost (RFC 6675 IsLost; any, once RACK's time rule applies). */
@@ -1162,6 +1191,8 @@ export class Connection {
       });
     this.host.drops.count('tcp.retransmit-timeout');
     this.host.events.rtoCount++;
+    if (this.tsOk && this.eifel === undefined)
+      this.eifel = { ts: this.tsNow(), cwnd: this.cc.cwnd, ssthresh: this.cc.ssthresh, recover: this.cc.recover };
     this.probeTimer.clear();
     this.tlpOut = false;
     this.rackLost = false;
