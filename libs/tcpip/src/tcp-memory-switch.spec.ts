@@ -189,6 +189,32 @@ describe('TCP between two direct stacks on the memory switch', () => {
     120_000,
   );
 
+  it('moves 10 MiB each way byte-exact across a switch that reorders and duplicates frames', async () => {
+    const { a, b, sw, close } = await pair({ faults: { reorder: 0.05, duplicate: 0.05 }, seed: 77 });
+    try {
+      const { server, client } = await connectPair(a, b, 8081);
+      const up = randomBytes(10 << 20);
+      const down = randomBytes(10 << 20);
+      const [gotUp, gotDown] = await Promise.all([
+        readBytes(server, up.length),
+        readBytes(client, down.length),
+        pour(client, up, { close: false }),
+        pour(server, down, { close: false }),
+      ]);
+      expect(gotUp).toEqual({ bytes: up.length, sha256: sha256(up) });
+      expect(gotDown).toEqual({ bytes: down.length, sha256: sha256(down) });
+      const s = sw.stats();
+      expect([s.reordered > 100, s.duplicated > 100, s.lost]).toEqual([true, true, 0]);
+      // Every duplicate that reached a receiver was reported back as a D-SACK, on both sides.
+      const events = [a.tcpStats().events, b.tcpStats().events];
+      expect(events.map((e) => e.dsacksReceived > 0)).toEqual([true, true]);
+      expect(events.map((e) => e.dsacksSent > 0)).toEqual([true, true]);
+      await Promise.all([client.close(), server.close()]);
+    } finally {
+      await close();
+    }
+  }, 60_000);
+
   it('recovers a lost final segment with a tail loss probe, without a retransmission timeout', async () => {
     const data = randomBytes(1 << 20);
     const tail = data.subarray(data.length - 32);
