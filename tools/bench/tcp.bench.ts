@@ -15,8 +15,11 @@ import type { Flow, Stackv4 } from '@mirage-ts/types';
 import { RecordingConsole } from '@mirage-ts/tcpip/testing/recording-console';
 import { tapPeer } from '@mirage-ts/tcpip/testing/tap-peer';
 import { ratio, type BenchRow } from './table';
+import { linuxPeerRates } from './tcp-linux-peer';
 
 const BULK = 64 << 20;
+const LOSSY_BULK = 32 << 20;
+const LOSS_PERCENT = 5;
 const CHUNK = 64 * 1024;
 const SETUPS = 2000;
 const SETUP_LOOPS = 8;
@@ -162,14 +165,19 @@ export async function rows(): Promise<BenchRow[]> {
       await peer.inNs(['sh', '-c', `nc -N 10.0.0.2 6000 < ${file}`], 120_000);
       const fromLinux = await (inbound as Promise<number>);
       // The stack -> Linux: nc reads to the end; timed from accept to nc's exit.
-      let outStart = 0n;
-      await stack.listenTcpv4(6001, (flow) => {
-        outStart = process.hrtime.bigint();
-        void pour(flow, BULK);
-      });
-      const r = await peer.inNs(['sh', '-c', 'nc -d 10.0.0.2 6001 | wc -c'], 120_000);
-      const toLinux = mbps(BULK, seconds(outStart));
-      if (Number(r.stdout.trim()) !== BULK) throw new Error(`Linux received ${r.stdout.trim()} of ${BULK} bytes`);
+      let port = 6001;
+      const stackToLinux = async (bytes: number): Promise<number> => {
+        let outStart = 0n;
+        const p = port++;
+        await stack.listenTcpv4(p, (flow) => {
+          outStart = process.hrtime.bigint();
+          void pour(flow, bytes);
+        });
+        const r = await peer.inNs(['sh', '-c', `nc -d 10.0.0.2 ${p} | wc -c`], 300_000);
+        if (Number(r.stdout.trim()) !== bytes) throw new Error(`Linux received ${r.stdout.trim()} of ${bytes} bytes`);
+        return mbps(bytes, seconds(outStart));
+      };
+      const toLinux = await stackToLinux(BULK);
       const socket = await bulk(sock.a, sock.b, '127.0.0.1', 0x7e63, BULK);
       out.push({
         name: `tcp: bulk ${BULK >> 20} MiB, Linux (nc) -> direct stack over a tap`,
@@ -180,6 +188,24 @@ export async function rows(): Promise<BenchRow[]> {
         name: `tcp: bulk ${BULK >> 20} MiB, direct stack -> Linux (nc) over a tap`,
         value: fmtMbps(toLinux),
         comparison: `socket stack -> socket stack on loopback ${fmtMbps(socket)}, ratio ${ratio(toLinux, socket)}`,
+      });
+      const before = stack.tcpStats().events;
+      const r = await linuxPeerRates(peer, dir, stackToLinux, LOSS_PERCENT, LOSSY_BULK);
+      const after = stack.tcpStats().events;
+      const recovery = `SACK recoveries ${after.sackRecoveries - before.sackRecoveries}, RTOs ${after.rtoCount - before.rtoCount} (${after.spuriousRtos - before.spuriousRtos} undone), tail probes ${after.tlpProbes - before.tlpProbes}`;
+      const keptStack = r.stackLossy / r.stackClean;
+      const keptLinux = r.linuxLossy / r.linuxClean;
+      out.push({
+        name: `tcp: ${LOSSY_BULK >> 20} MiB, direct stack -> Linux over a tap, ${LOSS_PERCENT}% loss each way`,
+        value: `${fmtMbps(r.stackLossy)} (${ratio(r.stackLossy, r.stackClean)} of its ${fmtMbps(r.stackClean)} loss-free)`,
+        comparison:
+          `Linux -> Linux over a veth (offloads off), same loss: ${fmtMbps(r.linuxLossy)} ` +
+          `(${ratio(r.linuxLossy, r.linuxClean)} of ${fmtMbps(r.linuxClean)}); share kept vs Linux ${ratio(keptStack, keptLinux)} (goal >= 0.3); stack: ${recovery}`,
+      });
+      out.push({
+        name: `tcp: ${LOSSY_BULK >> 20} MiB, direct stack <-> Linux over a tap vs the socket stack <-> the same Linux over a veth`,
+        value: `to Linux ${ratio(r.stackClean, r.socketToLinux)}, from Linux ${ratio(fromLinux, r.socketFromLinux)} (goal >= 0.8)`,
+        comparison: `socket stack to Linux ${fmtMbps(r.socketToLinux)}, from Linux ${fmtMbps(r.socketFromLinux)}; direct stack ${fmtMbps(r.stackClean)} / ${fmtMbps(fromLinux)}`,
       });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

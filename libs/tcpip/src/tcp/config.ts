@@ -26,6 +26,15 @@ export interface TcpSettings {
   readonly delayedAckMs?: number;
   /** Offer and accept RFC 7323 timestamps (default true). */
   readonly timestamps?: boolean;
+  /**
+   * Keep-alive (RFC 9293 3.8.4): after this long without a segment from the
+   * peer, probe it; off by default (0), as the RFC asks. Linux uses 2 hours.
+   */
+  readonly keepAliveMs?: number;
+  /** Between unanswered keep-alive probes (default 75 s, as Linux). */
+  readonly keepAliveIntervalMs?: number;
+  /** Unanswered keep-alive probes before the connection is given up (default 9, as Linux). */
+  readonly keepAliveProbes?: number;
   /** Offer and accept selective acknowledgements, RFC 2018 (default true). */
   readonly sack?: boolean;
   /** Offer and accept RFC 7323 window scaling (default true). */
@@ -51,6 +60,9 @@ export function tcpConfig(o: TcpSettings = {}): TcpConfig {
     timestamps: o.timestamps ?? true,
     windowScaling: o.windowScaling ?? true,
     sack: o.sack ?? true,
+    keepAliveMs: o.keepAliveMs ?? 0,
+    keepAliveIntervalMs: o.keepAliveIntervalMs ?? 75_000,
+    keepAliveProbes: o.keepAliveProbes ?? 9,
     rtt: o.rtt ?? {},
   };
   for (const k of [
@@ -60,9 +72,13 @@ export function tcpConfig(o: TcpSettings = {}): TcpConfig {
     'maxConnections',
     'backlog',
     'reorderPieces',
+    'keepAliveIntervalMs',
+    'keepAliveProbes',
   ] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new RangeError(`tcp.${k} is ${c[k]}: give a positive integer`);
   }
+  if (!Number.isInteger(c.keepAliveMs) || c.keepAliveMs < 0)
+    throw new RangeError(`tcp.keepAliveMs is ${c.keepAliveMs}: give 0 (off) or a positive number of milliseconds`);
   if (c.receiveBuffer > 1 << 30)
     throw new RangeError(`tcp.receiveBuffer is ${c.receiveBuffer}: window scaling reaches 1 GiB at most`);
   return c;

@@ -84,6 +84,11 @@ export class NewReno {
     return 'retransmit';
   }
 
+  /** The path MTU fell: later segments are smaller, the window in bytes stays. */
+  lowerMss(mss: number): void {
+    this.mss = mss;
+  }
+
   /** SACK loss recovery begins (RFC 6675 5, step 4.2): half the flight, held until `sndMax` is acknowledged. */
   enterRecovery(flight: number, sndMax: number): void {
     this.ssthresh = Math.max(Math.floor(flight / 2), 2 * this.mss);

@@ -337,6 +337,57 @@ describe('TCP connection state machine', () => {
     expect([a.sackOk, b.sackOk]).toEqual([false, false]);
   });
 
+  it('sends no keep-alive unless asked to', async () => {
+    const link = new BackToBack();
+    await link.open();
+    const before = link.log.length;
+    link.clock.advance(3 * 3600_000);
+    await link.settle();
+    expect(link.log.length).toBe(before);
+  });
+
+  it('probes an idle peer with keep-alives when enabled, and gives up when they go unanswered', async () => {
+    const link = new BackToBack({ keepAliveMs: 10_000, keepAliveIntervalMs: 1000, keepAliveProbes: 3 });
+    const { a, b } = await link.open();
+    link.clock.advance(9_999);
+    await link.settle();
+    expect(link.a.events.keepAliveProbes + link.b.events.keepAliveProbes).toBe(0);
+    link.clock.advance(1);
+    const probes = link.inFlight.filter(
+      (s) => s.payload.length === 0 && s.header.seq === seqAdd((s.from === 'a' ? a : b).sndMax, -1),
+    );
+    expect(probes.map((s) => s.from).sort()).toEqual(['a', 'b']);
+    await link.settle(); // each answers the other's probe with an ACK: both stay open
+    expect([a.state, b.state]).toEqual(['ESTABLISHED', 'ESTABLISHED']);
+    // Now b falls silent: a probes three times, a second apart, then resets.
+    link.lose = (s) => s.from === 'b';
+    const sentBefore = link.a.events.keepAliveProbes;
+    link.clock.advance(10_000 + 3 * 1000);
+    await link.settle();
+    expect(link.a.events.keepAliveProbes - sentBefore).toBe(3);
+    expect(a.state).toBe('CLOSED');
+    expect(a.error?.kind).toBe('timeout');
+    expect(link.a.drops.get('tcp.keep-alive-timeout')).toBe(1);
+  });
+
+  it('makes segments smaller on fragmentation-needed and resends what was in flight at the new size', async () => {
+    const link = new BackToBack();
+    const { a, b } = await link.open();
+    const data = pattern(4 * 1448);
+    writeSome(a, data);
+    await flushMicrotasks();
+    link.takeInFlight(); // lost on the narrow path
+    a.pathMtu(1000);
+    expect(a.sndMss).toBe(1000 - 40 - 12);
+    await link.settle();
+    expectBytes(readAll(b), data);
+    const resent = link.log.filter((s) => s.from === 'a' && s.payload.length > 0).slice(4);
+    expect(Math.max(...resent.map((s) => s.payload.length))).toBe(948);
+    expect(link.a.events.mssReductions).toBe(1);
+    a.pathMtu(1400); // not lower: ignored
+    expect(a.sndMss).toBe(948);
+  });
+
   it('fast-retransmits a lost segment on three duplicate ACKs, before any timer', async () => {
     const link = new BackToBack();
     const { a, b } = await link.open();
@@ -357,6 +408,42 @@ describe('TCP connection state machine', () => {
     expectBytes(readAll(b), data);
     expect(a.cc.inRecovery).toBe(false);
     expect(link.a.drops.get('tcp.retransmit-timeout')).toBe(0);
+  });
+
+  it('undoes a retransmission timeout that the timestamps show was spurious (late ACKs, nothing lost)', async () => {
+    const link = new BackToBack();
+    const { a, b } = await link.open();
+    const data = pattern(20 * 1448);
+    writeSome(a, data);
+    await flushMicrotasks();
+    for (const s of link.takeInFlight()) link.deliver(s); // b has all of it; its ACKs are late
+    const lateAcks = link.takeInFlight();
+    expect(lateAcks.length).toBeGreaterThan(0);
+    const cwnd = a.cc.cwnd;
+    const first = a.sndUna;
+    link.clock.advance(a.rtt.rto); // tail probes first, then the timeout
+    expect(link.a.events.rtoCount).toBe(1);
+    const resent = link.takeInFlight();
+    expect(resent.filter((s) => s.header.seq === first)).toHaveLength(1); // slow start from one segment
+    for (const s of lateAcks) link.deliver(s);
+    expect(link.a.events.spuriousRtos).toBe(1);
+    expect(a.cc.cwnd).toBeGreaterThanOrEqual(cwnd);
+    expect(a.sndNxt).toBe(a.sndMax); // the window is not sent again
+    for (const s of resent) link.deliver(s); // the one resent segment arrives as a duplicate
+    await link.settle();
+    expectBytes(readAll(b), data);
+  });
+
+  it('keeps a timeout whose ACK echoes the retransmission (the original was lost)', async () => {
+    const link = new BackToBack();
+    const { a, b } = await link.open();
+    link.lose = (s) => s.from === 'a' && link.a.events.rtoCount === 0; // the segment and its tail probes
+    writeSome(a, pattern(1448));
+    await flushMicrotasks();
+    link.clock.advance(a.rtt.rto);
+    await link.settle();
+    expect(readAll(b)).toHaveLength(1448);
+    expect([link.a.events.rtoCount, link.a.events.spuriousRtos]).toEqual([1, 0]);
   });
 
   it('puts reordered segments back in order, acknowledging each out-of-order one at once', async () => {

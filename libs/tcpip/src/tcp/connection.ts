@@ -52,6 +52,10 @@ export interface TcpEventCounts {
   dsacksSent: number;
   /** Keep-alive probes sent (RFC 9293 3.8.4). */
   keepAliveProbes: number;
+  /** Times an ICMP fragmentation-needed lowered a connection's MSS (RFC 1191). */
+  mssReductions: number;
+  /** Retransmission timeouts found spurious by their timestamps and undone (RFC 3522, RFC 4015). */
+  spuriousRtos: number;
 }
 
 export function newEventCounts(): TcpEventCounts {
@@ -64,6 +68,8 @@ export function newEventCounts(): TcpEventCounts {
     dsacksReceived: 0,
     dsacksSent: 0,
     keepAliveProbes: 0,
+    mssReductions: 0,
+    spuriousRtos: 0,
   };
 }
 
@@ -95,6 +101,11 @@ export interface ConnectionHost {
 export type Failure = NetError;
 
 const TIMESTAMP_OPTION = 12;
+
+/** A SACK option with `blocks` blocks (at most 3 beside timestamps, 4 without), padded to 32 bits. */
+function sackOptionBytes(blocks: number, tsOk: boolean): number {
+  return 4 + 8 * Math.min(blocks, tsOk ? 3 : 4);
+}
 /** RFC 6675's DupThresh: a hole is lost once more than (DupThresh - 1) segments are SACKed above it. */
 const DUP_THRESH = 3;
 /**
@@ -187,6 +198,12 @@ export class Connection {
   private rackLost = false;
   /** Retransmissions of this recovery, to find those lost again (RACK, RFC 8985 6.2). */
   private retransmissions: Array<{ from: number; to: number; at: number; after: number }> = [];
+  /**
+   * After a timeout, the TSval of the first retransmission and the state
+   * before it: an ACK that echoes an older TSval acknowledges the original,
+   * so the timeout was spurious (Eifel detection, RFC 3522).
+   */
+  private eifel: { ts: number; cwnd: number; ssthresh: number; recover: number } | undefined;
   /** Probes sent since the last ACK that moved anything. */
   private probesSent = 0;
   /** A tail loss probe is out and not yet answered. */
@@ -214,12 +231,16 @@ export class Connection {
   private readonly persistTimer: Deadline;
   /** RFC 8985's probe timeout (PTO). */
   private readonly probeTimer: Deadline;
+  private readonly keepAliveTimer: Deadline;
+  private keepAlivesUnanswered = 0;
+  /** Idle time before keep-alive probes; 0 is off. The stack's setting until `setKeepAlive` changes it. */
+  private keepAliveMs: number;
   /** TIME-WAIT, and the FIN timeout of a connection closed locally. */
   private readonly lifetimeTimer: Deadline;
 
   private constructor(
     private readonly host: ConnectionHost,
-    private readonly cfg: TcpConfig,
+    readonly cfg: TcpConfig,
     id: ConnectionId,
     iss: number,
     /** The MSS we announce: the link MTU less the headers. */
@@ -243,6 +264,8 @@ export class Connection {
     this.delayedAckTimer = new Deadline(clock, () => this.ackNow());
     this.persistTimer = new Deadline(clock, () => this.persistTimeout());
     this.probeTimer = new Deadline(clock, () => this.probeTimeout());
+    this.keepAliveTimer = new Deadline(clock, () => this.keepAliveTimeout());
+    this.keepAliveMs = cfg.keepAliveMs;
     this.lifetimeTimer = new Deadline(clock, () => this.lifetimeEnded());
   }
 
@@ -414,6 +437,10 @@ export class Connection {
 
   input(seg: IncomingSegment): void {
     if (this.state === 'CLOSED') return;
+    if (this.keepAliveMs > 0) {
+      this.keepAlivesUnanswered = 0;
+      this.keepAliveTimer.set(this.keepAliveMs);
+    }
     if (this.state === 'SYN-SENT') this.inputSynSent(seg);
     else this.inputSynchronized(seg);
     if (this.isClosed()) return;
@@ -497,6 +524,7 @@ export class Connection {
 
   private becomeEstablished(): void {
     this.state = 'ESTABLISHED';
+    if (this.keepAliveMs > 0) this.keepAliveTimer.set(this.keepAliveMs);
     this.host.established(this);
   }
 
@@ -650,6 +678,7 @@ export class Connection {
       if (this.scoreboard.update(una, this.sndMax, seg.options.sack)) this.host.events.dsacksReceived++;
     }
     if (seqGt(ack, this.sndUna)) {
+      if (this.eifel) this.detectSpuriousTimeout(seg);
       this.newAck(ack, seg);
     } else if (
       ack === this.sndUna &&
@@ -677,6 +706,25 @@ export class Connection {
       if (!this.tlpOut) this.armProbe();
     }
     return true;
+  }
+
+  /**
+   * The first ACK for new data after a timeout: if it echoes a timestamp
+   * older than the retransmission's, the original arrived and only the ACKs
+   * were late (a busy host, a queue). Undo the timeout (RFC 4015): the window
+   * as it was, and carry on after SND.MAX instead of resending a window the
+   * peer holds already.
+   */
+  private detectSpuriousTimeout(seg: IncomingSegment): void {
+    const e = this.eifel as NonNullable<typeof this.eifel>;
+    this.eifel = undefined;
+    const echo = seg.options.timestamp?.echo;
+    if (echo === undefined || !seqLt(echo, e.ts)) return;
+    this.host.events.spuriousRtos++;
+    this.cc.cwnd = e.cwnd;
+    this.cc.ssthresh = e.ssthresh;
+    this.cc.recover = e.recover;
+    this.sndNxt = this.sndMax;
   }
 
   /** SACKed bytes above a hole beyond which it counts as lost (RFC 6675 IsLost; any, once RACK's time rule applies). */
@@ -758,7 +806,7 @@ export class Connection {
   /** Sends [from, to) again (a hole, or the tail for a probe); returns the sequence space it took. */
   private retransmitRange(from: number, to: number): number {
     const offset = seqDiff(from, this.sndBase);
-    const len = Math.max(0, Math.min(seqDiff(to, from), this.sendBuffer.length - offset));
+    const len = Math.max(0, Math.min(seqDiff(to, from), this.sendBuffer.length - offset, this.segmentMss()));
     const fin = this.finQueued && seqAdd(from, len) === this.finSeq && seqGt(this.sndMax, this.finSeq);
     if (len === 0 && !fin) return 0;
     this.timing = false; // Karn: no measurement from a retransmitted segment
@@ -834,7 +882,7 @@ export class Connection {
     this.host.events.tlpProbes++;
     this.tlpOut = true;
     const finSent = this.finQueued && seqGt(this.sndMax, this.finSeq);
-    const from = seqAdd(this.sndMax, -(finSent ? 1 : 0) - this.sndMss);
+    const from = seqAdd(this.sndMax, -(finSent ? 1 : 0) - this.segmentMss());
     this.retransmitRange(seqLt(from, this.sndUna) ? this.sndUna : from, this.sndMax);
     this.retransmitTimer.ensure(this.rtt.rto);
     this.setProbe();
@@ -984,6 +1032,8 @@ export class Connection {
     this.retransmitTimer.clear();
     this.persistTimer.clear();
     this.delayedAckTimer.clear();
+    this.probeTimer.clear();
+    this.keepAliveTimer.clear();
     this.lifetimeTimer.set(this.cfg.timeWaitMs);
     this.releaseBuffers();
     this.changed();
@@ -1064,13 +1114,14 @@ export class Connection {
       const room = recovering
         ? Math.min(this.sndWnd - flight, this.cc.cwnd - pipe)
         : Math.min(this.sndWnd, this.cc.cwnd) - flight;
-      const len = Math.max(0, Math.min(unsent, this.sndMss, room));
+      const mss = this.segmentMss();
+      const len = Math.max(0, Math.min(unsent, mss, room));
       const fin = this.finQueued && len === unsent && seqAdd(this.sndNxt, len) === this.finSeq;
       if (len === 0 && !fin) {
         if (unsent > 0 && flight === 0 && this.sndWnd === 0) this.persistTimer.ensure(this.persistInterval());
         break;
       }
-      if (len < this.sndMss && len < unsent && flight > 0) break; // wait for ACKs rather than send a runt
+      if (len < mss && len < unsent && flight > 0) break; // wait for ACKs rather than send a runt
       let flags = TcpFlag.ack;
       if (fin) flags |= TcpFlag.fin;
       if (len > 0 && len === unsent) flags |= TcpFlag.psh;
@@ -1104,7 +1155,10 @@ export class Connection {
     this.timing = false; // Karn: no measurement from a retransmitted segment
     this.host.drops.count('tcp.retransmit-fast');
     const offset = seqDiff(this.sndUna, this.sndBase);
-    const len = Math.max(0, Math.min(this.sndMss, this.sendBuffer.length - offset, seqDiff(this.sndMax, this.sndUna)));
+    const len = Math.max(
+      0,
+      Math.min(this.segmentMss(), this.sendBuffer.length - offset, seqDiff(this.sndMax, this.sndUna)),
+    );
     const fin = this.finQueued && seqAdd(this.sndUna, len) === this.finSeq && seqGt(this.sndMax, this.finSeq);
     if (len === 0 && !fin) return;
     this.emit(
@@ -1137,6 +1191,8 @@ export class Connection {
       });
     this.host.drops.count('tcp.retransmit-timeout');
     this.host.events.rtoCount++;
+    if (this.tsOk && this.eifel === undefined)
+      this.eifel = { ts: this.tsNow(), cwnd: this.cc.cwnd, ssthresh: this.cc.ssthresh, recover: this.cc.recover };
     this.probeTimer.clear();
     this.tlpOut = false;
     this.rackLost = false;
@@ -1148,6 +1204,55 @@ export class Connection {
     this.retransmitTimer.clear();
     this.output();
     this.retransmitTimer.ensure(this.rtt.rto);
+  }
+
+  /** Turns keep-alive on (idle `ms` before the first probe) or off (0) for this connection. */
+  setKeepAlive(ms: number): void {
+    if (!Number.isInteger(ms) || ms < 0)
+      throw new RangeError(`keep-alive idle time is ${ms}: give 0 (off) or a positive number of milliseconds`);
+    this.keepAliveMs = ms;
+    this.keepAlivesUnanswered = 0;
+    if (ms > 0 && (SYNCHRONIZED_SENDING.has(this.state) || this.state === 'FIN-WAIT-2')) this.keepAliveTimer.set(ms);
+    else this.keepAliveTimer.clear();
+  }
+
+  /**
+   * Keep-alive (RFC 9293 3.8.4): the peer was silent for the idle time. A
+   * segment at SND.NXT - 1 with no data makes it answer with an ACK; with
+   * data outstanding the retransmission timer already asks.
+   */
+  private keepAliveTimeout(): void {
+    if (!SYNCHRONIZED_SENDING.has(this.state) && this.state !== 'FIN-WAIT-2') return;
+    if (this.sndUna !== this.sndMax) return this.keepAliveTimer.set(this.keepAliveMs);
+    if (++this.keepAlivesUnanswered > this.cfg.keepAliveProbes) {
+      this.host.drops.count('tcp.keep-alive-timeout');
+      return this.abort({ kind: 'timeout', message: `${this.name}: the peer stopped answering keep-alive probes` });
+    }
+    this.host.events.keepAliveProbes++;
+    this.emitBare(seqAdd(this.sndMax, -1), TcpFlag.ack);
+    this.keepAliveTimer.set(this.cfg.keepAliveIntervalMs);
+  }
+
+  /**
+   * An ICMP fragmentation-needed (RFC 1191) about a segment in flight: a
+   * link on the path carries at most `mtu` bytes. Segments are made smaller
+   * from now on and what is in flight goes again at the new size (as Linux's
+   * tcp_simple_retransmit), without a congestion response: nothing was
+   * congested. The MTU is floored at 552 bytes as Linux does, so a forged
+   * error cannot shrink segments to a few bytes.
+   */
+  pathMtu(mtu: number): void {
+    if (!SYNCHRONIZED_SENDING.has(this.state)) return;
+    const mss = Math.max(552, mtu) - 40 - (this.tsOk ? TIMESTAMP_OPTION : 0);
+    if (mss >= this.sndMss) return this.host.drops.count('tcp.icmp-mtu-not-lower');
+    this.sndMss = mss;
+    this.cc.lowerMss(mss);
+    this.host.events.mssReductions++;
+    if (this.sndNxt !== this.sndUna) {
+      this.sndNxt = this.sndUna;
+      this.timing = false;
+      this.output();
+    }
   }
 
   private persistInterval(): number {
@@ -1225,16 +1330,19 @@ export class Connection {
     } else if (!(flags & TcpFlag.rst)) {
       if (this.tsOk) options = { timestamp: { value: this.tsNow(), echo: this.tsRecent } };
       if (this.sackOk && hasAck && (this.dsack || this.reorder.count > 0)) {
-        // 40 option bytes: 3 blocks beside timestamps, 4 without (RFC 2018 3).
-        const max = this.tsOk ? 3 : 4;
+        // 40 option bytes: 3 blocks beside timestamps, 4 without (RFC 2018 3); on data, only what fits the MSS.
+        let max = this.tsOk ? 3 : 4;
+        while (max > 0 && len > this.sndMss - sackOptionBytes(max, this.tsOk)) max--;
         const blocks: Array<readonly [number, number]> = [];
-        if (this.dsack) {
-          blocks.push(this.dsack);
-          this.dsack = undefined;
-          this.host.events.dsacksSent++;
+        if (max > 0) {
+          if (this.dsack) {
+            blocks.push(this.dsack);
+            this.dsack = undefined;
+            this.host.events.dsacksSent++;
+          }
+          blocks.push(...this.reorder.blocks(this.lastOutOfOrder, max - blocks.length));
+          options = { ...options, sack: blocks };
         }
-        blocks.push(...this.reorder.blocks(this.lastOutOfOrder, max - blocks.length));
-        options = { ...options, sack: blocks };
       }
     }
     const header: TcpHeaderFields = {
@@ -1253,6 +1361,18 @@ export class Connection {
       this.delayedAckTimer.clear();
     }
     return this.host.transmit(this, header, payload, len);
+  }
+
+  /**
+   * Payload bytes the next data segment may carry: the MSS less the SACK
+   * blocks that will ride on it (as Linux's tcp_current_mss). The MSS counts
+   * options against the payload (RFC 6691), so a full segment with three
+   * blocks would be 28 bytes too long for the link: with DF set it would
+   * never leave.
+   */
+  private segmentMss(): number {
+    if (!this.sackOk || (this.dsack === undefined && this.reorder.count === 0)) return this.sndMss;
+    return this.sndMss - sackOptionBytes((this.dsack ? 1 : 0) + this.reorder.count, this.tsOk);
   }
 
   private tsNow(): number {
@@ -1294,6 +1414,7 @@ export class Connection {
     this.delayedAckTimer.clear();
     this.persistTimer.clear();
     this.probeTimer.clear();
+    this.keepAliveTimer.clear();
     this.lifetimeTimer.clear();
     this.releaseBuffers();
     this.host.closed(this);

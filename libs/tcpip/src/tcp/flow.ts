@@ -10,6 +10,8 @@ type WriteResult = Result<void, NetError>;
  * linger before destroying it.
  */
 const CLOSE_LINGER_MS = 5_000;
+/** Linux's tcp_keepalive_time. */
+const DEFAULT_KEEPALIVE_MS = 2 * 3600_000;
 
 interface PendingWrite {
   readonly buffers: readonly Uint8Array[];
@@ -58,6 +60,16 @@ export class TcpFlow implements Flow {
 
   writev(data: readonly Uint8Array[]): Promise<WriteResult> {
     return this.writeAll(data);
+  }
+
+  /**
+   * Keep-alive for this connection (RFC 9293 3.8.4), as Node's
+   * `socket.setKeepAlive`: probe the peer after `idleMs` without a segment
+   * from it (default: the stack's `tcp.keepAliveMs`, else 2 hours), and
+   * reset when `tcp.keepAliveProbes` probes go unanswered. Off by default.
+   */
+  setKeepAlive(enable: boolean, idleMs = 0): void {
+    this.conn.setKeepAlive(enable ? idleMs || this.conn.cfg.keepAliveMs || DEFAULT_KEEPALIVE_MS : 0);
   }
 
   close(): Promise<void> {

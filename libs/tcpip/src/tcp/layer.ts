@@ -28,9 +28,12 @@ import {
 } from './connection';
 import { TcpFlow } from './flow';
 import { SequenceNumbers, type ConnectionId } from './isn';
-import { seqAdd } from './seq';
+import { seqAdd, seqInWindow } from './seq';
+
 import { realClock, type TcpClock } from './timer';
 
+/** Segments carry DF, so a path narrower than the link answers with fragmentation-needed (RFC 1191). */
+const TCP_IP_OPTIONS = { dontFragment: true } as const;
 const EPHEMERAL_FIRST = 49152; // RFC 6335's dynamic range
 const EPHEMERAL_COUNT = 65536 - EPHEMERAL_FIRST;
 
@@ -207,14 +210,20 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
     length: number,
   ): Promise<Result<void, NetError>> {
     const headerLength = tcpHeaderLength(header.options);
-    return this.ip.send(dst, IpProtocol.tcp, headerLength + length, (buf, off, src) => {
-      let at = off + headerLength;
-      for (const p of payload) {
-        buf.set(p, at);
-        at += p.length;
-      }
-      emitTcp(buf, off, header, length, src, dst);
-    });
+    return this.ip.send(
+      dst,
+      IpProtocol.tcp,
+      headerLength + length,
+      (buf, off, src) => {
+        let at = off + headerLength;
+        for (const p of payload) {
+          buf.set(p, at);
+          at += p.length;
+        }
+        emitTcp(buf, off, header, length, src, dst);
+      },
+      TCP_IP_OPTIONS,
+    );
   }
 
   reserve(bytes: number): boolean {
@@ -418,6 +427,16 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
     const remotePort = (th[2] << 8) | th[3];
     const seq = ((th[4] << 24) | (th[5] << 16) | (th[6] << 8) | th[7]) >>> 0;
     const conn = this.lookup(localPort, report.dst, remotePort);
+    if (
+      conn &&
+      report.type === IcmpType.unreachable &&
+      report.code === UnreachableCode.fragmentationNeeded &&
+      conn.state !== 'SYN-SENT'
+    ) {
+      // RFC 5927 4.1: only an error quoting a segment in flight is believed.
+      if (!seqInWindow(seq, conn.sndUna, conn.sndMax)) return this.drops.count('tcp.icmp-ignored');
+      return conn.pathMtu(report.restOfHeader & 0xffff);
+    }
     if (!conn || conn.state !== 'SYN-SENT' || seq !== conn.iss) return this.drops.count('tcp.icmp-ignored');
     if (report.type !== IcmpType.unreachable) return this.drops.count('tcp.icmp-ignored');
     const refused = report.code === UnreachableCode.port || report.code === UnreachableCode.protocol;
