@@ -3,7 +3,8 @@
  * (curl, openssl s_client): static_website and static_website_tls on the
  * socket stack over loopback, conduit_server's two jobs, and static_website
  * on the direct stack over a tap whose far end is the Linux kernel in a
- * namespace the test makes. Each app is built once (Nx caches it); a build
+ * namespace the test makes, serving from its tar image (--kv_ro=archive, made
+ * by the archive-image target) so the direct build also covers that store. Each app is built once (Nx caches it); a build
  * that another build of the same app would overwrite is copied aside first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -78,9 +79,13 @@ describe('the web examples on unix', () => {
 
   beforeAll(() => {
     website = build('static_website', ['--net=socket'], scratch);
-    websiteDirect = build('static_website', ['--net=direct'], scratch);
     tlsSite = build('static_website_tls', ['--net=socket'], scratch);
     conduitServer = build('conduit_server', [], scratch);
+    const image = nx(['run', 'static_website:archive-image'], { timeoutMs: 120_000 });
+    if (image.status !== 0) throw new Error(`nx run static_website:archive-image failed:\n${image.output}`);
+    // Built last and run where it was built: it finds tar1.img relative to dist/.
+    build('static_website', ['--net=direct', '--kv_ro=archive'], scratch);
+    websiteDirect = path.join(WORKSPACE_ROOT, 'dist/apps/static_website/unix');
   }, 600_000);
   afterAll(() => {
     for (const u of started) u.stop();
@@ -197,26 +202,32 @@ describe('the web examples on unix', () => {
     await u.waitFor(/Got request for \/from\/namespace/);
   });
 
-  linuxPeer('static_website on the direct stack serves Linux curl over a tap, with keep-alive', async () => {
-    const { u, ns } = await onTap(path.join(websiteDirect, 'mir-www'), ['--port=80']);
-    const r = await curl(
-      [
-        '-v',
-        '-o',
-        '/dev/null',
-        '-w',
-        '%{http_code} ',
-        'http://10.0.0.2/',
-        '-o',
-        '/dev/null',
-        'http://10.0.0.2/mirage.svg',
-      ],
-      ns,
-    );
-    expect(r.stdout).toBe('200 200 ');
-    expect(r.stderr).toMatch(/Re-using existing connection/);
-    const body = await curl(['http://10.0.0.2/docs/'], ns);
-    expect(body.stdout).toBe(fs.readFileSync(path.join(HTDOCS, 'docs/index.html'), 'utf8'));
-    await u.waitFor(/^conn \d+ closed$/m);
-  });
+  linuxPeer(
+    'static_website on the direct stack serves Linux curl over a tap from its tar image, with keep-alive',
+    async () => {
+      const { u, ns } = await onTap(path.join(websiteDirect, 'mir-www'), ['--port=80']);
+      const r = await curl(
+        [
+          '-v',
+          '-o',
+          '/dev/null',
+          '-w',
+          '%{http_code} ',
+          'http://10.0.0.2/',
+          '-o',
+          '/dev/null',
+          'http://10.0.0.2/mirage.svg',
+        ],
+        ns,
+      );
+      expect(r.stdout).toBe('200 200 ');
+      expect(r.stderr).toMatch(/Re-using existing connection/);
+      const body = await curl(['http://10.0.0.2/docs/'], ns);
+      expect(body.stdout).toBe(fs.readFileSync(path.join(HTDOCS, 'docs/index.html'), 'utf8'));
+      const svg = path.join(scratch, 'from-tar.svg');
+      await curl(['-o', svg, 'http://10.0.0.2/mirage.svg'], ns);
+      expect(fs.readFileSync(svg)).toEqual(fs.readFileSync(path.join(HTDOCS, 'mirage.svg')));
+      await u.waitFor(/^conn \d+ closed$/m);
+    },
+  );
 });
