@@ -76,11 +76,13 @@ describe('the web examples on unix', () => {
   let websiteDirect: string;
   let tlsSite: string;
   let conduitServer: string;
+  let websiteIp: string;
 
   beforeAll(() => {
     website = build('static_website', ['--net=socket'], scratch);
     tlsSite = build('static_website_tls', ['--net=socket'], scratch);
     conduitServer = build('conduit_server', [], scratch);
+    websiteIp = build('static_website_ip', [], scratch);
     const image = nx(['run', 'static_website:archive-image'], { timeoutMs: 120_000 });
     if (image.status !== 0) throw new Error(`nx run static_website:archive-image failed:\n${image.output}`);
     // Built last and run where it was built: it finds tar1.img relative to dist/.
@@ -204,6 +206,21 @@ describe('the web examples on unix', () => {
     await u.waitFor(/Got request for \/from\/host/);
     await u.waitFor(/Got request for \/from\/namespace/);
   });
+
+  linuxPeer(
+    'static_website_ip takes its address from --ip/--netmask/--gateway, logs it and serves htdocs',
+    async () => {
+      const { u, ns } = await onTap(path.join(websiteIp, 'mir-www'), [
+        '--ip=10.0.0.7',
+        '--netmask=255.255.0.0',
+        '--gateway=10.0.0.1',
+      ]);
+      await u.waitFor(/^ip=10\.0\.0\.7 netmask=255\.255\.0\.0 gateway=10\.0\.0\.1$/m);
+      const r = await curl(['http://10.0.0.7/'], ns);
+      expect(r.stdout).toBe(fs.readFileSync(path.join(HTDOCS, 'index.html'), 'utf8'));
+      await u.waitFor(/^Got request for \/$/m);
+    },
+  );
 
   linuxPeer(
     'static_website on the direct stack serves Linux curl over a tap from its tar image, with keep-alive',
