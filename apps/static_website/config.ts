@@ -14,7 +14,8 @@ import {
 } from '@mirage-ts/mirage';
 
 // The seed's FS environment variable is the key --kv_ro: crunch (the default) embeds
-// htdocs/, fat reads it from fat1.img (npx nx run static_website:fat-image), direct
+// htdocs/, fat reads it from fat1.img (npx nx run static_website:fat-image), archive
+// from the tar image tar1.img (npx nx run static_website:archive-image), direct
 // reads the host folder on unix.
 const fs = genericKvRo('htdocs');
 

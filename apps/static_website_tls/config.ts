@@ -14,7 +14,7 @@ import {
   tap0,
 } from '@mirage-ts/mirage';
 
-// The site (--kv_ro=crunch|fat|direct, as static_website) and the TLS
+// The site (--kv_ro=crunch|fat|archive|direct, as static_website) and the TLS
 // certificate and key, tls/server.pem and tls/server.key, built in from secrets/.
 const fs = genericKvRo('htdocs');
 const secrets = crunch('secrets');

@@ -3,7 +3,8 @@
  * (curl, openssl s_client): static_website and static_website_tls on the
  * socket stack over loopback, conduit_server's two jobs, and static_website
  * on the direct stack over a tap whose far end is the Linux kernel in a
- * namespace the test makes. Each app is built once (Nx caches it); a build
+ * namespace the test makes, serving from its tar image (--kv_ro=archive, made
+ * by the archive-image target) so the direct build also covers that store. Each app is built once (Nx caches it); a build
  * that another build of the same app would overwrite is copied aside first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -75,12 +76,18 @@ describe('the web examples on unix', () => {
   let websiteDirect: string;
   let tlsSite: string;
   let conduitServer: string;
+  let websiteIp: string;
 
   beforeAll(() => {
     website = build('static_website', ['--net=socket'], scratch);
-    websiteDirect = build('static_website', ['--net=direct'], scratch);
     tlsSite = build('static_website_tls', ['--net=socket'], scratch);
     conduitServer = build('conduit_server', [], scratch);
+    websiteIp = build('static_website_ip', [], scratch);
+    const image = nx(['run', 'static_website:archive-image'], { timeoutMs: 120_000 });
+    if (image.status !== 0) throw new Error(`nx run static_website:archive-image failed:\n${image.output}`);
+    // Built last and run where it was built: it finds tar1.img relative to dist/.
+    build('static_website', ['--net=direct', '--kv_ro=archive'], scratch);
+    websiteDirect = path.join(WORKSPACE_ROOT, 'dist/apps/static_website/unix');
   }, 600_000);
   afterAll(() => {
     for (const u of started) u.stop();
@@ -121,6 +128,9 @@ describe('the web examples on unix', () => {
         ['/docs%2f..%2f..%2fconfig.ts', '400'],
         ['/a%00b', '400'],
         ['/a%5c..%5cconfig.ts', '400'],
+        ['/../config.ts', '400'],
+        ['/..\\config.ts', '400'],
+        ['/%c0%ae%c0%ae/config.ts', '400'],
         [`/${'x/'.repeat(600)}`, '400'],
       ]) {
         const r = await curl(['--path-as-is', '-o', '/dev/null', '-w', '%{http_code}', base + url]);
@@ -197,26 +207,65 @@ describe('the web examples on unix', () => {
     await u.waitFor(/Got request for \/from\/namespace/);
   });
 
-  linuxPeer('static_website on the direct stack serves Linux curl over a tap, with keep-alive', async () => {
-    const { u, ns } = await onTap(path.join(websiteDirect, 'mir-www'), ['--port=80']);
-    const r = await curl(
-      [
-        '-v',
-        '-o',
-        '/dev/null',
-        '-w',
-        '%{http_code} ',
-        'http://10.0.0.2/',
-        '-o',
-        '/dev/null',
-        'http://10.0.0.2/mirage.svg',
-      ],
-      ns,
-    );
-    expect(r.stdout).toBe('200 200 ');
-    expect(r.stderr).toMatch(/Re-using existing connection/);
-    const body = await curl(['http://10.0.0.2/docs/'], ns);
-    expect(body.stdout).toBe(fs.readFileSync(path.join(HTDOCS, 'docs/index.html'), 'utf8'));
-    await u.waitFor(/^conn \d+ closed$/m);
-  });
+  linuxPeer(
+    'static_website_ip takes its address from --ip/--netmask/--gateway, logs it and serves htdocs',
+    async () => {
+      const { u, ns } = await onTap(path.join(websiteIp, 'mir-www'), [
+        '--ip=10.0.0.7',
+        '--netmask=255.255.0.0',
+        '--gateway=10.0.0.1',
+      ]);
+      await u.waitFor(/^ip=10\.0\.0\.7 netmask=255\.255\.0\.0 gateway=10\.0\.0\.1$/m);
+      const r = await curl(['http://10.0.0.7/'], ns);
+      expect(r.stdout).toBe(fs.readFileSync(path.join(HTDOCS, 'index.html'), 'utf8'));
+      await u.waitFor(/^Got request for \/$/m);
+    },
+  );
+
+  linuxPeer(
+    'static_website on the direct stack serves Linux curl over a tap from its tar image, with keep-alive',
+    async () => {
+      const { u, ns } = await onTap(path.join(websiteDirect, 'mir-www'), ['--port=80']);
+      const r = await curl(
+        [
+          '-v',
+          '-o',
+          '/dev/null',
+          '-w',
+          '%{http_code} ',
+          'http://10.0.0.2/',
+          '-o',
+          '/dev/null',
+          'http://10.0.0.2/mirage.svg',
+        ],
+        ns,
+      );
+      expect(r.stdout).toBe('200 200 ');
+      expect(r.stderr).toMatch(/Re-using existing connection/);
+      const body = await curl(['http://10.0.0.2/docs/'], ns);
+      expect(body.stdout).toBe(fs.readFileSync(path.join(HTDOCS, 'docs/index.html'), 'utf8'));
+      // Linux holds 200 connections open (100 idle, 100 reset with RST right after their request)
+      // while curl fetches the page: the unikernel keeps serving, then answers once more.
+      const abuse = [
+        'import socket, struct, subprocess',
+        'held = []',
+        'for i in range(200):',
+        '    s = socket.create_connection(("10.0.0.2", 80), timeout=5)',
+        '    if i % 2:',
+        '        s.sendall(b"GET /mirage.svg HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")',
+        '        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))',
+        '        s.close()',
+        '    else:',
+        '        held.append(s)',
+        'r = subprocess.run(["curl", "-sS", "--max-time", "10", "http://10.0.0.2/style.css"], capture_output=True)',
+        'print(len(held), r.stdout.decode())',
+      ].join('\n');
+      const held = await ns.execAsync(['python3', '-c', abuse], { timeoutMs: 30_000 });
+      expect(held.stdout).toBe(`100 ${fs.readFileSync(path.join(HTDOCS, 'style.css'), 'utf8')}\n`);
+      const svg = path.join(scratch, 'from-tar.svg');
+      await curl(['-o', svg, 'http://10.0.0.2/mirage.svg'], ns);
+      expect(fs.readFileSync(svg)).toEqual(fs.readFileSync(path.join(HTDOCS, 'mirage.svg')));
+      await u.waitFor(/^conn \d+ closed$/m);
+    },
+  );
 });

@@ -1,5 +1,5 @@
 import { Key } from '../key';
-import { ifImpl, impl, matchImpl, resource, type Impl } from '../impl';
+import { ifImpl, impl, matchImpl, resource, value, type Impl } from '../impl';
 import { typ } from '../typ';
 import { blockOfFile } from './block';
 
@@ -17,6 +17,7 @@ export const fs = typ('fs', 'KvRo');
 // as MirageOS numbers static1.ml, static2.ml and fat1.img.
 let crunched = 0;
 let fatImages = 0;
+let archives = 0;
 
 /**
  * The directory `dir` (relative to the app folder) turned into a TypeScript
@@ -77,24 +78,43 @@ export function kvRoOfFs(filesystem: Impl<'fs'>): Impl<'kv_ro'> {
   });
 }
 
-/** `--kv_ro=crunch|fat|direct`, decided at configure time. */
+/**
+ * A tar (ustar) image of the directory `dir` on a block device, read as a
+ * key/value store (MirageOS `archive_of_files`): the image `tar<N>.img` in
+ * the app folder, made by `npx nx run <app>:archive-image`, read through
+ * `blockOfFile` (a host file on unix, an attached disk in a VM).
+ */
+export function archiveOfFiles(dir: string, options: { readonly image?: string } = {}): Impl<'kv_ro'> {
+  const image = options.image ?? `tar${++archives}.img`;
+  return impl(kv_ro, {
+    label: `tar image ${image} of ${dir}`,
+    module: '@mirage-ts/kv/archive',
+    symbol: 'ArchiveKvRo',
+    args: [blockOfFile(image), value(image)],
+    build: { step: 'archive-image', options: { dir, image } },
+  });
+}
+
+/** `--kv_ro=crunch|fat|archive|direct`, decided at configure time. */
 export const kvRoKey = Key.create('kv_ro', {
-  values: ['crunch', 'fat', 'direct'],
+  values: ['crunch', 'fat', 'archive', 'direct'],
   default: 'crunch',
-  doc: 'Where the key/value store comes from: crunch (built into the unikernel), fat (a FAT image), direct (the host directory; unix only).',
+  doc: 'Where the key/value store comes from: crunch (built into the unikernel), fat (a FAT image), archive (a tar image), direct (the host directory; unix only).',
 });
 
 /**
  * MirageOS's `generic_kv_ro`: `--kv_ro=crunch` embeds the directory,
- * `--kv_ro=fat` reads it from a FAT image, `--kv_ro=direct` passes through
+ * `--kv_ro=fat` reads it from a FAT image, `--kv_ro=archive` from a tar
+ * image, `--kv_ro=direct` passes through
  * to the host directory on unix and embeds it where there is no host
  * filesystem (xen, qemu).
  */
-export function genericKvRo(dir: string, key: Key<'crunch' | 'fat' | 'direct'> = kvRoKey): Impl<'kv_ro'> {
+export function genericKvRo(dir: string, key: Key<'crunch' | 'fat' | 'archive' | 'direct'> = kvRoKey): Impl<'kv_ro'> {
   const embedded = crunch(dir);
   return matchImpl(key, {
     crunch: embedded,
     fat: kvRoOfFs(fatOfFiles(dir)),
+    archive: archiveOfFiles(dir),
     direct: ifImpl(Key.isUnix, directKvRo(dir), embedded),
   });
 }

@@ -71,6 +71,45 @@ export function directStackv4(c: ConsoleImpl, net: NetworkImpl, options: DirectS
   });
 }
 
+export interface StaticIpv4Config {
+  /** The address (`10.0.0.2`), netmask (`255.255.255.0`) and gateway (`10.0.0.1`, or '' for none): values or keys. */
+  readonly address: string | Key<string>;
+  readonly netmask: string | Key<string>;
+  readonly gateway: string | Key<string>;
+}
+
+/**
+ * Mirage/TS's own TCP/IP over `net` with an address, netmask and gateway
+ * given apart (MirageOS `direct_stackv4_with_static_ipv4`). With run-time
+ * keys they come from the command line on unix and from the kernel command
+ * line in a VM image (xen/static_website+ip's `ip=... netmask=... gateway=...`).
+ */
+export function directStackv4WithStaticIpv4(
+  c: ConsoleImpl,
+  net: NetworkImpl,
+  config: StaticIpv4Config,
+): Impl<'stackv4'> {
+  const arg = (v: string | Key<string>) => (typeof v === 'string' ? value(v) : v);
+  const name = (v: string | Key<string>, fallback: string) => (typeof v === 'string' ? fallback : v.decl.name);
+  return impl(stackv4, {
+    label: 'direct stack (static IPv4)',
+    module: '@mirage-ts/tcpip/static-stack',
+    symbol: 'StaticDirectStackv4',
+    args: [
+      c,
+      net,
+      arg(config.address),
+      arg(config.netmask),
+      arg(config.gateway),
+      value({
+        address: name(config.address, 'address'),
+        netmask: name(config.netmask, 'netmask'),
+        gateway: name(config.gateway, 'gateway'),
+      }),
+    ],
+  });
+}
+
 /**
  * MirageOS's `generic_stackv4 console tap0`: the socket stack or the direct
  * stack over `net`, chosen at configure time by --net (and --dhcp for the

@@ -4,3 +4,4 @@
  */
 import './crunch-step';
 import './fat-image-step';
+import './archive-image-step';

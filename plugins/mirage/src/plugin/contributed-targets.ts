@@ -1,4 +1,5 @@
 import type { TargetConfiguration } from '@nx/devkit';
+import { archiveImageTarget } from './archive-image-target';
 import { diskImageTarget } from './disk-image-target';
 import { fatImageTarget } from './fat-image-target';
 
@@ -17,7 +18,7 @@ export interface UnikernelSource {
  */
 export type TargetContribution = (unikernel: UnikernelSource) => Record<string, TargetConfiguration>;
 
-const contributions: readonly TargetContribution[] = [diskImageTarget, fatImageTarget];
+const contributions: readonly TargetContribution[] = [diskImageTarget, fatImageTarget, archiveImageTarget];
 
 export function contributedTargets(unikernel: UnikernelSource): Record<string, TargetConfiguration> {
   return Object.assign({}, ...contributions.map((c) => c(unikernel)));

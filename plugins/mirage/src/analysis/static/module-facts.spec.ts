@@ -32,16 +32,17 @@ describe('facts read from the DSL source of this workspace', () => {
       dataParams: [],
       dataPaths: [],
     });
-    // crunch's build option, fatOfFiles' build option and directKvRo's data-dir resource all take parameter 0.
+    // crunch's build option, fatOfFiles' and archiveOfFiles' build options and directKvRo's data-dir resource all take parameter 0.
     expect(facts.exportFacts(dsl, 'genericKvRo')).toEqual({
       modules: [
         '@mirage-ts/block/file',
         '@mirage-ts/block/raw',
         '@mirage-ts/fat/fs',
         '@mirage-ts/fat/kv',
+        '@mirage-ts/kv/archive',
         '@mirage-ts/kv/direct',
       ],
-      buildSteps: ['crunch', 'fat-image'],
+      buildSteps: ['archive-image', 'crunch', 'fat-image'],
       dataParams: [0],
       dataPaths: [],
     });
@@ -71,9 +72,10 @@ describe('facts read from the DSL source of this workspace', () => {
         '@mirage-ts/console/stdio',
         '@mirage-ts/fat/fs',
         '@mirage-ts/fat/kv',
+        '@mirage-ts/kv/archive',
         '@mirage-ts/kv/direct',
       ],
-      buildSteps: ['crunch', 'fat-image'],
+      buildSteps: ['archive-image', 'crunch', 'fat-image'],
       dataPaths: ['apps/kv_ro/t'],
     });
   });

@@ -5,7 +5,7 @@ import { SourceTreeError } from '@mirage-ts/fat/builder/source-tree';
 import { evaluateConfig } from '../../configure/evaluate';
 import { UserError } from '../../configure/user-error';
 import { projectOf, runStep } from '../lib/run-step';
-import { fatImagesOf } from './fat-images';
+import { dataImagesOf, FAT_IMAGES } from '../lib/data-images';
 import type { FatImageExecutorOptions } from './schema';
 
 /** The seed's make-fat1-image.sh: every FAT image config.ts names, built from its folder. */
@@ -13,7 +13,7 @@ export default function fatImageExecutor(options: FatImageExecutorOptions, conte
   return runStep(async () => {
     const project = projectOf(context);
     const evaluated = await evaluateConfig(project.workspaceRoot, project.projectRoot);
-    const images = fatImagesOf(evaluated, project);
+    const images = dataImagesOf(evaluated, project, FAT_IMAGES);
     for (const { dir, image } of images) {
       let summary;
       try {

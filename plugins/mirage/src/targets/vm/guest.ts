@@ -77,7 +77,7 @@ export function guestResource(flavour: VmFlavour, resource: Resource, graph: Res
       // An image has no host folders; stores of files are crunched into the
       // bundle or read from a FAT disk instead.
       throw new UserError(`the host directory ${resource.dir} cannot be read inside a ${flavour.target} VM image`, {
-        fix: `embed it with crunch('${resource.dir}') or put it on a disk with fatOfFiles('${resource.dir}') (--kv_ro=crunch|fat)`,
+        fix: `embed it with crunch('${resource.dir}') or put it on a disk with fatOfFiles('${resource.dir}') or archiveOfFiles('${resource.dir}') (--kv_ro=crunch|fat|archive)`,
       });
   }
 }

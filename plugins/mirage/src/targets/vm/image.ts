@@ -104,6 +104,7 @@ export async function buildImage(ctx: PackageContext, flavour: VmFlavour, tools:
       networking: devices.networking,
       nics: devices.networks.map((_, i) => flavour.nicName(i)),
       sourceMaps: options.sourceMaps,
+      bootKeys: ctx.graph.runtimeKeys.map((k) => k.name),
       ...addressDefaults(ctx),
     },
   });

@@ -13,6 +13,7 @@
  *   mirage_status=ttyS1         where `exit N` is written before power-off
  *   mirage_disks=/dev/xvdb,...  guest disks to wait for
  *   mirage_root=xvda|vda        the read-only root disk holding Node and the unikernel
+ * and any run-time key as a bare parameter (`ip=10.0.0.2`, see bootKeyArgs).
  */
 export interface InitSettings {
   /** How the guest kernel's interfaces are set up: not at all, link up only (direct stack), or addressed (socket stack). */
@@ -22,6 +23,8 @@ export interface InitSettings {
   readonly ipv4?: string;
   readonly gateway?: string;
   readonly dhcp?: boolean;
+  /** Run-time keys that may also be given as bare kernel parameters (`ip=10.0.0.2`). */
+  readonly bootKeys?: readonly string[];
   /** Run Node with --enable-source-maps (stack traces name the TypeScript sources; costs 0.3–1.3 s of start-up under emulation). */
   readonly sourceMaps?: boolean;
 }
@@ -36,7 +39,7 @@ export function initScript(settings: InitSettings): string {
   return `#!/bin/busybox sh
 # /init of a Mirage/TS VM image (generated): set the guest up, run the
 # unikernel, power off with its exit status.
-/bin/busybox --install -s /bin
+${bootKeyArgs(settings.bootKeys ?? [])}/bin/busybox --install -s /bin
 export PATH=/bin HOME=/root
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -82,6 +85,25 @@ status=$?
 sync
 poweroff -f
 `;
+}
+
+/** Names a shell can read from its environment: a key like `ipv4-gateway` cannot come this way. */
+export const isShellName = (name: string): boolean => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+
+/**
+ * Run-time keys given as bare kernel parameters before `--` (the 2015 Xen
+ * style, `extra = "ip=10.0.0.2 netmask=255.255.255.0 gateway=10.0.0.1"`):
+ * Linux hands those to init as environment variables. They become
+ * `--ip=10.0.0.2` arguments placed before the ones after `--`, so those win.
+ * Read first, before the script sets any variable of its own.
+ */
+export function bootKeyArgs(keys: readonly string[]): string {
+  const usable = keys.filter(isShellName);
+  if (usable.length === 0) return '';
+  return (
+    `# run-time keys given as bare kernel parameters (${usable.map((k) => `${k}=...`).join(' ')})\n` +
+    usable.map((k) => `[ -n "\${${k}+x}" ] && set -- "--${k}=\${${k}}" "$@"\n`).join('')
+  );
 }
 
 function networkSetup(s: InitSettings, q: (v: string | undefined) => string): string {

@@ -61,4 +61,9 @@ export const TEMPLATES: Readonly<Record<string, ExampleTemplate>> = {
     registerName: 'lwt',
     description: 'the nine lwt examples (--variant=heads1|...|stream_server): promises, cancellation, MVars, streams',
   },
+  static_website_ip: {
+    registerName: 'www',
+    description:
+      'serves htdocs/ over HTTP on port 80, on the direct stack with ip=/netmask=/gateway= from the (kernel) command line',
+  },
 };
