@@ -75,12 +75,14 @@ describe('the web examples on unix', () => {
   let websiteDirect: string;
   let tlsSite: string;
   let conduitServer: string;
+  let conduitManual: string;
 
   beforeAll(() => {
     website = build('static_website', ['--net=socket'], scratch);
     websiteDirect = build('static_website', ['--net=direct'], scratch);
     tlsSite = build('static_website_tls', ['--net=socket'], scratch);
     conduitServer = build('conduit_server', [], scratch);
+    conduitManual = build('conduit_server_manual', [], scratch);
   }, 600_000);
   afterAll(() => {
     for (const u of started) u.stop();
@@ -185,9 +187,12 @@ describe('the web examples on unix', () => {
     return { u, ns };
   }
 
-  linuxPeer('conduit_server answers on both jobs: the host stack and the direct stack over a tap', async () => {
+  linuxPeer.each([
+    ['conduit_server', () => conduitServer, false],
+    ['conduit_server_manual', () => conduitManual, true],
+  ])('%s answers on both jobs: the host stack and the direct stack over a tap', async (_name, folder, logsIp) => {
     const port = await freeLoopbackPort();
-    const { u, ns } = await onTap(path.join(conduitServer, 'mir-conduit_server'), [`--port=${port}`]);
+    const { u, ns } = await onTap(path.join(folder(), 'mir-conduit_server'), [`--port=${port}`]);
     await waitForPort(port);
     const host = await curl([`http://127.0.0.1:${port}/from/host`]);
     expect(host.stdout).toBe('hello mirage world!\n');
@@ -195,6 +200,8 @@ describe('the web examples on unix', () => {
     expect(direct.stdout).toBe('hello mirage world!\n');
     await u.waitFor(/Got request for \/from\/host/);
     await u.waitFor(/Got request for \/from\/namespace/);
+    // The seed's manual server first says which addresses each job's stack has.
+    if (logsIp) expect(u.output).toMatch(/IP address: 10\.0\.0\.2\n[^]*IP address: 0\.0\.0\.0/);
   });
 
   linuxPeer('static_website on the direct stack serves Linux curl over a tap, with keep-alive', async () => {

@@ -57,4 +57,8 @@ export const TEMPLATES: Readonly<Record<string, ExampleTemplate>> = {
     registerName: 'lwt',
     description: 'the nine lwt examples (--variant=heads1|...|stream_server): promises, cancellation, MVars, streams',
   },
+  conduit_server_manual: {
+    registerName: 'conduit_server',
+    description: 'conduit_server with its conduit and HTTP server made by hand over the stacks it is given',
+  },
 };
