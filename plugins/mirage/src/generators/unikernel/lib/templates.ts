@@ -61,4 +61,8 @@ export const TEMPLATES: Readonly<Record<string, ExampleTemplate>> = {
     registerName: 'conduit_server',
     description: 'conduit_server with its conduit and HTTP server made by hand over the stacks it is given',
   },
+  'http-fetch': {
+    registerName: 'http-fetch',
+    description: 'resolves the host of --uri through --resolver and fetches it, with the HTTP client and by hand',
+  },
 };
