@@ -65,9 +65,11 @@ export default tseslint.config(
         {
           patterns: [
             {
-              // One narrow exception: @mirage-ts/tcpip/layers, for unikernels that compose the
-              // stack's layers by hand as MirageOS's ping/ethifv4 examples do.
-              regex: `^(?!@mirage-ts/tcpip/layers$)${deviceLib}(/.*)?$`,
+              // Narrow exceptions: @mirage-ts/tcpip/layers, for unikernels that compose the
+              // stack's layers by hand as MirageOS's ping/ethifv4 examples do, and
+              // @mirage-ts/conduit/direct, for one that makes its conduit over a stack it was
+              // given, as conduit_server_manual does (Conduit_mirage.with_tcp).
+              regex: `^(?!@mirage-ts/tcpip/layers$)(?!@mirage-ts/conduit/direct$)${deviceLib}(/.*)?$`,
               message:
                 'A unikernel imports only @mirage-ts/types (and the DSL in config.ts): declare the device in config.ts and take it as a start() parameter.',
             },

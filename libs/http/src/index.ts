@@ -1,1 +1,8 @@
 export { HttpServer, type HttpServerOptions } from './server';
+export {
+  HttpClient,
+  resolveUri,
+  type HttpClientError,
+  type HttpClientOptions,
+  type HttpClientResponse,
+} from './client';

@@ -1,4 +1,3 @@
-import { DuplexFlow, FlowDuplex } from '@mirage-ts/conduit';
 import {
   ok,
   type Conduit,
@@ -14,7 +13,7 @@ import {
 } from '@mirage-ts/types';
 import * as http from 'node:http';
 import { once } from 'node:events';
-import type { Duplex } from 'node:stream';
+import { duplexOf } from './duplex';
 
 export interface HttpServerOptions {
   /** Time to receive a request's headers (ms); Node answers 408 and closes after it. */
@@ -39,11 +38,6 @@ const DEFAULTS = {
   maxBodyBytes: 1024 * 1024,
   checkIntervalMs: 1_000,
 } satisfies Required<HttpServerOptions>;
-
-/** The stream Node's http reads: the TLS session itself for TLS flows, else an adapter over the flow. */
-function duplexOf(flow: Flow): Duplex {
-  return (flow instanceof DuplexFlow && flow.takeDuplex()) || new FlowDuplex(flow);
-}
 
 async function readBody(req: http.IncomingMessage, limit: number): Promise<Uint8Array> {
   const chunks: Buffer[] = [];

@@ -12,6 +12,8 @@ describe('the web templates', () => {
     ['static_website_tls', ['config.ts', 'dispatch.ts', 'htdocs/style.css']],
     ['conduit_server', ['config.ts', 'unikernel.ts']],
     ['static_website_ip', ['config.ts', 'dispatch.ts', 'htdocs/index.html']],
+    ['conduit_server_manual', ['config.ts', 'unikernel.ts']],
+    ['http-fetch', ['config.ts', 'unikernel.ts']],
   ])('scaffolds %s as it is in apps/', async (name, files) => {
     const tree = createTreeWithEmptyWorkspace();
     await unikernelGenerator(tree, { name });

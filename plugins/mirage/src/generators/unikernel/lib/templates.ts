@@ -66,4 +66,12 @@ export const TEMPLATES: Readonly<Record<string, ExampleTemplate>> = {
     description:
       'serves htdocs/ over HTTP on port 80, on the direct stack with ip=/netmask=/gateway= from the (kernel) command line',
   },
+  conduit_server_manual: {
+    registerName: 'conduit_server',
+    description: 'conduit_server with its conduit and HTTP server made by hand over the stacks it is given',
+  },
+  'http-fetch': {
+    registerName: 'http-fetch',
+    description: 'resolves the host of --uri through --resolver and fetches it, with the HTTP client and by hand',
+  },
 };
