@@ -57,4 +57,8 @@ export const TEMPLATES: Readonly<Record<string, ExampleTemplate>> = {
     registerName: 'lwt',
     description: 'the nine lwt examples (--variant=heads1|...|stream_server): promises, cancellation, MVars, streams',
   },
+  ping6: {
+    registerName: 'ping6',
+    description: 'builds Ethernet and IPv6 by hand at fc00::2: answers ping -6, logs TCP, UDP and other packets',
+  },
 };
