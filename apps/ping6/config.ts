@@ -15,5 +15,7 @@ const gateways = Key.string('ipv6-gateways', {
   stage: 'runtime',
   doc: 'Default routers, separated by commas.',
 });
+// Not in the 2015 example: also take addresses from router advertisements (SLAAC).
+const slaac = Key.bool('slaac', { default: false, stage: 'runtime', doc: 'Form addresses from advertised prefixes.' });
 
-export default register('ping6', [main(defaultConsole, tap0, defaultClock)], { keys: [address, gateways] });
+export default register('ping6', [main(defaultConsole, tap0, defaultClock)], { keys: [address, gateways, slaac] });

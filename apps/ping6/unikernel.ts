@@ -17,7 +17,7 @@ export class Main {
   async start(c: Console, n: Network, _clock: Clock): Promise<void> {
     await c.log(green('starting...'));
     const e = ethif(n, { console: c });
-    const i = ipv6(e);
+    const i = ipv6(e, { slaac: KeyGen.bool('slaac') });
 
     const handler =
       (kind: string): Ipv6Handler =>
