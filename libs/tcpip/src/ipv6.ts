@@ -66,6 +66,8 @@ export interface Ipv6Options {
   readonly routerSolicitationIntervalMs?: number;
   /** Form addresses from advertised prefixes (SLAAC, RFC 4862). Off unless asked for. */
   readonly slaac?: boolean;
+  /** Addresses formed by SLAAC at most (advertisements cannot grow the address list without end). */
+  readonly maxSlaacAddresses?: number;
 }
 
 /** The header of the packet being delivered (reused: valid while the handler runs). */
@@ -146,6 +148,8 @@ export class Ipv6Layer implements IpNetwork {
   private readonly dadTransmits: number;
   private readonly dadRetransMs: number;
   private readonly slaac: boolean;
+  private readonly maxSlaacAddresses: number;
+  private slaacAddresses = 0;
   private stopped = false;
   /** Called for a packet of an upper-layer protocol nobody handles (the ICMPv6 layer sends a parameter problem). */
   onUnknownProtocol: IpPacketHandler<Ipv6Header> | undefined;
@@ -163,6 +167,7 @@ export class Ipv6Layer implements IpNetwork {
     this.dadTransmits = options.dadTransmits ?? 1;
     this.dadRetransMs = options.dadRetransMs ?? 1000;
     this.slaac = options.slaac ?? false;
+    this.maxSlaacAddresses = options.maxSlaacAddresses ?? 4;
     this.reassembler = new Reassembler(drops, { timeoutMs: 60_000, ...options.reassembly }, 'ipv6');
     this.neighbors = new NeighborCache(
       (target, mac) => this.sendSolicitation(target, mac),
@@ -514,6 +519,11 @@ export class Ipv6Layer implements IpNetwork {
       if (this.slaac && p.autonomous && p.prefixLength === 64 && p.validLifetime > 0) {
         const address = prefix | interfaceIdFromMac(this.eth.macNumber);
         if (!this.addresses.has(address)) {
+          if (this.slaacAddresses >= this.maxSlaacAddresses) {
+            this.drops.count('ndp.too-many-addresses');
+            continue;
+          }
+          this.slaacAddresses++;
           this.log(`IPv6: SLAAC address ${formatIpv6(address)}/64 from ${formatIpv6(h.src)}`);
           void this.addAddress(address, 64);
         }
