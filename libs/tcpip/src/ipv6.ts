@@ -320,6 +320,7 @@ export class Ipv6Layer implements IpNetwork {
     if (ready.includes(d)) return d;
     const linkScope = isLinkLocalIpv6(d) || (isMulticastIpv6(d) && ((d >> 112n) & 0xfn) <= 2n);
     const global = ready.filter((a) => !isLinkLocalIpv6(a));
+    if (!linkScope && global.length === 1) return global[0];
     if (!linkScope && global.length > 0) {
       // The longest common prefix wins (rule 8).
       let best = global[0];

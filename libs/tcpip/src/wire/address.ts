@@ -122,8 +122,27 @@ export type IpAddress = number | bigint;
 export const ANY_IPV6 = 0n;
 const MASK64 = 0xffff_ffff_ffff_ffffn;
 
+/**
+ * Parsing and printing IPv6 text costs far more than IPv4's, and a stack
+ * sees the same few addresses over and over (every write names its peer,
+ * every datagram delivered prints its source): both go through a small
+ * cache, emptied when full so forged addresses cannot grow it.
+ */
+const CACHE_SIZE = 256;
+const parsed = new Map<string, bigint | null>();
+const printed = new Map<bigint, string>();
+
 /** `fc00::2` (RFC 4291 2.2, with an embedded dotted quad allowed at the end) -> bigint, or null. */
 export function parseIpv6(text: string): bigint | null {
+  const hit = parsed.get(text);
+  if (hit !== undefined) return hit;
+  const ip = parseIpv6Uncached(text);
+  if (parsed.size >= CACHE_SIZE) parsed.clear();
+  parsed.set(text, ip);
+  return ip;
+}
+
+function parseIpv6Uncached(text: string): bigint | null {
   let t = text.trim();
   const zone = t.indexOf('%');
   if (zone >= 0) t = t.slice(0, zone);
@@ -165,6 +184,15 @@ export function parseIpv6(text: string): bigint | null {
 
 /** The RFC 5952 text form: lower case, the longest run of two or more zero words as `::`. */
 export function formatIpv6(ip: bigint): string {
+  const hit = printed.get(ip);
+  if (hit !== undefined) return hit;
+  const text = formatIpv6Uncached(ip);
+  if (printed.size >= CACHE_SIZE) printed.clear();
+  printed.set(ip, text);
+  return text;
+}
+
+function formatIpv6Uncached(ip: bigint): string {
   const w: number[] = [];
   for (let i = 7; i >= 0; i--) w.push(Number((ip >> BigInt(i * 16)) & 0xffffn));
   let bestAt = -1;
