@@ -654,7 +654,8 @@ export class Ipv6Layer implements IpNetwork {
       this.timers.delete(t);
       run();
     }, ms);
-    t.unref?.();
+    // Kept referenced: someone may be awaiting what it ends (an address's DAD), and a Node program
+    // whose only pending work is unreferenced timers exits mid-await. disconnect() clears them.
     this.timers.add(t);
     return t;
   }

@@ -105,8 +105,8 @@ export class NeighborCache {
     }
     e.solicits++;
     this.solicit(ip, null);
+    // Referenced, as packets wait on it (a few seconds at most; clear() ends it).
     e.timer = setTimeout(() => this.retry(ip, e), this.retransMs);
-    e.timer.unref?.();
   }
 
   /**
