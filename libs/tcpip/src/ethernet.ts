@@ -20,6 +20,8 @@ export class EthernetLayer implements Ethernet {
   readonly mtu: number;
   private readonly view = new EthernetView();
   private readonly handlers = new Map<number, FrameHandler>();
+  /** Multicast MACs joined (IPv6 solicited-node and all-nodes groups), with how many users each has. */
+  private readonly groups = new Map<number, number>();
 
   constructor(
     private readonly network: Network,
@@ -33,6 +35,17 @@ export class EthernetLayer implements Ethernet {
     this.mtu = network.mtu;
   }
 
+  /** Accepts frames sent to the multicast MAC `mac` (counted: leave as often as joined). */
+  joinGroup(mac: number): void {
+    this.groups.set(mac, (this.groups.get(mac) ?? 0) + 1);
+  }
+
+  leaveGroup(mac: number): void {
+    const n = (this.groups.get(mac) ?? 0) - 1;
+    if (n > 0) this.groups.set(mac, n);
+    else this.groups.delete(mac);
+  }
+
   setHandler(etherType: number, handler: FrameHandler): void {
     this.handlers.set(etherType, handler);
   }
@@ -41,7 +54,8 @@ export class EthernetLayer implements Ethernet {
     const v = this.view;
     const bad = v.wrap(frame);
     if (bad) return this.drops.count(`ethernet.${bad}`);
-    if (v.dst !== this.macNumber && v.dst !== BROADCAST_MAC) return this.drops.count('ethernet.not-for-us');
+    if (v.dst !== this.macNumber && v.dst !== BROADCAST_MAC && !this.groups.has(v.dst))
+      return this.drops.count('ethernet.not-for-us');
     if (v.src === this.macNumber) return this.drops.count('ethernet.own-frame');
     if (isGroupMac(v.src)) return this.drops.count('ethernet.bad-source');
     const handler = this.handlers.get(v.etherType);

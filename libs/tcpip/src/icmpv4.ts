@@ -1,6 +1,7 @@
 import { ok, type EchoReply, type Icmpv4, type NetError, type Result } from '@mirage-ts/types';
 import type { DropCounters } from './drops';
 import { fail, failed } from './errors';
+import type { IcmpErrorReport, TransportIcmp } from './ip';
 import type { Ipv4Layer } from './ipv4';
 import type { Log } from './log';
 import { BROADCAST_IPV4, copyBytes, formatIpv4, isMulticastIpv4, parseIpv4, readIpv4 } from './wire/address';
@@ -21,20 +22,7 @@ export interface Icmpv4Options {
   readonly errorsPerSecond?: number;
 }
 
-/**
- * What a transport learns from an ICMP error about one of its own datagrams
- * (the TCP layer uses it for unreachable peers and path MTU): the quoted
- * addresses and the first bytes of the transport header (ports, sequence).
- */
-export interface IcmpErrorReport {
-  readonly type: number;
-  readonly code: number;
-  /** The type-specific word: the next-hop MTU for fragmentation-needed (RFC 1191). */
-  readonly restOfHeader: number;
-  readonly src: number;
-  readonly dst: number;
-  readonly transportHeader: Uint8Array;
-}
+export type { IcmpErrorReport };
 
 interface Waiting {
   readonly sentAt: bigint;
@@ -48,7 +36,7 @@ interface Waiting {
  * above (never about broadcasts, multicasts or other ICMP errors, RFC 1122
  * 3.2.2), rate-limited.
  */
-export class Icmpv4Layer implements Icmpv4 {
+export class Icmpv4Layer implements Icmpv4, TransportIcmp {
   private readonly view = new Icmpv4View();
   private readonly echoId = Math.floor(Math.random() * 0x10000);
   private nextSequence = 0;
@@ -123,14 +111,21 @@ export class Icmpv4Layer implements Icmpv4 {
     const handler = this.errorHandlers.get(buf[q + 9]);
     if (!handler) return this.drops.count('icmp.unhandled-error');
     const restOfHeader = ((buf[q - 4] << 24) | (buf[q - 3] << 16) | (buf[q - 2] << 8) | buf[q - 1]) >>> 0;
+    const unreachable = v.type === IcmpType.unreachable;
+    const refused = unreachable && (v.code === UnreachableCode.port || v.code === UnreachableCode.protocol);
     handler({
       type: v.type,
       code: v.code,
       restOfHeader,
+      meaning: refused ? 'refused' : unreachable ? 'unreachable' : 'other',
       src: readIpv4(buf, q + 12),
       dst: readIpv4(buf, q + 16),
       transportHeader: copyBytes(buf, q + headerLength, q + Math.min(v.dataLength, headerLength + 8)),
     });
+  }
+
+  portUnreachable(hdr: Ipv4View): void {
+    this.unreachable(UnreachableCode.port, hdr);
   }
 
   /** Sends destination-unreachable `code` about the datagram whose header `hdr` views. */

@@ -3,8 +3,17 @@ import type { ArpLayer } from './arp';
 import type { DropCounters } from './drops';
 import type { EthernetLayer, Fill } from './ethernet';
 import { fail, failed } from './errors';
+import type { IpNetwork } from './ip';
 import { Reassembler, type ReassemblyOptions } from './reassembly';
-import { BROADCAST_IPV4, BROADCAST_MAC, formatIpv4, isMulticastIpv4, multicastMac, parseIpv4 } from './wire/address';
+import {
+  BROADCAST_IPV4,
+  BROADCAST_MAC,
+  formatIpv4,
+  isMulticastIpv4,
+  multicastMac,
+  parseIpv4,
+  type IpAddress,
+} from './wire/address';
 import { EtherType } from './wire/ethernet';
 import { emitIpv4, IPV4_HEADER_LEN, Ipv4View } from './wire/ipv4';
 
@@ -32,7 +41,9 @@ export interface Ipv4Numbers {
  * reassembles fragments, routes output on-link or via the gateway,
  * fragments what does not fit the link MTU.
  */
-export class Ipv4Layer implements Ipv4 {
+export class Ipv4Layer implements Ipv4, IpNetwork {
+  readonly family = 'IPv4';
+  readonly maxPayload = 0xffff - IPV4_HEADER_LEN;
   private readonly view = new Ipv4View();
   private readonly handlers = new Map<number, PacketHandler>();
   private readonly reassembler: Reassembler;
@@ -84,6 +95,18 @@ export class Ipv4Layer implements Ipv4 {
     if (dst === BROADCAST_IPV4) return true;
     const c = this.cfg;
     return c !== null && c.netmask !== BROADCAST_IPV4 && dst === (c.address | ~c.netmask) >>> 0;
+  }
+
+  isGroup(dst: IpAddress): boolean {
+    return typeof dst === 'number' && (this.isBroadcast(dst) || isMulticastIpv4(dst));
+  }
+
+  localAddressFor(_dst: IpAddress): number | null {
+    return this.cfg?.address ?? null;
+  }
+
+  parse(text: string): number | null {
+    return parseIpv4(text);
   }
 
   private input(buf: Uint8Array, off: number, len: number): void {

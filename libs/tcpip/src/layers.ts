@@ -1,7 +1,8 @@
 /**
  * The stack's layers composed by hand, as MirageOS unikernels do with
  * `Ethif.Make(N)`, `Arpv4.Make(E)`, `Ipv4.Make(E)(A)`, `Udp.Make(I)` and
- * `Tcp.Flow.Make(I)` (the 2015 ping and ethifv4 examples): each function
+ * `Tcp.Flow.Make(I)`, and `Ipv6.Make(E)` (the 2015 ping, ping6 and ethifv4
+ * examples): each function
  * wraps the same layer classes DirectStackv4 uses, and `listen`/`input`
  * let the unikernel decide where each protocol's packets go.
  *
@@ -13,16 +14,21 @@ import { ArpLayer, type ArpOptions } from './arp';
 import { DropCounters } from './drops';
 import { EthernetLayer, type FrameHandler } from './ethernet';
 import { Icmpv4Layer, type Icmpv4Options } from './icmpv4';
-import { Ipv4Layer, type Ipv4Options, type PacketHandler } from './ipv4';
+import { Icmpv6Layer, type Icmpv6Options } from './icmpv6';
+import type { IpHeader, IpPacketHandler } from './ip';
+import { Ipv4Layer, type Ipv4Options } from './ipv4';
+import { Ipv6Layer, type Ipv6Options } from './ipv6';
 import { consoleLog, silentLog, type Log } from './log';
 import type { TcpSettings } from './tcp/config';
 import { TcpLayer } from './tcp/layer';
 import { UdpLayer } from './udp';
-import { formatIpv4, parseIpv4 } from './wire/address';
+import { formatIpAddress, parseIpv4, parseIpv6, parseIpv6Prefix } from './wire/address';
 import { EtherType } from './wire/ethernet';
-import { IpProtocol, type Ipv4View } from './wire/ipv4';
+import { IpProtocol } from './wire/ipv4';
 
-/** One IPv4 datagram as a unikernel's handler sees it (its own copy of the payload). */
+type PacketHandler = IpPacketHandler;
+
+/** One IPv4 datagram (or IPv6 packet: then `ttl` is its hop limit) as a unikernel's handler sees it (its own copy of the payload). */
 export interface Ipv4Packet {
   readonly src: string;
   readonly dst: string;
@@ -41,9 +47,19 @@ export interface Ipv4Handlers {
   readonly default?: Ipv4Handler;
 }
 
-/** Frame-level handlers (`~arpv4`, `~ipv4`, `~ipv6` of `E.input`): ARP and IPv4 go to their layers unless replaced. */
+/** The same for IPv6 (`I.input ~tcp ~udp ~default` of `Ipv6.Make`): ICMPv6 and Neighbor Discovery stay with the layer. */
+export type Ipv6Packet = Ipv4Packet;
+export type Ipv6Handler = Ipv4Handler;
+export type Ipv6Handlers = Ipv4Handlers;
+
+/**
+ * Frame-level handlers (`~arpv4`, `~ipv4`, `~ipv6` of `E.input`), each given
+ * a copy of the frame's payload: a protocol with a handler here goes to it
+ * instead of its layer.
+ */
 export interface EthifHandlers {
-  /** The IPv6 payload of a frame (a copy). */
+  readonly arpv4?: (payload: Uint8Array) => void | Promise<void>;
+  readonly ipv4?: (payload: Uint8Array) => void | Promise<void>;
   readonly ipv6?: (payload: Uint8Array) => void | Promise<void>;
 }
 
@@ -56,7 +72,7 @@ interface Raw {
   buf: Uint8Array;
   off: number;
   len: number;
-  view: Ipv4View;
+  view: IpHeader;
 }
 const raws = new WeakMap<Ipv4Packet, Raw>();
 
@@ -90,10 +106,15 @@ export class Ethif {
    * A handler that throws or rejects is logged and counted; it never stops the loop.
    */
   listen(handlers: EthifHandlers = {}): Promise<Result<void, NetError>> {
-    const ipv6 = handlers.ipv6;
-    if (ipv6) {
-      const h: FrameHandler = (buf, off, len) => this.guard(() => ipv6(buf.slice(off, off + len)));
-      this.layer.setHandler(EtherType.ipv6, h);
+    const byType = [
+      [EtherType.arp, handlers.arpv4],
+      [EtherType.ipv4, handlers.ipv4],
+      [EtherType.ipv6, handlers.ipv6],
+    ] as const;
+    for (const [etherType, handler] of byType) {
+      if (!handler) continue;
+      const h: FrameHandler = (buf, off, len) => this.guard(() => handler(buf.slice(off, off + len)));
+      this.layer.setHandler(etherType, h);
     }
     return this.network.listen((frame) => this.guard(() => this.layer.input(frame)));
   }
@@ -179,22 +200,83 @@ export class Ipv4 {
   }
 
   private adapt(handler: Ipv4Handler): PacketHandler {
-    return (buf, off, len, view) => {
-      const packet: Ipv4Packet = {
-        src: formatIpv4(view.src),
-        dst: formatIpv4(view.dst),
-        protocol: view.protocol,
-        ttl: view.ttl,
-        data: buf.slice(off, off + len),
-      };
-      const raw: Raw = { buf, off, len, view };
-      raws.set(packet, raw);
-      try {
-        this.ethif.guard(() => handler(packet));
-      } finally {
-        raws.delete(packet);
-      }
+    return adapt(this.ethif, handler);
+  }
+
+  disconnect(): Promise<void> {
+    this.icmp.disconnect();
+    return this.layer.disconnect();
+  }
+}
+
+/** A unikernel's handler as a layer's packet handler: it gets a copy, and the raw place is kept for `input` pass-throughs. */
+function adapt(ethif: Ethif, handler: Ipv4Handler): PacketHandler {
+  return (buf, off, len, view) => {
+    const packet: Ipv4Packet = {
+      src: formatIpAddress(view.src),
+      dst: formatIpAddress(view.dst),
+      protocol: view.protocol,
+      ttl: view.ttl,
+      data: buf.slice(off, off + len),
     };
+    const raw: Raw = { buf, off, len, view };
+    raws.set(packet, raw);
+    try {
+      ethif.guard(() => handler(packet));
+    } finally {
+      raws.delete(packet);
+    }
+  };
+}
+
+export interface Ipv6LayerOptions extends Ipv6Options {
+  readonly icmp?: Icmpv6Options;
+}
+
+/** IPv6 with Neighbor Discovery and its ICMPv6 echo and error replies (`Ipv6.Make(E)`). */
+export class Ipv6 {
+  readonly layer: Ipv6Layer;
+  readonly icmp: Icmpv6Layer;
+
+  constructor(
+    readonly ethif: Ethif,
+    options: Ipv6LayerOptions = {},
+  ) {
+    this.layer = new Ipv6Layer(ethif.layer, ethif.drops, ethif.log, options);
+    this.icmp = new Icmpv6Layer(this.layer, ethif.drops, ethif.log, { logEcho: false, ...options.icmp });
+  }
+
+  /**
+   * Adds an address (`I.set_ip`; `fc00::2` means `fc00::2/64`) and resolves
+   * once duplicate address detection is over: true when it is ours to use.
+   */
+  setIp(address: string): Promise<boolean> {
+    const p = parseIpv6Prefix(address);
+    if (p === null)
+      throw new Error(`setIp(${JSON.stringify(address)}): write an IPv6 address such as fc00::2 or fc00::2/64`);
+    return this.layer.addAddress(p.address, p.prefixLength);
+  }
+
+  /** Adds default routers (`I.set_ip_gateways`). */
+  setGateways(gateways: readonly string[]): void {
+    for (const g of gateways) {
+      const ip = parseIpv6(g);
+      if (ip === null)
+        throw new Error(`setGateways: ${JSON.stringify(g)} is not an IPv6 address (write it like fc00::1)`);
+      this.layer.addRouter(ip);
+    }
+  }
+
+  /** The addresses ready for use, as text. */
+  addresses(): string[] {
+    return this.layer.readyAddresses().map(formatIpAddress);
+  }
+
+  /** Routes TCP, UDP and other protocols to the handlers given (`I.input ~tcp ~udp ~default`). */
+  input(handlers: Ipv6Handlers): void {
+    if (handlers.tcp) this.layer.setHandler(IpProtocol.tcp, adapt(this.ethif, handlers.tcp));
+    if (handlers.udp) this.layer.setHandler(IpProtocol.udp, adapt(this.ethif, handlers.udp));
+    if (handlers.default) this.layer.onUnknownProtocol = adapt(this.ethif, handlers.default);
   }
 
   disconnect(): Promise<void> {
@@ -210,12 +292,12 @@ function passThrough(ethif: Ethif, handler: PacketHandler, packet: Ipv4Packet): 
   handler(raw.buf, raw.off, raw.len, raw.view);
 }
 
-/** UDP over an Ipv4 (`Udp.Make(I)`); `input` is its handler for `ip.input({ udp })`. */
+/** UDP over an Ipv4 or an Ipv6 (`Udp.Make(I)`); `input` is its handler for `ip.input({ udp })`. */
 export class Udp {
   readonly layer: UdpLayer;
   private readonly own: PacketHandler;
 
-  constructor(readonly ip: Ipv4) {
+  constructor(readonly ip: Ipv4 | Ipv6) {
     this.layer = new UdpLayer(ip.layer, ip.icmp, ip.ethif.drops, ip.ethif.log);
     this.own = ownHandler(ip.layer, IpProtocol.udp);
   }
@@ -228,13 +310,13 @@ export class Udp {
   }
 }
 
-/** TCP over an Ipv4 (`Tcp.Flow.Make(I)`); `input` is its handler for `ip.input({ tcp })`. */
+/** TCP over an Ipv4 or an Ipv6 (`Tcp.Flow.Make(I)`); `input` is its handler for `ip.input({ tcp })`. */
 export class Tcp {
   readonly layer: TcpLayer;
   private readonly own: PacketHandler;
 
   constructor(
-    readonly ip: Ipv4,
+    readonly ip: Ipv4 | Ipv6,
     settings?: TcpSettings,
   ) {
     this.layer = new TcpLayer(ip.layer, ip.icmp, ip.ethif.drops, ip.ethif.log, settings);
@@ -253,10 +335,10 @@ export class Tcp {
   }
 }
 
-/** The handler a layer's constructor registered on IPv4 for `protocol`. */
-function ownHandler(ip: Ipv4Layer, protocol: number): PacketHandler {
-  const h = ip.handler(protocol);
-  if (!h) throw new Error(`no IPv4 handler for protocol ${protocol} after building its layer`);
+/** The handler a layer's constructor registered on IP for `protocol`. */
+function ownHandler(ip: Ipv4Layer | Ipv6Layer, protocol: number): PacketHandler {
+  const h = ip.handler(protocol) as PacketHandler | undefined;
+  if (!h) throw new Error(`no ${ip.family} handler for protocol ${protocol} after building its layer`);
   return h;
 }
 
@@ -264,5 +346,6 @@ function ownHandler(ip: Ipv4Layer, protocol: number): PacketHandler {
 export const ethif = (network: Network, options?: LayerOptions): Ethif => new Ethif(network, options);
 export const arpv4 = (e: Ethif, options?: ArpOptions): Arpv4 => new Arpv4(e, options);
 export const ipv4 = (e: Ethif, a: Arpv4, options?: Ipv4LayerOptions): Ipv4 => new Ipv4(e, a, options);
-export const udp = (i: Ipv4): Udp => new Udp(i);
-export const tcp = (i: Ipv4, settings?: TcpSettings): Tcp => new Tcp(i, settings);
+export const ipv6 = (e: Ethif, options?: Ipv6LayerOptions): Ipv6 => new Ipv6(e, options);
+export const udp = (i: Ipv4 | Ipv6): Udp => new Udp(i);
+export const tcp = (i: Ipv4 | Ipv6, settings?: TcpSettings): Tcp => new Tcp(i, settings);

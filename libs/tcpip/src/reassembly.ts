@@ -43,6 +43,8 @@ export class Reassembler {
   constructor(
     private readonly drops: DropCounters,
     options: ReassemblyOptions = {},
+    /** The protocol drops are counted under (`ipv4.fragment-overlap`, `ipv6.fragment-overlap`). */
+    private readonly prefix: 'ipv4' | 'ipv6' = 'ipv4',
   ) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxDatagrams = options.maxDatagrams ?? 16;
@@ -50,49 +52,64 @@ export class Reassembler {
     this.maxFragments = options.maxFragments ?? 128;
   }
 
-  /** Takes a fragment (copying its bytes); returns the whole payload once complete. */
+  /** Takes an IPv4 fragment (copying its bytes); returns the whole payload once complete. */
   put(v: Ipv4View, now: number): Uint8Array | undefined {
-    const len = v.payloadLength;
-    const offset = v.fragmentOffset;
+    const key = `${v.src}/${v.dst}/${v.protocol}/${v.id}`;
+    return this.putFragment(key, v.fragmentOffset, v.moreFragments, v.buf, v.payloadOffset, v.payloadLength, now);
+  }
+
+  /**
+   * Takes the fragment of the datagram `key` (source, destination and
+   * identification: whatever the family says identifies one) holding
+   * `len` bytes at `start` of `buf` that belong at `offset`.
+   */
+  putFragment(
+    key: string,
+    offset: number,
+    moreFragments: boolean,
+    buf: Uint8Array,
+    start: number,
+    len: number,
+    now: number,
+  ): Uint8Array | undefined {
     const end = offset + len;
-    if (v.moreFragments && (len === 0 || len % 8 !== 0)) {
-      this.drops.count('ipv4.fragment-bad-length');
+    if (moreFragments && (len === 0 || len % 8 !== 0)) {
+      this.drops.count(`${this.prefix}.fragment-bad-length`);
       return undefined;
     }
     if (len > this.maxBytes) {
-      this.drops.count('ipv4.reassembly-no-room');
+      this.drops.count(`${this.prefix}.reassembly-no-room`);
       return undefined;
     }
-    const key = `${v.src}/${v.dst}/${v.protocol}/${v.id}`;
     let p = this.partials.get(key);
     if (!p) {
       while (this.partials.size >= this.maxDatagrams) this.evictOldest();
       p = { pieces: [], received: 0, total: undefined, startedAt: now };
       this.partials.set(key, p);
     }
-    if (!v.moreFragments) {
+    if (!moreFragments) {
       if ((p.total !== undefined && p.total !== end) || p.pieces.some((x) => x.offset + x.data.length > end)) {
-        return this.discard(key, p, 'ipv4.fragment-inconsistent');
+        return this.discard(key, p, `${this.prefix}.fragment-inconsistent`);
       }
       p.total = end;
     } else if (p.total !== undefined && end > p.total) {
-      return this.discard(key, p, 'ipv4.fragment-inconsistent');
+      return this.discard(key, p, `${this.prefix}.fragment-inconsistent`);
     }
     for (const x of p.pieces) {
       const xEnd = x.offset + x.data.length;
       if (x.offset === offset && xEnd === end) {
-        this.drops.count('ipv4.fragment-duplicate');
+        this.drops.count(`${this.prefix}.fragment-duplicate`);
         return undefined;
       }
-      if (offset < xEnd && x.offset < end) return this.discard(key, p, 'ipv4.fragment-overlap');
+      if (offset < xEnd && x.offset < end) return this.discard(key, p, `${this.prefix}.fragment-overlap`);
     }
-    if (p.pieces.length >= this.maxFragments) return this.discard(key, p, 'ipv4.fragment-too-many');
+    if (p.pieces.length >= this.maxFragments) return this.discard(key, p, `${this.prefix}.fragment-too-many`);
     while (this.bytesHeld + len > this.maxBytes) {
       const oldest = this.partials.keys().next().value as string;
-      if (oldest === key) return this.discard(key, p, 'ipv4.reassembly-no-room');
+      if (oldest === key) return this.discard(key, p, `${this.prefix}.reassembly-no-room`);
       this.evictOldest();
     }
-    p.pieces.push({ offset, data: copyBytes(v.buf, v.payloadOffset, v.payloadOffset + len) });
+    p.pieces.push({ offset, data: copyBytes(buf, start, start + len) });
     p.received += len;
     this.bytesHeld += len;
     if (p.total === undefined || p.received !== p.total) return undefined;
@@ -105,7 +122,7 @@ export class Reassembler {
   /** Drops datagrams older than the timeout. */
   expire(now: number): void {
     for (const [key, p] of this.partials) {
-      if (now - p.startedAt >= this.timeoutMs) this.discard(key, p, 'ipv4.reassembly-timeout');
+      if (now - p.startedAt >= this.timeoutMs) this.discard(key, p, `${this.prefix}.reassembly-timeout`);
     }
   }
 
@@ -124,7 +141,7 @@ export class Reassembler {
 
   private evictOldest(): void {
     const [key, p] = this.partials.entries().next().value as [string, Partial];
-    this.discard(key, p, 'ipv4.reassembly-evicted');
+    this.discard(key, p, `${this.prefix}.reassembly-evicted`);
   }
 
   private discard(key: string, p: Partial, reason: string): undefined {

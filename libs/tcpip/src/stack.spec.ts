@@ -241,7 +241,7 @@ describe('DirectStackv4 over a link', () => {
     // B is told which of its datagrams it was about, as a transport layer would be (once one listens).
     while (!b.stack.drops()['icmp.unhandled-error'] && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 5));
-    const reports: Array<{ code: number; dst: number; dstPort: number }> = [];
+    const reports: Array<{ code: number; dst: number | bigint; dstPort: number }> = [];
     b.stack.icmp.setErrorHandler(
       IpProtocol.udp,
       (r) =>

@@ -9,20 +9,17 @@ import {
 } from '@mirage-ts/types';
 import type { DropCounters } from './drops';
 import { fail, failed } from './errors';
-import type { Icmpv4Layer } from './icmpv4';
-import type { Ipv4Layer } from './ipv4';
+import type { IpHeader, IpNetwork, TransportIcmp } from './ip';
 import type { Log } from './log';
-import { copyBytes, formatIpv4, isMulticastIpv4, parseIpv4 } from './wire/address';
-import { UnreachableCode } from './wire/icmpv4';
-import { IpProtocol, IPV4_HEADER_LEN, type Ipv4View } from './wire/ipv4';
+import { copyBytes, formatIpAddress, type IpAddress } from './wire/address';
+import { IpProtocol } from './wire/ipv4';
 import { emitUdp, UDP_HEADER_LEN, UdpView } from './wire/udp';
 
 const EPHEMERAL_FIRST = 49152; // RFC 6335's dynamic range
 const EPHEMERAL_COUNT = 65536 - EPHEMERAL_FIRST;
-const MAX_PAYLOAD = 0xffff - IPV4_HEADER_LEN - UDP_HEADER_LEN;
 
 /**
- * UDP (RFC 768): checks and demultiplexes datagrams to listeners by port,
+ * UDP (RFC 768) over IPv4 or IPv6 (one layer per network layer): checks and demultiplexes datagrams to listeners by port,
  * answers closed ports with ICMP port-unreachable, sends from the given or
  * an ephemeral port.
  */
@@ -32,27 +29,27 @@ export class UdpLayer implements Udpv4Layer {
   private nextEphemeral = Math.floor(Math.random() * EPHEMERAL_COUNT);
 
   constructor(
-    private readonly ip: Ipv4Layer,
-    private readonly icmp: Icmpv4Layer,
+    private readonly ip: IpNetwork,
+    private readonly icmp: TransportIcmp,
     private readonly drops: DropCounters,
     private readonly log: Log,
   ) {
     ip.setHandler(IpProtocol.udp, (buf, off, len, hdr) => this.input(buf, off, len, hdr));
   }
 
-  private input(buf: Uint8Array, off: number, len: number, hdr: Ipv4View): void {
+  private input(buf: Uint8Array, off: number, len: number, hdr: IpHeader): void {
     const v = this.view;
     const bad = v.wrap(buf, off, len, hdr.src, hdr.dst);
     if (bad) return this.drops.count(`udp.${bad}`);
     const callback = this.listeners.get(v.dstPort);
     if (!callback) {
       this.drops.count('udp.closed-port');
-      if (!isMulticastIpv4(hdr.dst) && !this.ip.isBroadcast(hdr.dst)) this.icmp.unreachable(UnreachableCode.port, hdr);
+      if (!this.ip.isGroup(hdr.dst)) this.icmp.portUnreachable(hdr);
       return;
     }
     const datagram: Datagram = {
-      src: { address: formatIpv4(hdr.src), port: v.srcPort },
-      dst: { address: formatIpv4(hdr.dst), port: v.dstPort },
+      src: { address: formatIpAddress(hdr.src), port: v.srcPort },
+      dst: { address: formatIpAddress(hdr.dst), port: v.dstPort },
       data: copyBytes(buf, v.payloadOffset, v.payloadOffset + v.payloadLength),
     };
     const port = v.dstPort;
@@ -94,12 +91,10 @@ export class UdpLayer implements Udpv4Layer {
   }
 
   /** The numeric fast path of `write`. */
-  send(dst: number, dstPort: number, srcPort: number, data: Uint8Array): Promise<Result<void, NetError>> {
-    if (data.length > MAX_PAYLOAD)
-      return failed(
-        'too-big',
-        `a ${data.length}-byte UDP payload exceeds the ${MAX_PAYLOAD} bytes a datagram can carry`,
-      );
+  send(dst: IpAddress, dstPort: number, srcPort: number, data: Uint8Array): Promise<Result<void, NetError>> {
+    const max = this.ip.maxPayload - UDP_HEADER_LEN;
+    if (data.length > max)
+      return failed('too-big', `a ${data.length}-byte UDP payload exceeds the ${max} bytes a datagram can carry`);
     return this.ip.send(dst, IpProtocol.udp, UDP_HEADER_LEN + data.length, (buf, off, src) => {
       buf.set(data, off + UDP_HEADER_LEN);
       emitUdp(buf, off, srcPort, dstPort, data.length, src, dst);
@@ -107,8 +102,8 @@ export class UdpLayer implements Udpv4Layer {
   }
 
   write(dst: Endpoint, data: Uint8Array, options: { srcPort?: number } = {}): Promise<Result<void, NetError>> {
-    const d = parseIpv4(dst.address);
-    if (d === null) return failed('unreachable', `"${dst.address}" is not an IPv4 address`);
+    const d = this.ip.parse(dst.address);
+    if (d === null) return failed('unreachable', `"${dst.address}" is not an ${this.ip.family} address`);
     if (!Number.isInteger(dst.port) || dst.port < 1 || dst.port > 65535)
       return failed('io', `UDP port ${dst.port} is not a port number: use 1 to 65535`);
     const srcPort = options.srcPort ?? this.ephemeralPort();

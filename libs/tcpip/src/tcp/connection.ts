@@ -1,5 +1,6 @@
 import type { NetError, Result } from '@mirage-ts/types';
 import type { DropCounters } from '../drops';
+import { formatIpAddress } from '../wire/address';
 import { TcpFlag, type TcpHeaderFields, type TcpOptions } from '../wire/tcp';
 import type { TcpConfig } from './config';
 import { windowShiftFor } from './config';
@@ -1432,7 +1433,6 @@ export class Connection {
 
   /** `TCP 10.0.0.1.8080`, for messages. */
   get name(): string {
-    const ip = this.id.remoteIp;
-    return `TCP ${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}.${this.id.remotePort}`;
+    return `TCP ${formatIpAddress(this.id.remoteIp)}.${this.id.remotePort}`;
   }
 }

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { writeIpv6, type IpAddress } from '../wire/address';
 
 /** The peer's MSS values a SYN cookie can carry (2 bits). */
 export const COOKIE_MSS = [536, 1220, 1440, 1460] as const;
@@ -8,9 +9,9 @@ export const COOKIE_NO_WSCALE = 15;
 const COOKIE_TICK_MS = 64_000;
 
 export interface ConnectionId {
-  readonly localIp: number;
+  readonly localIp: IpAddress;
   readonly localPort: number;
-  readonly remoteIp: number;
+  readonly remoteIp: IpAddress;
   readonly remotePort: number;
 }
 
@@ -29,7 +30,7 @@ export interface CookieContents {
  */
 export class SequenceNumbers {
   private readonly key: Buffer;
-  private readonly tuple = Buffer.alloc(18);
+  private readonly tuple = Buffer.alloc(42);
 
   constructor(
     private readonly now: () => number,
@@ -70,12 +71,13 @@ export class SequenceNumbers {
 
   private hash(id: ConnectionId, extra: number, salt: number): number {
     const t = this.tuple;
-    t.writeUInt32BE(id.localIp >>> 0, 0);
-    t.writeUInt16BE(id.localPort, 4);
-    t.writeUInt32BE(id.remoteIp >>> 0, 6);
-    t.writeUInt16BE(id.remotePort, 10);
-    t.writeUInt32BE(extra >>> 0, 12);
-    t.writeUInt16BE(salt >>> 21, 16);
+    // Addresses take 16 bytes whatever the family (an IPv4 number as its low 4).
+    writeIpv6(t, 0, BigInt(id.localIp));
+    t.writeUInt16BE(id.localPort, 16);
+    writeIpv6(t, 18, BigInt(id.remoteIp));
+    t.writeUInt16BE(id.remotePort, 34);
+    t.writeUInt32BE(extra >>> 0, 36);
+    t.writeUInt16BE(salt >>> 21, 40);
     return createHmac('sha256', this.key).update(t).digest().readUInt32BE(0);
   }
 }

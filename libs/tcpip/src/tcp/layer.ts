@@ -10,12 +10,10 @@ import {
 } from '@mirage-ts/types';
 import type { DropCounters } from '../drops';
 import { fail } from '../errors';
-import type { IcmpErrorReport, Icmpv4Layer } from '../icmpv4';
-import type { Ipv4Layer } from '../ipv4';
+import type { IcmpErrorReport, IpHeader, IpNetwork, TransportIcmp } from '../ip';
 import type { Log } from '../log';
-import { formatIpv4, isMulticastIpv4, parseIpv4 } from '../wire/address';
-import { IcmpType, UnreachableCode } from '../wire/icmpv4';
-import { IpProtocol, type Ipv4View } from '../wire/ipv4';
+import { formatIpAddress, type IpAddress } from '../wire/address';
+import { IpProtocol } from '../wire/ipv4';
 import { emitTcp, TCP_HEADER_LEN, TcpFlag, tcpHeaderLength, TcpView, type TcpHeaderFields } from '../wire/tcp';
 import { tcpConfig, windowShiftFor, type TcpConfig, type TcpSettings } from './config';
 import {
@@ -54,10 +52,11 @@ export interface TcpStats {
   readonly events: Readonly<TcpEventCounts>;
 }
 
-const pairKey = (remoteIp: number, remotePort: number) => remoteIp * 65536 + remotePort;
+const pairKey = (remoteIp: IpAddress, remotePort: number): number | bigint =>
+  typeof remoteIp === 'bigint' ? (remoteIp << 16n) | BigInt(remotePort) : remoteIp * 65536 + remotePort;
 
 /**
- * TCP over IPv4 (RFC 9293): demultiplexes segments to connections, accepts
+ * TCP over IPv4 or IPv6 (RFC 9293; one layer per network layer): demultiplexes segments to connections, accepts
  * connections on listening ports (with SYN cookies once a listener's
  * half-open queue is full), opens connections, answers segments for no
  * connection with a reset, and keeps the number of connections and the
@@ -71,7 +70,7 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
   private readonly view = new TcpView();
   private readonly listeners = new Map<number, Listener>();
   /** Local port -> (remote address and port -> connection). */
-  private readonly table = new Map<number, Map<number, Connection>>();
+  private readonly table = new Map<number, Map<number | bigint, Connection>>();
   private connectionCount = 0;
   private readonly connecting = new Map<Connection, (r: Result<Flow, NetError>) => void>();
   private readonly flows = new Map<Connection, TcpFlow>();
@@ -83,8 +82,8 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
   private disconnected = false;
 
   constructor(
-    private readonly ip: Ipv4Layer,
-    icmp: Icmpv4Layer,
+    private readonly ip: IpNetwork,
+    icmp: TransportIcmp,
     drops: DropCounters,
     private readonly log: Log,
     settings: TcpSettings = {},
@@ -98,7 +97,7 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
     icmp.setErrorHandler(IpProtocol.tcp, (report) => this.icmpError(report));
   }
 
-  /** The MSS announced: what fits one IPv4 datagram on the link. */
+  /** The MSS announced: what fits one IP packet on the link. */
   private get ourMss(): number {
     return Math.min(0xffff, this.ip.mtu - TCP_HEADER_LEN);
   }
@@ -120,15 +119,19 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
 
   async connect(dst: Endpoint): Promise<Result<Flow, NetError>> {
     if (this.disconnected) return err({ kind: 'disconnected', message: 'the stack is disconnected' });
-    const remoteIp = parseIpv4(dst.address);
-    if (remoteIp === null) return err({ kind: 'unreachable', message: `'${dst.address}' is not an IPv4 address` });
+    const remoteIp = this.ip.parse(dst.address);
+    if (remoteIp === null)
+      return err({ kind: 'unreachable', message: `'${dst.address}' is not an ${this.ip.family} address` });
     if (!Number.isInteger(dst.port) || dst.port < 1 || dst.port > 65535)
       return err({ kind: 'io', message: `${dst.port} is not a port number: use 1 to 65535` });
     const what = `TCP ${dst.address}.${dst.port}`;
-    const numbers = this.ip.numbers;
-    if (!numbers)
-      return err({ kind: 'unreachable', message: `${what} is unreachable: no IPv4 address is configured yet` });
-    if (this.ip.isBroadcast(remoteIp) || isMulticastIpv4(remoteIp) || remoteIp === 0) {
+    const localIp = this.ip.localAddressFor(remoteIp);
+    if (localIp === null)
+      return err({
+        kind: 'unreachable',
+        message: `${what} is unreachable: no ${this.ip.family} address is configured yet`,
+      });
+    if (this.ip.isGroup(remoteIp) || remoteIp === 0 || remoteIp === 0n) {
       return err({ kind: 'unreachable', message: `${what} is unreachable: not a unicast address` });
     }
     if (!this.roomForConnection())
@@ -139,7 +142,7 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
     const localPort = this.ephemeralPort(remoteIp, dst.port);
     if (localPort === undefined)
       return err({ kind: 'in-use', message: `connect to ${what}: every local port is in use for that peer` });
-    const id: ConnectionId = { localIp: numbers.address, localPort, remoteIp, remotePort: dst.port };
+    const id: ConnectionId = { localIp, localPort, remoteIp, remotePort: dst.port };
     return new Promise((resolve) => {
       const conn = Connection.connect(this, this.cfg, id, this.numbers.isn(id), this.ourMss);
       this.add(conn);
@@ -147,7 +150,7 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
     });
   }
 
-  private ephemeralPort(remoteIp: number, remotePort: number): number | undefined {
+  private ephemeralPort(remoteIp: IpAddress, remotePort: number): number | undefined {
     const key = pairKey(remoteIp, remotePort);
     for (let i = 0; i < EPHEMERAL_COUNT; i++) {
       const port = EPHEMERAL_FIRST + ((this.nextEphemeral + i) % EPHEMERAL_COUNT);
@@ -160,7 +163,7 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
 
   // --- the connection table ---
 
-  private lookup(localPort: number, remoteIp: number, remotePort: number): Connection | undefined {
+  private lookup(localPort: number, remoteIp: IpAddress, remotePort: number): Connection | undefined {
     return this.table.get(localPort)?.get(pairKey(remoteIp, remotePort));
   }
 
@@ -204,7 +207,7 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
   }
 
   private sendSegment(
-    dst: number,
+    dst: IpAddress,
     header: TcpHeaderFields,
     payload: readonly Uint8Array[],
     length: number,
@@ -254,8 +257,8 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
   }
 
   established(conn: Connection): void {
-    const local = { address: formatIpv4(conn.id.localIp), port: conn.id.localPort };
-    const remote = { address: formatIpv4(conn.id.remoteIp), port: conn.id.remotePort };
+    const local = { address: formatIpAddress(conn.id.localIp), port: conn.id.localPort };
+    const remote = { address: formatIpAddress(conn.id.remoteIp), port: conn.id.remotePort };
     const resolve = this.connecting.get(conn);
     if (resolve) {
       this.connecting.delete(conn);
@@ -304,11 +307,11 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
 
   // --- segment arrival ---
 
-  private input(buf: Uint8Array, off: number, len: number, hdr: Ipv4View): void {
+  private input(buf: Uint8Array, off: number, len: number, hdr: IpHeader): void {
     const v = this.view;
     const bad = v.wrap(buf, off, len, hdr.src, hdr.dst);
     if (bad) return this.drops.count(`tcp.${bad}`);
-    if (this.ip.isBroadcast(hdr.dst) || isMulticastIpv4(hdr.dst)) return this.drops.count('tcp.not-unicast');
+    if (this.ip.isGroup(hdr.dst)) return this.drops.count('tcp.not-unicast');
     if (v.srcPort === 0 || v.dstPort === 0) return this.drops.count('tcp.bad-port');
     const f = v.flags;
     // Combinations no TCP sends (scanners and damaged segments do).
@@ -390,7 +393,7 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
   }
 
   /** RFC 9293 3.10.7.1: a segment for no connection is answered with a reset (never a reset for a reset). */
-  private closedPort(seg: IncomingSegment, srcPort: number, dstPort: number, src: number): void {
+  private closedPort(seg: IncomingSegment, srcPort: number, dstPort: number, src: IpAddress): void {
     this.drops.count('tcp.closed-port');
     if (seg.flags & TcpFlag.rst) return;
     if (seg.flags & TcpFlag.ack) return this.reset(src, dstPort, srcPort, seg.ack, undefined);
@@ -399,7 +402,7 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
   }
 
   /** A reset at `seq`, with an ACK of `ack` when given. */
-  private reset(dst: number, srcPort: number, dstPort: number, seq: number, ack: number | undefined): void {
+  private reset(dst: IpAddress, srcPort: number, dstPort: number, seq: number, ack: number | undefined): void {
     void this.sendSegment(
       dst,
       {
@@ -438,8 +441,8 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
       return conn.pathMtu(report.restOfHeader & 0xffff);
     }
     if (!conn || conn.state !== 'SYN-SENT' || seq !== conn.iss) return this.drops.count('tcp.icmp-ignored');
-    if (report.type !== IcmpType.unreachable) return this.drops.count('tcp.icmp-ignored');
-    const refused = report.code === UnreachableCode.port || report.code === UnreachableCode.protocol;
+    if (report.meaning === 'other') return this.drops.count('tcp.icmp-ignored');
+    const refused = report.meaning === 'refused';
     conn.forget(
       refused
         ? { kind: 'refused', message: `${conn.name} refused the connection (ICMP unreachable code ${report.code})` }

@@ -1,7 +1,9 @@
-import { parseIpv4, parseMac } from '../wire/address';
+import { parseIpv4, parseIpv6, parseMac } from '../wire/address';
 import { emitEthernet, EtherType } from '../wire/ethernet';
 import { emitIcmpHeader, fillIcmpChecksum, IcmpType } from '../wire/icmpv4';
+import { emitIcmpv6Header, fillIcmpv6Checksum } from '../wire/icmpv6';
 import { emitIpv4, ipv4HeaderLength, IpProtocol } from '../wire/ipv4';
+import { emitIpv6 } from '../wire/ipv6';
 import { emitUdp } from '../wire/udp';
 
 /** Hand-built frames for specs that feed the stack exactly the bytes they mean. */
@@ -61,3 +63,53 @@ export function udpDatagram(src: string, dst: string, srcPort: number, dstPort: 
 }
 
 export { IpProtocol };
+
+export interface Ipv6FrameSpec {
+  readonly dstMac: string;
+  readonly srcMac: string;
+  readonly src: string;
+  readonly dst: string;
+  readonly nextHeader: number;
+  /** Everything after the fixed header: extension headers and the upper layer. */
+  readonly payload: Uint8Array;
+  readonly hopLimit?: number;
+}
+
+const ip6 = (s: string) => parseIpv6(s) as bigint;
+
+export function ipv6Frame(f: Ipv6FrameSpec): Uint8Array {
+  const frame = new Uint8Array(14 + 40 + f.payload.length);
+  emitEthernet(frame, 0, mac(f.dstMac), mac(f.srcMac), EtherType.ipv6);
+  emitIpv6(frame, 14, {
+    src: ip6(f.src),
+    dst: ip6(f.dst),
+    nextHeader: f.nextHeader,
+    hopLimit: f.hopLimit ?? 64,
+    payloadLength: f.payload.length,
+  });
+  frame.set(f.payload, 54);
+  return frame;
+}
+
+/** An ICMPv6 message with its checksum over the pseudo-header of `src` and `dst`. */
+export function icmpv6Message(
+  type: number,
+  code: number,
+  restOfHeader: number,
+  body: Uint8Array,
+  src: string,
+  dst: string,
+): Uint8Array {
+  const msg = new Uint8Array(8 + body.length);
+  emitIcmpv6Header(msg, 0, type, code, restOfHeader);
+  msg.set(body, 8);
+  fillIcmpv6Checksum(msg, 0, msg.length, ip6(src), ip6(dst));
+  return msg;
+}
+
+export function udp6Datagram(src: string, dst: string, srcPort: number, dstPort: number, data: Uint8Array): Uint8Array {
+  const d = new Uint8Array(8 + data.length);
+  d.set(data, 8);
+  emitUdp(d, 0, srcPort, dstPort, data.length, ip6(src), ip6(dst));
+  return d;
+}

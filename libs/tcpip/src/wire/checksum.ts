@@ -1,3 +1,4 @@
+import { ipv6WordSum, type IpAddress } from './address';
 /**
  * The Internet checksum (RFC 1071). Summing 32-bit words through a DataView
  * and folding once at the end is what makes it fast in JavaScript (a
@@ -32,4 +33,13 @@ export function checksum(buf: Uint8Array, off: number, len: number, initial = 0)
 /** The sum of the TCP/UDP pseudo-header (RFC 768, RFC 9293 3.1). */
 export function pseudoHeaderSum(src: number, dst: number, protocol: number, length: number): number {
   return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + protocol + length;
+}
+
+/**
+ * The pseudo-header sum for either family: RFC 768's for IPv4 numbers, RFC
+ * 8200 8.1's (addresses, 32-bit upper-layer length, next header) for IPv6 bigints.
+ */
+export function ipPseudoHeaderSum(src: IpAddress, dst: IpAddress, protocol: number, length: number): number {
+  if (typeof src === 'number' && typeof dst === 'number') return pseudoHeaderSum(src, dst, protocol, length);
+  return ipv6WordSum(BigInt(src)) + ipv6WordSum(BigInt(dst)) + (length >>> 16) + (length & 0xffff) + protocol;
 }

@@ -9,3 +9,5 @@ export * from './icmpv4';
 export * from './udp';
 export * from './tcp';
 export * from './dhcp';
+export * from './ipv6';
+export * from './icmpv6';

@@ -1,4 +1,5 @@
-import { checksum, pseudoHeaderSum } from './checksum';
+import type { IpAddress } from './address';
+import { checksum, ipPseudoHeaderSum } from './checksum';
 import type { WireError } from './errors';
 import { IpProtocol } from './ipv4';
 
@@ -50,12 +51,12 @@ export class TcpView {
   payloadLength = 0;
   options: TcpOptions = {};
 
-  wrap(buf: Uint8Array, off: number, len: number, srcIp: number, dstIp: number): WireError | undefined {
+  wrap(buf: Uint8Array, off: number, len: number, srcIp: IpAddress, dstIp: IpAddress): WireError | undefined {
     if (len < TCP_HEADER_LEN) return 'truncated';
     const headerLength = (buf[off + 12] >>> 4) * 4;
     if (headerLength < TCP_HEADER_LEN) return 'bad-header-length';
     if (headerLength > len) return 'truncated';
-    if (checksum(buf, off, len, pseudoHeaderSum(srcIp, dstIp, IpProtocol.tcp, len)) !== 0) return 'bad-checksum';
+    if (checksum(buf, off, len, ipPseudoHeaderSum(srcIp, dstIp, IpProtocol.tcp, len)) !== 0) return 'bad-checksum';
     const options = parseTcpOptions(buf, off + TCP_HEADER_LEN, off + headerLength);
     if (options === 'bad-options') return options;
     this.srcPort = (buf[off] << 8) | buf[off + 1];
@@ -158,8 +159,8 @@ export function emitTcp(
   off: number,
   f: TcpHeaderFields,
   payloadLength: number,
-  srcIp: number,
-  dstIp: number,
+  srcIp: IpAddress,
+  dstIp: IpAddress,
 ): number {
   const headerLength = tcpHeaderLength(f.options);
   if (headerLength > 60) throw new RangeError('TCP options do not fit a header');
@@ -212,7 +213,7 @@ export function emitTcp(
   }
   while (i < off + headerLength) buf[i++] = OPT_END;
   const length = headerLength + payloadLength;
-  const sum = checksum(buf, off, length, pseudoHeaderSum(srcIp, dstIp, IpProtocol.tcp, length));
+  const sum = checksum(buf, off, length, ipPseudoHeaderSum(srcIp, dstIp, IpProtocol.tcp, length));
   buf[off + 16] = sum >>> 8;
   buf[off + 17] = sum;
   return headerLength;

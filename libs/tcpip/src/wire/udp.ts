@@ -1,4 +1,5 @@
-import { checksum, pseudoHeaderSum } from './checksum';
+import type { IpAddress } from './address';
+import { checksum, ipPseudoHeaderSum } from './checksum';
 import type { WireError } from './errors';
 import { IpProtocol } from './ipv4';
 
@@ -17,12 +18,17 @@ export class UdpView {
   payloadOffset = 0;
   payloadLength = 0;
 
-  wrap(buf: Uint8Array, off: number, len: number, srcIp: number, dstIp: number): WireError | undefined {
+  wrap(buf: Uint8Array, off: number, len: number, srcIp: IpAddress, dstIp: IpAddress): WireError | undefined {
     if (len < UDP_HEADER_LEN) return 'truncated';
     const length = (buf[off + 4] << 8) | buf[off + 5];
     if (length < UDP_HEADER_LEN || length > len) return 'bad-length';
     const sum = (buf[off + 6] << 8) | buf[off + 7];
-    if (sum !== 0 && checksum(buf, off, length, pseudoHeaderSum(srcIp, dstIp, IpProtocol.udp, length)) !== 0)
+    // Over IPv6 the checksum is mandatory (RFC 8200 8.1): zero is refused.
+    if (
+      sum === 0
+        ? typeof srcIp === 'bigint'
+        : checksum(buf, off, length, ipPseudoHeaderSum(srcIp, dstIp, IpProtocol.udp, length)) !== 0
+    )
       return 'bad-checksum';
     this.srcPort = (buf[off] << 8) | buf[off + 1];
     this.dstPort = (buf[off + 2] << 8) | buf[off + 3];
@@ -41,8 +47,8 @@ export function emitUdp(
   srcPort: number,
   dstPort: number,
   payloadLength: number,
-  srcIp: number,
-  dstIp: number,
+  srcIp: IpAddress,
+  dstIp: IpAddress,
 ): void {
   const length = UDP_HEADER_LEN + payloadLength;
   buf[off] = srcPort >>> 8;
@@ -53,7 +59,7 @@ export function emitUdp(
   buf[off + 5] = length;
   buf[off + 6] = 0;
   buf[off + 7] = 0;
-  let sum = checksum(buf, off, length, pseudoHeaderSum(srcIp, dstIp, IpProtocol.udp, length));
+  let sum = checksum(buf, off, length, ipPseudoHeaderSum(srcIp, dstIp, IpProtocol.udp, length));
   if (sum === 0) sum = 0xffff; // zero would mean "no checksum"
   buf[off + 6] = sum >>> 8;
   buf[off + 7] = sum;

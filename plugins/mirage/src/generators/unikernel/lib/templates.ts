@@ -74,4 +74,8 @@ export const TEMPLATES: Readonly<Record<string, ExampleTemplate>> = {
     registerName: 'http-fetch',
     description: 'resolves the host of --uri through --resolver and fetches it, with the HTTP client and by hand',
   },
+  ping6: {
+    registerName: 'ping6',
+    description: 'builds Ethernet and IPv6 by hand at fc00::2: answers ping -6, logs TCP, UDP and other packets',
+  },
 };
