@@ -14,6 +14,7 @@ export const RUNTIME_PACKAGES = [
   '@mirage-ts/dns',
   '@mirage-ts/fat',
   '@mirage-ts/http',
+  '@mirage-ts/io-page',
   '@mirage-ts/kv',
   '@mirage-ts/mirage',
   '@mirage-ts/netif',

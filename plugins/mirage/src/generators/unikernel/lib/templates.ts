@@ -57,4 +57,9 @@ export const TEMPLATES: Readonly<Record<string, ExampleTemplate>> = {
     registerName: 'lwt',
     description: 'the nine lwt examples (--variant=heads1|...|stream_server): promises, cancellation, MVars, streams',
   },
+  io_page: {
+    registerName: 'io_page',
+    description:
+      'takes a page-aligned page, hex-dumps its first 100 bytes, writes Hello world! into it and dumps again',
+  },
 };
