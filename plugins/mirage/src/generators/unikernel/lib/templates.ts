@@ -62,4 +62,9 @@ export const TEMPLATES: Readonly<Record<string, ExampleTemplate>> = {
     description:
       'takes a page-aligned page, hex-dumps its first 100 bytes, writes Hello world! into it and dumps again',
   },
+  'netif-forward': {
+    registerName: 'netif-forward',
+    description:
+      'writes every frame from the first network interface to the second (tap1 to tap2 on unix), counting them',
+  },
 };
