@@ -3,6 +3,7 @@
  * network over the direct stack, each built once in beforeAll and run on the
  * seed's tap0 inside a network namespace of this test, with the Linux kernel
  * as the peer; netif-forward between tap1 and tap2 of the same namespace;
+ * tracing on tap0, its trace read back by Chrome DevTools' trace engine;
  * and lwt, built with a --variant, run directly.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -16,7 +17,7 @@ const root = process.getuid?.() === 0;
 const maybe = root ? describe : describe.skip;
 const NS = `mts-layers-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 // Apps without keys are built by one `nx run-many`, beside the builds that take keys.
-const PLAIN = ['ping', 'ethifv4', 'netif-forward'];
+const PLAIN = ['ping', 'ethifv4', 'netif-forward', 'tracing'];
 const KEYED = [
   ['network', '--net=direct'],
   ['lwt', '--variant=int_server'],
@@ -267,6 +268,65 @@ maybe('examples composing the layers by hand, on tap0 in a namespace', () => {
       }
     } finally {
       await run.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('tracing sends ! to 10.0.0.1:7001 and leaves a trace that Chrome DevTools trace engine reads', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mts-tracing-'));
+    const received = path.join(dir, 'received');
+    const traceFile = path.join(dir, 'trace.json');
+    const listener = inNsAsync(`nc -lnw5 10.0.0.1 7001 > ${received}`);
+    try {
+      await waitFor('nc listening on 7001', () => /:7001\b/.test(inNs('ss -ltn').stdout), 10_000);
+      const run = startInNs(bin('tracing'), [`--trace-file=${traceFile}`]);
+      await waitFor(
+        'the trace file',
+        () => fs.existsSync(traceFile) && run.output().includes('trace events'),
+        30_000,
+        run.output,
+      );
+      await run.stop();
+      await listener;
+      expect(fs.readFileSync(received, 'utf8')).toBe('!');
+      expect(run.output()).toMatch(/mir-tracing: wrote \d+ trace events to .*trace\.json/);
+
+      const read = spawnSync(process.execPath, [path.join(WORKSPACE_ROOT, 'tools/testing/read-trace.mjs'), traceFile], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(read.stderr).toBe('');
+      const trace = JSON.parse(read.stdout) as {
+        warnings: string[];
+        threads: {
+          name: string | null;
+          depth: number;
+          events: { name: string; ts: number; dur: number; args: Record<string, unknown> }[];
+        }[];
+      };
+      expect(trace.warnings).toEqual([]);
+      const calls = trace.threads
+        .filter((t) => t.name?.startsWith('device calls '))
+        .flatMap((t) => t.events)
+        .sort((a, b) => a.ts - b.ts);
+      const find = (name: string) => calls.find((e) => e.name === name);
+      const [connect, write, close] = [
+        'stackv4.tcpv4().connect',
+        'stackv4.tcpv4().connect.write',
+        'stackv4.tcpv4().connect.close',
+      ].map(find);
+      expect(connect?.args).toEqual({ ok: true });
+      expect(write?.args).toEqual({ ok: true });
+      // In the order the unikernel made them, each after the one before it ended.
+      expect(write!.ts).toBeGreaterThanOrEqual(connect!.ts + connect!.dur);
+      expect(close!.ts).toBeGreaterThanOrEqual(write!.ts + write!.dur);
+      // The frames of the connection went through the network device the stack was given.
+      expect(calls.filter((e) => e.name === 'network.write').length).toBeGreaterThanOrEqual(3);
+      expect(calls.some((e) => e.name === 'network.listen callback')).toBe(true);
+      const promises = trace.threads.filter((t) => t.name?.startsWith('promises ')).flatMap((t) => t.events);
+      expect(promises.length).toBeGreaterThan(10);
+      for (const t of trace.threads) expect({ row: t.name, depth: t.depth }).toEqual({ row: t.name, depth: 1 });
+    } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);

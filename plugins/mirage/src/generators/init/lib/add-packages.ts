@@ -21,6 +21,7 @@ export const RUNTIME_PACKAGES = [
   '@mirage-ts/socket-stack',
   '@mirage-ts/tcpip',
   '@mirage-ts/time',
+  '@mirage-ts/tracing',
   '@mirage-ts/types',
 ] as const;
 

@@ -67,4 +67,9 @@ export const TEMPLATES: Readonly<Record<string, ExampleTemplate>> = {
     description:
       'writes every frame from the first network interface to the second (tap1 to tap2 on unix), counting them',
   },
+  tracing: {
+    registerName: 'tracing',
+    description:
+      'sends ! to 10.0.0.1:7001 over the direct stack and writes a Chrome/Perfetto trace of its device calls and promises',
+  },
 };
