@@ -61,4 +61,6 @@ export interface RawGraph {
   readonly nodes: readonly RawNode[];
   readonly jobs: readonly number[];
   readonly site: CallSite;
+  /** `register(..., { tracing: { size } })`, or null. */
+  readonly tracing?: { readonly size: number } | null;
 }

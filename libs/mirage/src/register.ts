@@ -14,7 +14,21 @@ export interface Registration {
 export interface RegisterOptions {
   /** Keys to offer even if no device reads them (they reach the unikernel through main.ts). */
   readonly keys?: readonly Key[];
+  /**
+   * Records the unikernel's device calls and promises into a ring of the
+   * newest `size` events and writes them at exit as a Chrome/Perfetto trace
+   * (MirageOS's `~tracing:(mprof_trace ~size ())`); the file is the run-time
+   * key --trace-file (default trace.json).
+   */
+  readonly tracing?: { readonly size: number };
 }
+
+/** `--trace-file`: where a traced unikernel writes its trace. */
+export const traceFileKey = Key.string('trace-file', {
+  default: 'trace.json',
+  stage: 'runtime',
+  doc: 'Where the trace (Trace Event Format JSON) is written at exit.',
+});
 
 const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
@@ -33,10 +47,17 @@ export function register(name: string, jobs: readonly Impl<'job'>[], options: Re
       );
     }
   });
+  const tracing = options.tracing;
+  if (tracing !== undefined && (!Number.isSafeInteger(tracing.size) || tracing.size < 1)) {
+    throw new Error(
+      `register('${name}'): tracing.size is how many events the trace keeps; give a whole number of at least 1, e.g. { tracing: { size: 1000000 } }`,
+    );
+  }
+  const keys = [...(options.keys ?? []), ...(tracing ? [traceFileKey] : [])];
   return Object.freeze({
     __mirage: 'registration' as const,
     name,
-    toGraph: () => serialize(name, jobs, options.keys ?? [], site),
+    toGraph: () => ({ ...serialize(name, jobs, keys, site), tracing: tracing ? { size: tracing.size } : null }),
   });
 }
 

@@ -10,18 +10,26 @@ export const stackv4 = typ('stackv4', 'Stackv4');
 
 /**
  * A network interface by name (MirageOS `netif`): on unix the tap device
- * `name`, or the one given when the unikernel starts (`--interface=tap1`, as
- * MirageOS's `interface` key); in a VM image, the guest's NIC through a raw
- * packet socket.
+ * `name` (a bare number n, as in the 2015 `netif "1"`, is the tap `tapn`), or
+ * the one given when the unikernel starts (`--interface=tap1` for tap0, as
+ * MirageOS's `interface` key; `--interface-NAME=...` for any other, so two
+ * interfaces have two keys); in a VM image, the guest's NIC through a raw
+ * packet socket, in the order the interfaces are first used.
  */
 export function netif(name: string): Impl<'network'> {
+  // One interface named twice is one device (a tap can be opened once), as functoria shares equal impls.
+  const known = netifs.get(name);
+  if (known) return known;
   const args = [resource({ kind: 'network', name })];
-  const tapName = Key.string('interface', {
-    default: name,
+  const tapName = Key.string(interfaceKeyName(name), {
+    default: /^\d+$/.test(name) ? `tap${name}` : name,
     stage: 'runtime',
-    doc: 'The tap device the direct stack uses on unix.',
+    doc:
+      name === 'tap0'
+        ? 'The tap device the direct stack uses on unix.'
+        : `The tap device used for netif('${name}') on unix.`,
   });
-  return ifImpl(
+  const made = ifImpl(
     Key.isVm,
     impl(network, {
       label: `guest NIC for ${name}`,
@@ -38,6 +46,15 @@ export function netif(name: string): Impl<'network'> {
       targets: ['unix'],
     }),
   );
+  netifs.set(name, made);
+  return made;
+}
+
+const netifs = new Map<string, Impl<'network'>>();
+
+/** `interface` for the seed's tap0; `interface-<name>` (lower case, other characters as '-') for the others. */
+function interfaceKeyName(name: string): string {
+  return name === 'tap0' ? 'interface' : `interface-${name.toLowerCase().replace(/[^a-z0-9_-]/g, '-')}`;
 }
 
 /** The seed's `tap0`. */

@@ -50,14 +50,24 @@ export function generateMainTs({ graph, entryImports, resourceExpression }: Main
     }
   };
 
+  // Traced, every device is handed on through the tracer, under its type's name (console, stackv4, network#2).
+  const traced = graph.tracing ? traceNames(graph) : undefined;
   const body: string[] = [];
-  for (const d of graph.devices) {
+  if (graph.tracing) {
+    body.push(
+      `  const tracing = startTracing({ size: ${graph.tracing.size}, file: String(keys["trace-file"]), program: PROGRAM });`,
+    );
+  }
+  graph.devices.forEach((d, i) => {
     const label = `${d.label}${d.at ? ` (${formatLocation(d.at)})` : ''}`;
     const call = `${imports.get(`${d.module}#${d.symbol}`)}.connect(${d.args.map(argument).join(', ')})`;
+    const connect = `await Runtime.connect(${JSON.stringify(label)}, () => ${call})`;
     body.push(`  // ${d.typ}: ${label}`);
-    body.push(`  const ${d.variable} = await Runtime.connect(${JSON.stringify(label)}, () => ${call});`);
+    body.push(
+      `  const ${d.variable} = ${traced ? `tracing.device(${JSON.stringify(traced[i])}, ${connect})` : connect};`,
+    );
     body.push(`  connected.push(${d.variable});`);
-  }
+  });
   const starts = graph.jobs.map((job) => {
     const [, exportName] = job.entry.split('.');
     const ns = modules.get(entryImports.get(job.entry) as string);
@@ -71,6 +81,7 @@ export function generateMainTs({ graph, entryImports, resourceExpression }: Main
     `// Do not edit: \`nx run ${graph.project}:configure --target=${graph.target}\` writes it again from ${graph.configFile}.`,
     `import * as Runtime from '@mirage-ts/mirage/runtime';`,
     `import { publishKeys } from '@mirage-ts/mirage/key-gen';`,
+    ...(graph.tracing ? [`import { startTracing } from '@mirage-ts/tracing';`] : []),
     ...importLines,
     '',
     `const PROGRAM = ${JSON.stringify(program)};`,
@@ -91,4 +102,14 @@ export function generateMainTs({ graph, entryImports, resourceExpression }: Main
     'Runtime.main(PROGRAM, wiring);',
     '',
   ].join('\n');
+}
+
+/** A name per device for its spans: its type, numbered when the type repeats. */
+function traceNames(graph: ResolvedGraph): string[] {
+  const seen = new Map<string, number>();
+  return graph.devices.map((d) => {
+    const n = (seen.get(d.typ) ?? 0) + 1;
+    seen.set(d.typ, n);
+    return n === 1 ? d.typ : `${d.typ}#${n}`;
+  });
 }

@@ -77,6 +77,10 @@ export const rawGraphSchema = z
     nodes: z.array(node),
     jobs: z.array(z.number().int()).min(1),
     site: z.string(),
+    tracing: z
+      .object({ size: z.number().int().min(1) })
+      .nullable()
+      .optional(),
   })
   .superRefine((g, ctx) => {
     const refs = (n: (typeof g.nodes)[number]): number[] => {

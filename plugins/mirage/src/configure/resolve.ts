@@ -161,6 +161,7 @@ export function resolveGraph(input: ResolveInput): ResolvedGraph {
     configureKeys,
     runtimeKeys,
     devices,
+    tracing: graph.tracing ?? null,
     jobs,
   };
 }

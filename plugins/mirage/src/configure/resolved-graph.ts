@@ -54,6 +54,11 @@ export const resolvedGraphSchema = z.object({
   /** Run-time keys, with defaults updated by values given at configure time. */
   runtimeKeys: z.array(keyDeclSchema),
   devices: z.array(resolvedDeviceSchema),
+  /** The ring size when the unikernel is traced (`register(..., { tracing })`), else null. */
+  tracing: z
+    .object({ size: z.number().int().min(1) })
+    .nullable()
+    .optional(),
   jobs: z.array(
     z.object({
       entry: z.string(),

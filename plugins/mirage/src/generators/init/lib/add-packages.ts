@@ -14,12 +14,14 @@ export const RUNTIME_PACKAGES = [
   '@mirage-ts/dns',
   '@mirage-ts/fat',
   '@mirage-ts/http',
+  '@mirage-ts/io-page',
   '@mirage-ts/kv',
   '@mirage-ts/mirage',
   '@mirage-ts/netif',
   '@mirage-ts/socket-stack',
   '@mirage-ts/tcpip',
   '@mirage-ts/time',
+  '@mirage-ts/tracing',
   '@mirage-ts/types',
 ] as const;
 

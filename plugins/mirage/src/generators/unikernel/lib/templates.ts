@@ -78,4 +78,19 @@ export const TEMPLATES: Readonly<Record<string, ExampleTemplate>> = {
     registerName: 'ping6',
     description: 'builds Ethernet and IPv6 by hand at fc00::2: answers ping -6, logs TCP, UDP and other packets',
   },
+  io_page: {
+    registerName: 'io_page',
+    description:
+      'takes a page-aligned page, hex-dumps its first 100 bytes, writes Hello world! into it and dumps again',
+  },
+  'netif-forward': {
+    registerName: 'netif-forward',
+    description:
+      'writes every frame from the first network interface to the second (tap1 to tap2 on unix), counting them',
+  },
+  tracing: {
+    registerName: 'tracing',
+    description:
+      'sends ! to 10.0.0.1:7001 over the direct stack and writes a Chrome/Perfetto trace of its device calls and promises',
+  },
 };
