@@ -94,6 +94,7 @@ export class XenSession {
       const xlIn = fs.readdirSync(d.distDir).find((f) => f.endsWith('.xl.in'));
       if (!xlIn) throw new Error(`${d.distDir} has no NAME.xl.in: build it with --target=xen`);
       const template = fs.readFileSync(path.join(d.distDir, xlIn), 'utf8');
+      // Room for the largest: two domUs at once under TCG have corrupted each other's memory, so run them in turn.
       memoryMb = Math.max(memoryMb, info.memoryMb);
       const ownDisks = [['@ROOT@', path.join(d.distDir, info.rootDisk)] as const, ...Object.entries(d.disks ?? {})].map(
         ([name, file]) => {
