@@ -23,6 +23,22 @@ describe('booting Xen in QEMU', () => {
     expect(args).toContain('-no-reboot');
     expect(args).toContain('file=/w/a,,b.img,format=raw,if=none,id=disk0,cache=writeback');
     expect(args).toContain('virtio-blk-pci,drive=disk0,serial=xenharness0');
+    expect(args).not.toContain('virtio-serial-pci,id=vser');
+    // A session's control port: QEMU connects to the host's socket as a virtio-serial port dom0 finds by name.
+    const session = xenQemuArgs({
+      hypervisor: '/x',
+      dom0Kernel: '/k',
+      dom0Initrd: '/i',
+      memoryMb: 1,
+      controlSocket: '/t/c.sock',
+    });
+    expect(session).toEqual(
+      expect.arrayContaining([
+        'virtio-serial-pci,id=vser',
+        'socket,id=control,path=/t/c.sock',
+        'virtserialport,bus=vser.0,chardev=control,name=xen-harness',
+      ]),
+    );
     expect(() => xenQemuArgs({ hypervisor: '/x', dom0Kernel: '/a,b/vmlinuz', dom0Initrd: '/i', memoryMb: 1 })).toThrow(
       'cannot hold a comma or a space',
     );

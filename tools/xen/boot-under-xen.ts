@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { writeCpio } from '../../plugins/mirage/src/targets/vm/cpio';
 import { realHostTools, type HostTools } from '../../plugins/mirage/src/targets/vm/host-tools';
 import { QEMU_BINARY } from '../../plugins/mirage/src/targets/vm/qemu-command';
-import { DOM0_PATHS } from './dom0-init';
+import { CONTROL_PORT, DOM0_PATHS } from './dom0-init';
 import { dom0Entries } from './dom0-initramfs';
 import { classifySerialLine, lineSplitter, type SerialLine } from './serial-lines';
 import { substituteXl } from './xl-config';
@@ -49,9 +49,9 @@ export interface XenBoot {
   readonly stderr: string;
 }
 
-const DOM0_MEMORY_MB = 512;
+export const DOM0_MEMORY_MB = 512;
 /** Xen itself and its heap, above dom0 and the domU. */
-const XEN_MEMORY_MB = 128;
+export const XEN_MEMORY_MB = 128;
 
 /**
  * Boots the app's xen artifact under a real Xen hypervisor inside QEMU
@@ -133,6 +133,8 @@ export interface XenQemuLaunch {
   readonly disks?: readonly { readonly file: string; readonly serial: string }[];
   /** `xl -vvv`: the domain builder's every step, for when a domain does not start. */
   readonly verboseXl?: boolean;
+  /** A Unix socket (listening on the host) that QEMU connects dom0's control port to. */
+  readonly controlSocket?: string;
 }
 
 /**
@@ -163,6 +165,16 @@ export function xenQemuArgs(l: XenQemuLaunch): string[] {
     '-device',
     `virtio-blk-pci,drive=disk${i},serial=${d.serial}`,
   ]);
+  const control = l.controlSocket
+    ? [
+        '-device',
+        'virtio-serial-pci,id=vser',
+        '-chardev',
+        `socket,id=control,path=${l.controlSocket.replace(/,/g, ',,')}`,
+        '-device',
+        `virtserialport,bus=vser.0,chardev=control,name=${CONTROL_PORT}`,
+      ]
+    : [];
   return [
     '-nodefaults',
     '-no-user-config',
@@ -184,6 +196,7 @@ export function xenQemuArgs(l: XenQemuLaunch): string[] {
     '-serial',
     'stdio',
     ...drives,
+    ...control,
   ];
 }
 
@@ -196,6 +209,8 @@ export function runSerial(
   args: readonly string[],
   timeoutMs: number,
   onLine?: (line: SerialLine, atMs: number) => void,
+  /** Kills QEMU when aborted. */
+  signal?: AbortSignal,
 ): Promise<XenBoot> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
@@ -206,6 +221,7 @@ export function runSerial(
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     };
     process.once('exit', killQemu);
+    signal?.addEventListener('abort', killQemu);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;

@@ -1,3 +1,5 @@
+import { COMMAND_PROLOGUE, networkSetup, NETWORK_BIN, type Dom0Network } from './dom0-network';
+
 /**
  * /init of the test dom0, a busybox shell script: start the Xen daemons,
  * `xl create -c` the unikernel's domain, report how that went, power off.
@@ -8,11 +10,19 @@
  */
 export const HARNESS_MARK = 'xen-harness:';
 export const DOMU_MARK = 'domU| ';
+/** Output of the commands a scripted session runs in dom0: `dom0[N]| line`. */
+export const DOM0_COMMAND_MARK = 'dom0';
+/** The virtio-serial port a scripted session's commands come in by. */
+export const CONTROL_PORT = 'xen-harness';
 
 /** Where the init finds what the harness put in the dom0 image. */
 export const DOM0_PATHS = {
   modules: 'etc/xen-harness/modules',
   xlConfig: 'etc/xen-harness/domu.xl',
+  /** A scripted session's domains: NAME.xl each. */
+  xlDir: 'etc/xen-harness/domains',
+  /** `xen-harness-create NAME`, the session's command that starts a domain with its console marked. */
+  createDomain: 'usr/local/bin/xen-harness-create',
   domuDir: 'domu',
   // Where libxl looks for xenconsole and its other helpers.
   toolsDir: 'usr/lib/xen-4.17/bin',
@@ -29,14 +39,46 @@ export interface Dom0Init {
    * file, as `phy:`.
    */
   readonly disks?: readonly { readonly serial: string; readonly loop: string }[];
+  /** The bridge, its address and DHCP: set up before anything else runs. */
+  readonly network?: Dom0Network;
+  /**
+   * A scripted session: instead of creating \`domain\`, run the host's
+   * commands as they come in on the control port, until \`poweroff\`.
+   */
+  readonly session?: boolean;
 }
 
 export function dom0InitScript(s: Dom0Init): string {
+  return s.session ? sessionInit(s) : oneDomainInit(s);
+}
+
+function oneDomainInit(s: Dom0Init): string {
+  return `${prelude(s)}${DAEMONS}
+say "creating ${s.domain}"
+# xl's console client (xenconsole) ends at end of input: give it a stdin that never ends.
+mkfifo /tmp/stdin
+exec 3<> /tmp/stdin
+# Its stdout is the domU's console, marked line by line; xl's own messages are marked as the harness's.
+: > /tmp/xl.log
+tail -f /tmp/xl.log | while IFS= read -r line; do say "xl: $line"; done &
+( xl \${xl_verbose} create -c /${DOM0_PATHS.xlConfig} <&3 2>> /tmp/xl.log; echo "$?" > /tmp/xl-status ) | while IFS= read -r line; do echo "${DOMU_MARK}$line"; done
+say "xl create exited with status $(cat /tmp/xl-status)"
+waited=0
+while xl list ${s.domain} > /dev/null 2>&1 && [ $waited -lt ${s.domainTimeoutS} ]; do sleep 1; waited=$((waited + 1)); done
+if xl list ${s.domain} > /dev/null 2>&1; then say "domain ${s.domain} still running"; xl list; else say "domain ${s.domain} ended"; fi
+${releaseDisks(s)}sync
+say "powering off"
+poweroff -f
+`;
+}
+
+/** Mounts, modules, disks and network: what both kinds of init do first. */
+function prelude(s: Dom0Init): string {
   const bin = `/${DOM0_PATHS.toolsDir}`;
   const loops = (s.disks ?? []).map((d) => `attach_disk ${d.serial} ${d.loop}\n`).join('');
   return `#!/bin/busybox sh
 /bin/busybox --install -s /bin
-export PATH=/bin:${bin} HOME=/root LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu
+export PATH=/${NETWORK_BIN}:/bin:${bin} HOME=/root LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu
 say() { echo "${HARNESS_MARK} $*"; }
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -62,28 +104,82 @@ attach_disk() {
   done
   say "disk $1 did not appear"
 }
-${loops}xenstored --pid-file=/var/run/xenstored.pid || say "xenstored failed"
-xenconsoled --pid-file=/var/run/xenconsoled.pid || say "xenconsoled failed"
-xen-init-dom0 > /tmp/xen-init-dom0.log 2>&1 || { say "xen-init-dom0 failed:"; cat /tmp/xen-init-dom0.log; }
-say "creating ${s.domain}"
-# xl's console client (xenconsole) ends at end of input: give it a stdin that never ends.
-mkfifo /tmp/stdin
-exec 3<> /tmp/stdin
-# Its stdout is the domU's console, marked line by line; xl's own messages are marked as the harness's.
-: > /tmp/xl.log
-tail -f /tmp/xl.log | while IFS= read -r line; do say "xl: $line"; done &
-( xl \${xl_verbose} create -c /${DOM0_PATHS.xlConfig} <&3 2>> /tmp/xl.log; echo "$?" > /tmp/xl-status ) | while IFS= read -r line; do echo "${DOMU_MARK}$line"; done
-say "xl create exited with status $(cat /tmp/xl-status)"
-waited=0
-while xl list ${s.domain} > /dev/null 2>&1 && [ $waited -lt ${s.domainTimeoutS} ]; do sleep 1; waited=$((waited + 1)); done
-if xl list ${s.domain} > /dev/null 2>&1; then say "domain ${s.domain} still running"; xl list; else say "domain ${s.domain} ended"; fi
-${(s.disks ?? [])
-  .map(
-    (d) => `losetup -d ${d.loop}
-`,
-  )
-  .join('')}sync
+${loops}${s.network ? networkSetup(s.network, 'say') : ''}`;
+}
+
+/**
+ * A scripted session's init: the daemons, then each line `N<TAB>command`
+ * from the control port runs in the background, its output marked
+ * `dom0[N]| ` and its end reported as `command N exited with status S`,
+ * until the line `poweroff`. Domains are started by the command
+ * `xen-harness-create NAME`.
+ */
+function sessionInit(s: Dom0Init): string {
+  return `${prelude(s)}${DAEMONS}
+port=
+tries=0
+while [ -z "$port" ] && [ $tries -lt 100 ]; do
+  for f in /sys/class/virtio-ports/*/name; do
+    [ "$(cat "$f" 2>/dev/null)" = ${CONTROL_PORT} ] && { p=\${f%/name}; port=/dev/\${p##*/}; }
+  done
+  [ -n "$port" ] && [ -e "$port" ] || { port=; sleep 0.1; tries=$((tries + 1)); }
+done
+[ -n "$port" ] || { say "no control port"; poweroff -f; }
+run_command() {
+  ( sh -c ". /${COMMAND_PROLOGUE}; $2" < /dev/null 2>&1; echo "$?" > "/tmp/command-$1.status" ) |
+    while IFS= read -r line; do echo "${DOM0_COMMAND_MARK}[$1]| $line"; done
+  say "command $1 exited with status $(cat "/tmp/command-$1.status")"
+}
+say "ready for commands"
+# The host may not be connected yet: a read then ends at once; try again.
+done=
+while [ -z "$done" ]; do
+  while IFS='\t' read -r id command; do
+    [ "$id" = poweroff ] && { done=1; break; }
+    run_command "$id" "$command" &
+  done < "$port"
+  [ -n "$done" ] || sleep 0.2
+done
+for d in $(xl list | awk 'NR > 2 { print $1 }'); do xl destroy "$d" && say "domain $d destroyed"; done
+${releaseDisks(s)}sync
 say "powering off"
 poweroff -f
 `;
 }
+
+const DAEMONS = `xenstored --pid-file=/var/run/xenstored.pid || say "xenstored failed"
+xenconsoled --pid-file=/var/run/xenconsoled.pid || say "xenconsoled failed"
+xen-init-dom0 > /tmp/xen-init-dom0.log 2>&1 || { say "xen-init-dom0 failed:"; cat /tmp/xen-init-dom0.log; }`;
+
+function releaseDisks(s: Dom0Init): string {
+  return (s.disks ?? []).map((d) => `losetup -d ${d.loop}\n`).join('');
+}
+
+/**
+ * \`xen-harness-create NAME\`: \`xl create -c\` of /etc/xen-harness/domains/NAME.xl
+ * left running in the background, the domain's console on dom0's console
+ * marked \`domU[NAME]| \`; returns when the domain exists (status 0) or xl
+ * gave up (its messages, status 1).
+ */
+export const CREATE_DOMAIN_SCRIPT = `#!/bin/busybox sh
+name=$1
+[ -f "/${DOM0_PATHS.xlDir}/$name.xl" ] || { echo "no domain $name in /${DOM0_PATHS.xlDir}"; exit 2; }
+rm -f "/tmp/xl-$name.status"; : > "/tmp/xl-$name.log"
+mkfifo "/tmp/stdin-$name" 2>/dev/null
+# xl's console client ends at end of input: give it a stdin that never ends. Nothing in the background may
+# keep this command's output open (its end is when that closes): \`exec\` moves the fds for good, where a
+# redirection on a compound command would keep a saved copy of them.
+(
+  exec > /dev/console 2>&1 < /dev/null
+  ( exec 3<> "/tmp/stdin-$name" 2>> "/tmp/xl-$name.log"; xl \${xl_verbose} create -c "/${DOM0_PATHS.xlDir}/$name.xl" <&3; echo "$?" > "/tmp/xl-$name.status" ) |
+    while IFS= read -r line; do echo "domU[$name]| $line"; done
+) &
+waited=0
+while [ $waited -lt 600 ]; do
+  xl list "$name" > /dev/null 2>&1 && { cat "/tmp/xl-$name.log"; exit 0; }
+  [ -f "/tmp/xl-$name.status" ] && break
+  sleep 0.1; waited=$((waited + 1))
+done
+cat "/tmp/xl-$name.log"
+exit 1
+`;

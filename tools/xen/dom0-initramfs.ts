@@ -4,7 +4,17 @@ import { CpioTree, type CpioEntry } from '../../plugins/mirage/src/targets/vm/cp
 import type { HostTools } from '../../plugins/mirage/src/targets/vm/host-tools';
 import { hasInterpreter } from '../../plugins/mirage/src/targets/vm/initramfs';
 import { modulesInLoadOrder } from '../../plugins/mirage/src/targets/vm/kernel-modules';
-import { DOM0_PATHS, dom0InitScript, type Dom0Init } from './dom0-init';
+import { CREATE_DOMAIN_SCRIPT, DOM0_PATHS, dom0InitScript, HARNESS_MARK, type Dom0Init } from './dom0-init';
+import {
+  COMMAND_PROLOGUE,
+  commandPrologue,
+  GROUP,
+  NETWORK_BIN,
+  NETWORK_MODULES,
+  NETWORK_PROGRAMS,
+  PASSWD,
+  vifHotplugScript,
+} from './dom0-network';
 import type { XenHost } from './xen-packages';
 
 /** Programs (inside the unpacked packages) a dom0 needs to create one domain, show its console and attach its disks. */
@@ -59,8 +69,10 @@ export interface Dom0Inputs {
   readonly host: XenHost;
   readonly busybox: string;
   readonly init: Dom0Init;
-  /** The xl configuration, already with dom0 paths in it. */
-  readonly xlConfig: string;
+  /** The xl configuration, already with dom0 paths in it (the one domain of a boot that is not a session). */
+  readonly xlConfig?: string;
+  /** A session's domains: name -> xl configuration. */
+  readonly domainXl?: ReadonlyMap<string, string>;
   /** Files the domain needs inside dom0 (its kernel, ramdisk, disks), by name under /domu. */
   readonly domuFiles: ReadonlyMap<string, string>;
 }
@@ -82,7 +94,7 @@ export async function dom0Entries(inputs: Dom0Inputs, tools: HostTools): Promise
   file('bin/busybox', busybox, 0o755);
   file('init', Buffer.from(dom0InitScript(inputs.init)), 0o755);
 
-  const programs = DOM0_PROGRAMS.map((p) => path.join(inputs.host.root, p));
+  const programs: string[] = DOM0_PROGRAMS.map((p) => path.join(inputs.host.root, p));
   for (const p of programs) {
     if (!fs.existsSync(p))
       throw new Error(
@@ -91,6 +103,21 @@ export async function dom0Entries(inputs: Dom0Inputs, tools: HostTools): Promise
     file(`${DOM0_PATHS.toolsDir}/${path.basename(p)}`, fs.readFileSync(p), 0o755);
   }
   for (const name of XENSTORE_NAMES) tree.symlink(`${DOM0_PATHS.toolsDir}/${name}`, 'xenstore');
+  if (inputs.init.network) {
+    for (const p of NETWORK_PROGRAMS) {
+      if (!fs.existsSync(p.from)) {
+        if (p.optional) continue;
+        throw new Error(
+          `the test dom0's network needs ${p.from}: apt-get install ${p.as === 'nc' ? 'netcat-openbsd' : 'dnsmasq-base'}`,
+        );
+      }
+      file(`${NETWORK_BIN}/${p.as}`, fs.readFileSync(p.from), 0o755);
+      programs.push(p.from);
+    }
+    file('etc/xen/scripts/vif-bridge', Buffer.from(vifHotplugScript(HARNESS_MARK)), 0o755);
+    file('etc/passwd', Buffer.from(PASSWD));
+    file('etc/group', Buffer.from(GROUP));
+  }
   const libs = new Map<string, string>();
   for (const p of programs)
     for (const [soname, real] of await sharedObjects(p, inputs.host.libDir, tools)) libs.set(soname, real);
@@ -103,11 +130,19 @@ export async function dom0Entries(inputs: Dom0Inputs, tools: HostTools): Promise
     file(at.slice(1), fs.readFileSync(real), 0o755);
   }
 
-  const modules = modulesInLoadOrder(inputs.host.dom0Modules, DOM0_MODULES);
+  const modules = modulesInLoadOrder(inputs.host.dom0Modules, [
+    ...DOM0_MODULES,
+    ...(inputs.init.network ? NETWORK_MODULES : []),
+    // A session's commands come in on a virtio-serial port.
+    ...(inputs.init.session ? ['virtio_console'] : []),
+  ]);
   file(DOM0_PATHS.modules, Buffer.from(modules.map((m) => `${m.name}\n`).join('')));
   for (const m of modules) file(`lib/modules/${m.name}.ko`, fs.readFileSync(m.file));
 
-  file(DOM0_PATHS.xlConfig, Buffer.from(inputs.xlConfig));
+  if (inputs.xlConfig !== undefined) file(DOM0_PATHS.xlConfig, Buffer.from(inputs.xlConfig));
+  for (const [name, xl] of inputs.domainXl ?? []) file(`${DOM0_PATHS.xlDir}/${name}.xl`, Buffer.from(xl));
+  if (inputs.init.session) file(COMMAND_PROLOGUE, Buffer.from(inputs.init.network ? commandPrologue() : ''));
+  if (inputs.init.session) file(DOM0_PATHS.createDomain, Buffer.from(CREATE_DOMAIN_SCRIPT), 0o755);
   // xl's defaults are right for this dom0; an empty file spares a warning.
   file('etc/xen/xl.conf', Buffer.from('# test dom0: xl defaults\n'));
   for (const [name, from] of inputs.domuFiles) file(`${DOM0_PATHS.domuDir}/${name}`, fs.readFileSync(from));

@@ -10,7 +10,13 @@ export function serialLog(file: string): { onLine(line: SerialLine, atMs: number
   fs.writeFileSync(file, '');
   return {
     onLine(line, atMs) {
-      fs.appendFileSync(file, `[${(atMs / 1000).toFixed(1).padStart(6)} s] ${line.from.padEnd(7)} ${line.text}\n`);
+      const who =
+        line.from === 'domU' && line.domain !== undefined
+          ? `domU[${line.domain}]`
+          : line.from === 'dom0'
+            ? `dom0[${line.command}]`
+            : line.from;
+      fs.appendFileSync(file, `[${(atMs / 1000).toFixed(1).padStart(6)} s] ${who.padEnd(7)} ${line.text}\n`);
     },
   };
 }
