@@ -143,7 +143,7 @@ describe('HttpServer under abuse (direct stack, memory switch)', () => {
     expect(Date.now() - started).toBeLessThan(2_500);
     dripping = false;
     await drip;
-  });
+  }, 15_000);
 
   it('drops a client that drips its body, after the request time-out', async () => {
     const flow = await connect();
@@ -157,7 +157,7 @@ describe('HttpServer under abuse (direct stack, memory switch)', () => {
     dripping = false;
     expect(Date.now() - started).toBeLessThan(4_000);
     expect(await hello()).toEqual([200]);
-  });
+  }, 15_000);
 
   // What Node's parser (llhttp) answers, pinned so a change of parser or options shows.
   const malformed: [string, string, number][] = [
@@ -210,5 +210,5 @@ describe('HttpServer under abuse (direct stack, memory switch)', () => {
     expect(produced).toBeLessThan(8 * 1024 * 1024);
     expect(server.tcpStats().bufferedBytes).toBe(0);
     expect(await hello()).toEqual([200]);
-  });
+  }, 15_000);
 });
