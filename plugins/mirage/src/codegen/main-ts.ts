@@ -1,6 +1,7 @@
 import type { Resource } from '@mirage-ts/mirage';
 import type { ResolvedArg, ResolvedGraph } from '../configure/resolved-graph';
 import { formatLocation } from '../configure/user-error';
+import { TRACING_MODULE } from '../analysis/static/module-facts';
 
 export interface MainTsInput {
   readonly graph: ResolvedGraph;
@@ -81,7 +82,7 @@ export function generateMainTs({ graph, entryImports, resourceExpression }: Main
     `// Do not edit: \`nx run ${graph.project}:configure --target=${graph.target}\` writes it again from ${graph.configFile}.`,
     `import * as Runtime from '@mirage-ts/mirage/runtime';`,
     `import { publishKeys } from '@mirage-ts/mirage/key-gen';`,
-    ...(graph.tracing ? [`import { startTracing } from '@mirage-ts/tracing';`] : []),
+    ...(graph.tracing ? [`import { startTracing } from '${TRACING_MODULE}';`] : []),
     ...importLines,
     '',
     `const PROGRAM = ${JSON.stringify(program)};`,

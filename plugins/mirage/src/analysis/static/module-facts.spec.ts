@@ -55,6 +55,12 @@ describe('facts read from the DSL source of this workspace', () => {
     });
   });
 
+  it('gives a traced unikernel the tracer, which only its main.ts imports', () => {
+    beginReading(WORKSPACE_ROOT);
+    expect(unikernelFacts(WORKSPACE_ROOT, 'apps/tracing').implementationModules).toContain('@mirage-ts/tracing');
+    expect(unikernelFacts(WORKSPACE_ROOT, 'apps/network').implementationModules).not.toContain('@mirage-ts/tracing');
+  });
+
   it('reads the console example: it can only use the stdio console', () => {
     beginReading(WORKSPACE_ROOT);
     expect(unikernelFacts(WORKSPACE_ROOT, 'apps/console')).toEqual({

@@ -63,6 +63,9 @@ interface LocalFacts {
   readonly calls: { readonly callee: Ref; readonly args: readonly ArgInfo[] }[];
 }
 
+/** What main.ts imports for a traced unikernel (plugins/mirage/src/codegen/main-ts.ts). */
+export const TRACING_MODULE = '@mirage-ts/tracing';
+
 const NO_FACTS: DeviceFacts = { modules: [], buildSteps: [], dataParams: [], dataPaths: [] };
 
 /**
@@ -335,6 +338,9 @@ export class FactsIndex {
           }
           const moduleName = stringValue(props.get('module'));
           if (moduleName !== undefined) out.modules.add(moduleName);
+          // register(..., { tracing: { size } }): the generated main.ts then imports the tracer.
+          const tracing = props.get('tracing');
+          if (tracing && unwrap(tracing).type === 'ObjectExpression') out.modules.add(TRACING_MODULE);
           const kind = stringValue(props.get('kind'));
           const field = kind === undefined ? undefined : DATA_RESOURCES[kind];
           if (field && props.has(field)) sink(props.get(field));
