@@ -5,12 +5,12 @@ import { clock, console, defaultClock, defaultConsole, foreign, Key, network, re
 const main = foreign('Unikernel.Main', [console, network, clock]);
 
 // The 2015 example's ipaddr and gateways, read when the unikernel starts (./mir-ping6 --ipv6=fc00::5).
-const address = Key.string('ipv6', {
+const address = Key.ipv6('ipv6', {
   default: 'fc00::2',
   stage: 'runtime',
   doc: 'The IPv6 address (/64 unless given).',
 });
-const gateways = Key.string('ipv6-gateways', {
+const gateways = Key.ipv6List('ipv6-gateways', {
   default: 'fc00::1',
   stage: 'runtime',
   doc: 'Default routers, separated by commas.',

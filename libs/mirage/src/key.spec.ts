@@ -37,6 +37,19 @@ describe('key values', () => {
     expect(parseKeyValue(decl({ kind: 'ipv4-prefix' }), '10.0.0.2/24').ok).toBe(true);
     expect(parseKeyValue(decl({ kind: 'ipv4-prefix' }), '10.0.0.2/33').ok).toBe(false);
     expect(parseKeyValue(decl({ kind: 'ipv4-prefix' }), '10.0.0.2').ok).toBe(false);
+    for (const good of ['fc00::2', 'fc00::2/112', '::', '::1', '1:2:3:4:5:6:7:8', '::ffff:10.0.0.1', 'FE80::1'])
+      expect([good, parseKeyValue(decl({ kind: 'ipv6' }), good).ok]).toEqual([good, true]);
+    for (const bad of ['fc00::2/129', '1::2::3', '1:2:3:4:5:6:7', 'g::1', '10.0.0.1', 'fc00::2/'])
+      expect([bad, parseKeyValue(decl({ kind: 'ipv6' }), bad).ok]).toEqual([bad, false]);
+    expect(parseKeyValue(decl({ kind: 'ipv6-list' }), 'fc00::1,fe80::1')).toEqual({
+      ok: true,
+      value: 'fc00::1,fe80::1',
+    });
+    expect(parseKeyValue(decl({ kind: 'ipv6-list' }), 'fc00::1,zz')).toEqual({
+      ok: false,
+      message:
+        "'fc00::1,zz' is not a valid value for --k: expected IPv6 addresses separated by commas, such as fc00::1,fc00::fe",
+    });
     expect(parseKeyValue(decl({ kind: 'string' }), undefined)).toEqual({
       ok: false,
       message: '--k needs a value (any text)',

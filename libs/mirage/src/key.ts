@@ -88,6 +88,10 @@ export const Key = {
   string: (name: string, options: KeyOptions<string>): Key<string> => declare(name, 'string', options),
   ipv4: (name: string, options: KeyOptions<string>): Key<string> => declare(name, 'ipv4', options),
   ipv4Prefix: (name: string, options: KeyOptions<string>): Key<string> => declare(name, 'ipv4-prefix', options),
+  /** An IPv6 address, with an optional prefix length. */
+  ipv6: (name: string, options: KeyOptions<string>): Key<string> => declare(name, 'ipv6', options),
+  /** IPv6 addresses separated by commas (MirageOS's list of gateways). */
+  ipv6List: (name: string, options: KeyOptions<string>): Key<string> => declare(name, 'ipv6-list', options),
 
   /** The target being configured: `unix`, `xen` or `qemu`. */
   target,

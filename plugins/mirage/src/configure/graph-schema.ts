@@ -15,7 +15,7 @@ const target = z.enum(TARGETS);
 
 export const keyDeclSchema = z.object({
   name: z.string().regex(/^[a-z][a-z0-9_-]*$/),
-  kind: z.enum(['enum', 'bool', 'string', 'int', 'ipv4', 'ipv4-prefix']),
+  kind: z.enum(['enum', 'bool', 'string', 'int', 'ipv4', 'ipv4-prefix', 'ipv6', 'ipv6-list']),
   stage: z.enum(['configure', 'runtime']),
   doc: z.string(),
   default: keyValue,
