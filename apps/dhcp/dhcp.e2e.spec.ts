@@ -270,7 +270,13 @@ maybe('mir-dhcp on tap0 with real DHCP clients', () => {
       expect(options).toContain('Routers(192.168.1.1)');
       expect(options).toContain('DNS servers(192.168.1.1)');
       expect(options).toContain('Domain name(charrua)');
-      expect(server.output()).toMatch(/Sent reply packet ACK .* yiaddr 192\.168\.1\.72/);
+      // The server logs a reply after sending it: the client may print first.
+      await waitFor(
+        'the server to log the ACK',
+        () => /Sent reply packet ACK .* yiaddr 192\.168\.1\.72/.test(server.output()),
+        5_000,
+        server.output,
+      );
     } finally {
       child.kill('SIGTERM');
     }
