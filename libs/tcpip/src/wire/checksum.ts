@@ -5,29 +5,13 @@
  * exactly for any datagram size.
  */
 
-/**
- * The DataView over the last ArrayBuffer summed: frames are mostly slices of
- * a few large slabs, so reusing it saves an allocation per segment.
- */
-let lastBuffer: ArrayBufferLike | undefined;
-let lastView: DataView | undefined;
-
-function viewOf(buffer: ArrayBufferLike): DataView {
-  if (buffer !== lastBuffer || lastView === undefined) {
-    lastBuffer = buffer;
-    lastView = new DataView(buffer);
-  }
-  return lastView;
-}
-
 /** The unfolded sum of `len` bytes at `off`, added to `initial`. */
 export function sumBytes(buf: Uint8Array, off: number, len: number, initial = 0): number {
   let s = initial;
   let i = 0;
   if (len >= 4) {
-    const view = viewOf(buf.buffer);
-    const base = buf.byteOffset + off;
-    for (; i + 4 <= len; i += 4) s += view.getUint32(base + i);
+    const view = new DataView(buf.buffer, buf.byteOffset + off, len);
+    for (; i + 4 <= len; i += 4) s += view.getUint32(i);
   }
   for (; i + 2 <= len; i += 2) s += (buf[off + i] << 8) | buf[off + i + 1];
   if (i < len) s += buf[off + i] << 8;
