@@ -95,14 +95,23 @@ maybe('TCP with Linux across a lossy tap', () => {
   it('produces a lossy capture that tshark decodes cleanly, SACK-permitted both ways and SACK blocks from both', async () => {
     await setLoss(5);
     const pcap = path.join(dir, 'lossy.pcap');
-    const capture = peer.inNs(['tcpdump', '-U', '-i', peer.tap, '-w', pcap, 'tcp port 7100 or tcp port 7101'], 60_000);
+    const pidFile = path.join(dir, 'tcpdump.pid');
+    // Its own tcpdump only, stopped by pid: other tests on this machine may be capturing too.
+    const capture = peer.inNs(
+      [
+        'sh',
+        '-c',
+        `tcpdump -U -i ${peer.tap} -w ${pcap} 'tcp port 7100 or tcp port 7101' & echo $! > ${pidFile}; wait`,
+      ],
+      60_000,
+    );
     await new Promise((r) => setTimeout(r, 700)); // tcpdump needs a moment to open the tap
     port = 7100;
     try {
       await bothWays(2 * MiB);
     } finally {
       await new Promise((r) => setTimeout(r, 300));
-      await sh('pkill -INT -x tcpdump || true');
+      await sh(`kill -INT $(cat ${pidFile}) || true`);
       await capture;
     }
     const fields = async (filter: string, field: string) =>
