@@ -129,6 +129,7 @@ function receiveCopy(payload: Uint8Array): Buffer {
 function sackOptionBytes(blocks: number, tsOk: boolean): number {
   return 4 + 8 * Math.min(blocks, tsOk ? 3 : 4);
 }
+
 /** RFC 6675's DupThresh: a hole is lost once more than (DupThresh - 1) segments are SACKed above it. */
 const DUP_THRESH = 3;
 /**
