@@ -6,13 +6,16 @@ import { canManageNetwork } from '@mirage-ts/netif/testing/netns';
 import { DirectStackv4 } from './stack';
 import { drain, pour, sha256, until } from './testing/flows';
 import { RecordingConsole } from './testing/recording-console';
+import { LossyReceive } from './testing/lossy-receive';
 import { tapPeer, type TapPeer } from './testing/tap-peer';
 
 /**
- * TCP between the stack and Linux over a tap whose Linux side drops frames
- * at random both ways (nftables `numgen random` in a netdev table: ingress
- * for what the stack sends, egress for what Linux sends), in a namespace
- * made here. SACK is what keeps these transfers quick.
+ * TCP between the stack and Linux over a tap that drops frames at random
+ * both ways, where they arrive: nftables `numgen random` on the tap's
+ * ingress in the namespace for what the stack sends, `LossyReceive` in front
+ * of the stack for what Linux sends (a drop on Linux's egress is a local drop
+ * it resends at once, so the stack never saw a hole and never sent a SACK
+ * block). SACK is what keeps these transfers quick.
  */
 const maybe = canManageNetwork() ? describe : describe.skip;
 const MiB = 1 << 20;
@@ -20,6 +23,7 @@ const MiB = 1 << 20;
 maybe('TCP with Linux across a lossy tap', () => {
   let peer: TapPeer;
   let stack: DirectStackv4;
+  let lossy: LossyReceive;
   let dir: string;
   let port = 7000;
 
@@ -29,23 +33,26 @@ maybe('TCP with Linux across a lossy tap', () => {
     return r.stdout;
   };
 
-  /** Drops `percent` % of the TCP frames each way on the Linux side of the tap. */
+  /**
+   * Drops `percent` % of the TCP frames each way, where they arrive: on Linux's ingress for what the
+   * stack sends, in `LossyReceive` for what Linux sends (a drop on Linux's egress would be resent at once).
+   */
   const setLoss = async (percent: number) => {
-    await sh('nft flush chain netdev loss in; nft flush chain netdev loss out');
-    for (const chain of ['in', 'out'])
-      await sh(`nft add rule netdev loss ${chain} meta l4proto tcp numgen random mod 100 '<' ${percent} drop`);
+    await sh('nft flush chain netdev loss in');
+    await sh(`nft add rule netdev loss in meta l4proto tcp numgen random mod 100 '<' ${percent} drop`);
+    lossy.percent = percent;
   };
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-loss-'));
     peer = await tapPeer('10.0.0.1/24');
-    stack = await DirectStackv4.connect(new RecordingConsole(), peer.netif, false, '10.0.0.2/24', '10.0.0.1', {
+    lossy = new LossyReceive(peer.netif);
+    stack = await DirectStackv4.connect(new RecordingConsole(), lossy, false, '10.0.0.2/24', '10.0.0.1', {
       icmp: { logEcho: false },
     });
     await sh(
       `nft add table netdev loss && ` +
-        `nft add chain netdev loss in '{ type filter hook ingress device ${peer.tap} priority 0; }' && ` +
-        `nft add chain netdev loss out '{ type filter hook egress device ${peer.tap} priority 0; }'`,
+        `nft add chain netdev loss in '{ type filter hook ingress device ${peer.tap} priority 0; }'`,
     );
   });
   afterAll(async () => {
@@ -88,14 +95,23 @@ maybe('TCP with Linux across a lossy tap', () => {
   it('produces a lossy capture that tshark decodes cleanly, SACK-permitted both ways and SACK blocks from both', async () => {
     await setLoss(5);
     const pcap = path.join(dir, 'lossy.pcap');
-    const capture = peer.inNs(['tcpdump', '-U', '-i', peer.tap, '-w', pcap, 'tcp port 7100 or tcp port 7101'], 60_000);
+    const pidFile = path.join(dir, 'tcpdump.pid');
+    // Its own tcpdump only, stopped by pid: other tests on this machine may be capturing too.
+    const capture = peer.inNs(
+      [
+        'sh',
+        '-c',
+        `tcpdump -U -i ${peer.tap} -w ${pcap} 'tcp port 7100 or tcp port 7101' & echo $! > ${pidFile}; wait`,
+      ],
+      60_000,
+    );
     await new Promise((r) => setTimeout(r, 700)); // tcpdump needs a moment to open the tap
     port = 7100;
     try {
       await bothWays(2 * MiB);
     } finally {
       await new Promise((r) => setTimeout(r, 300));
-      await sh('pkill -INT -x tcpdump || true');
+      await sh(`kill -INT $(cat ${pidFile}) || true`);
       await capture;
     }
     const fields = async (filter: string, field: string) =>

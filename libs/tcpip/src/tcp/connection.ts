@@ -103,10 +103,34 @@ export type Failure = NetError;
 
 const TIMESTAMP_OPTION = 12;
 
+const RECEIVE_SLAB = 64 * 1024;
+let receiveSlab = Buffer.allocUnsafeSlow(RECEIVE_SLAB);
+let receiveUsed = 0;
+
+/**
+ * Copies a received payload into a slice of a shared slab, as Node's own
+ * Buffer pool does for small buffers but with room for ~45 full segments:
+ * one allocation per slab instead of one per segment. A slice a reader keeps
+ * keeps its slab alive.
+ */
+function receiveCopy(payload: Uint8Array): Buffer {
+  const n = payload.length;
+  if (n > RECEIVE_SLAB / 8) return Buffer.from(payload);
+  if (receiveUsed + n > RECEIVE_SLAB) {
+    receiveSlab = Buffer.allocUnsafeSlow(RECEIVE_SLAB);
+    receiveUsed = 0;
+  }
+  const out = receiveSlab.subarray(receiveUsed, receiveUsed + n);
+  out.set(payload);
+  receiveUsed += (n + 7) & ~7;
+  return out;
+}
+
 /** A SACK option with `blocks` blocks (at most 3 beside timestamps, 4 without), padded to 32 bits. */
 function sackOptionBytes(blocks: number, tsOk: boolean): number {
   return 4 + 8 * Math.min(blocks, tsOk ? 3 : 4);
 }
+
 /** RFC 6675's DupThresh: a hole is lost once more than (DupThresh - 1) segments are SACKed above it. */
 const DUP_THRESH = 3;
 /**
@@ -992,8 +1016,7 @@ export class Connection {
       this.host.drops.count('tcp.memory-limit');
       return false;
     }
-    const copy = Buffer.allocUnsafe(payload.length);
-    copy.set(payload);
+    const copy = receiveCopy(payload);
     this.ready.push(copy);
     this.readyBytes += payload.length;
     return true;
