@@ -165,6 +165,17 @@ describe('the web examples on unix', () => {
       r = await curl(['--cacert', cacert, `https://127.0.0.1:${port}/`]);
     }
     expect(r.stdout).toBe(fs.readFileSync(path.join(HTDOCS, 'index.html'), 'utf8'));
+    // With its type: browsers never guess SVG from the bytes.
+    const svg = await curl([
+      '--cacert',
+      cacert,
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{content_type}',
+      `https://127.0.0.1:${port}/mirage.svg`,
+    ]);
+    expect(svg.stdout).toBe('image/svg+xml');
     for (const [flag, version] of [
       ['-tls1_2', 'TLSv1.2'],
       ['-tls1_3', 'TLSv1.3'],
