@@ -72,11 +72,13 @@ async function ready(ns: Netns, url: string): Promise<void> {
   throw new Error(`${url} never answered`);
 }
 
+/** One nginx process (no master: a SIGKILL at the end leaves no orphaned worker), one worker as Node has one thread. */
 function nginxConfig(dir: string, port: number): string {
   const conf = path.join(dir, 'nginx.conf');
   fs.writeFileSync(
     conf,
     `daemon off;
+master_process off;
 worker_processes 1;
 pid ${dir}/nginx.pid;
 error_log stderr error;
