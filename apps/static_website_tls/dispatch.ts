@@ -1,5 +1,6 @@
 import { KeyGen } from '@mirage-ts/mirage/key-gen';
 import type { Console, Http, HttpRequest, HttpResponse, KvRo } from '@mirage-ts/types';
+import { contentType } from 'mime-types';
 
 const notFound: HttpResponse = { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not found\n' };
 
@@ -28,7 +29,10 @@ async function serve(fs: KvRo, req: HttpRequest): Promise<HttpResponse> {
   if (!kind.ok || kind.value === null) return notFound;
   if (kind.value === 'dictionary') key = key === '' ? 'index.html' : `${key}/index.html`;
   const body = await fs.get(key);
-  return body.ok ? { status: 200, body: body.value } : notFound;
+  if (!body.ok) return notFound;
+  // A browser never guesses SVG (nor CSS in strict mode) from the bytes: the type must be sent.
+  const type = contentType(key.split('/').pop() ?? '') || 'application/octet-stream';
+  return { status: 200, headers: { 'content-type': type }, body: body.value };
 }
 
 async function text(store: KvRo, key: string): Promise<string> {
