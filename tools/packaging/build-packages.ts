@@ -23,7 +23,12 @@ import {
   type PackageManifest,
 } from '../../plugins/mirage/src/analysis/static/module-facts';
 import { ModuleResolver } from '../../plugins/mirage/src/analysis/static/module-resolver';
-import { discoverPackages, isPublished, UNPUBLISHED_DIRS, type PackageSource } from './packages';
+import {
+  discoverPackages,
+  isPublished,
+  UNPUBLISHED_DIRS,
+  type PackageSource,
+} from '../../plugins/mirage/src/packaging/packages';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const WORK = path.join(ROOT, 'tmp', 'packaging');

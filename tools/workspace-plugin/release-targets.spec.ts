@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { discoverPackages } from '../packaging/packages';
+import { discoverPackages } from '../../plugins/mirage/src/packaging/packages';
 import { releaseTargets } from './release-targets';
 
 const ROOT = path.resolve(__dirname, '..', '..');

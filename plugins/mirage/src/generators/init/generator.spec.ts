@@ -3,7 +3,7 @@ import { readJson, readNxJson, updateNxJson, type Tree } from '@nx/devkit';
 import * as path from 'node:path';
 import { initGenerator } from './generator';
 import { RUNTIME_PACKAGES } from './lib/add-packages';
-import { discoverPackages } from '../../../../../tools/packaging/packages';
+import { discoverPackages } from '../../packaging/packages';
 import pluginManifest from '../../../package.json';
 
 const WORKSPACE = path.resolve(__dirname, '../../../../..');
