@@ -13,7 +13,10 @@ import {
   Icmpv4View,
   UnreachableCode,
 } from './wire/icmpv4';
-import { IpProtocol, type Ipv4View } from './wire/ipv4';
+import { IPV4_HEADER_LEN, IpProtocol, type Ipv4View } from './wire/ipv4';
+
+/** The smallest path MTU believed from fragmentation-needed, as Linux: a forged error cannot shrink segments to a few bytes. */
+const MIN_PATH_MTU = 552;
 
 export interface Icmpv4Options {
   /** Log a line for every echo request answered. */
@@ -113,11 +116,14 @@ export class Icmpv4Layer implements Icmpv4, TransportIcmp {
     const restOfHeader = ((buf[q - 4] << 24) | (buf[q - 3] << 16) | (buf[q - 2] << 8) | buf[q - 1]) >>> 0;
     const unreachable = v.type === IcmpType.unreachable;
     const refused = unreachable && (v.code === UnreachableCode.port || v.code === UnreachableCode.protocol);
+    const narrower = unreachable && v.code === UnreachableCode.fragmentationNeeded;
     handler({
       type: v.type,
       code: v.code,
       restOfHeader,
       meaning: refused ? 'refused' : unreachable ? 'unreachable' : 'other',
+      // Our datagrams carry no IP options, so their header is the fixed 20 bytes.
+      pathPayloadMtu: narrower ? Math.max(MIN_PATH_MTU, restOfHeader & 0xffff) - IPV4_HEADER_LEN : undefined,
       src: readIpv4(buf, q + 12),
       dst: readIpv4(buf, q + 16),
       transportHeader: copyBytes(buf, q + headerLength, q + Math.min(v.dataLength, headerLength + 8)),

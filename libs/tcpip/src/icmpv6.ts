@@ -123,6 +123,9 @@ export class Icmpv6Layer implements TransportIcmp {
       code: v.code,
       restOfHeader: v.restOfHeader,
       meaning: unreachable ? (v.code === Unreachable6Code.port ? 'refused' : 'unreachable') : 'other',
+      // RFC 8201 4: a packet-too-big below the IPv6 minimum MTU is taken as the minimum.
+      pathPayloadMtu:
+        v.type === Icmpv6Type.packetTooBig ? Math.max(IPV6_MIN_MTU, v.restOfHeader) - IPV6_HEADER_LEN : undefined,
       src: readIpv6(buf, q + 8),
       dst: readIpv6(buf, q + 24),
       transportHeader: copyBytes(buf, q + IPV6_HEADER_LEN, q + IPV6_HEADER_LEN + 8),

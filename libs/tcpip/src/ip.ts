@@ -21,6 +21,11 @@ export type IpPacketHandler<H extends IpHeader = IpHeader> = (buf: Uint8Array, o
 /** Writes `len` payload bytes at `off`; `src` is the source address chosen (for pseudo-header checksums). */
 export type IpPayloadFill = (buf: Uint8Array, off: number, src: IpAddress) => void;
 
+export interface IpSendOptions {
+  /** Refuse to fragment at the source (and, in IPv4, set DF so routers answer fragmentation-needed instead). */
+  readonly dontFragment?: boolean;
+}
+
 export interface IpNetwork {
   /** `IPv4` or `IPv6`, for messages. */
   readonly family: 'IPv4' | 'IPv6';
@@ -29,7 +34,13 @@ export interface IpNetwork {
   /** The largest upper-layer payload at all (fragmented). */
   readonly maxPayload: number;
   setHandler(protocol: number, handler: IpPacketHandler): void;
-  send(dst: IpAddress, protocol: number, payloadLength: number, fill: IpPayloadFill): Promise<Result<void, NetError>>;
+  send(
+    dst: IpAddress,
+    protocol: number,
+    payloadLength: number,
+    fill: IpPayloadFill,
+    options?: IpSendOptions,
+  ): Promise<Result<void, NetError>>;
   /** True for broadcast and multicast destinations, which transports neither answer nor connect to. */
   isGroup(dst: IpAddress): boolean;
   /** The address this host would send from to `dst`, or null while it has none. */
@@ -55,6 +66,14 @@ export interface IcmpErrorReport {
   readonly restOfHeader: number;
   /** What the error means for a connection being opened, in either family's codes. */
   readonly meaning: 'refused' | 'unreachable' | 'other';
+  /**
+   * Set when the error says the path is narrower than our packet (ICMPv4
+   * fragmentation-needed, RFC 1191; ICMPv6 packet-too-big, RFC 8201): the
+   * largest upper-layer payload that now passes, after the family's header
+   * and floor (552-byte IPv4 packets as Linux, 1280-byte IPv6 packets), so a
+   * transport needs neither family's codes nor header sizes.
+   */
+  readonly pathPayloadMtu?: number;
   readonly src: IpAddress;
   readonly dst: IpAddress;
   readonly transportHeader: Uint8Array;

@@ -590,12 +590,17 @@ export class Ipv6Layer implements IpNetwork {
     protocol: number,
     payloadLength: number,
     fill: IpPayloadFill,
-    options: { hopLimit?: number; src?: bigint } = {},
+    options: { hopLimit?: number; src?: bigint; dontFragment?: boolean } = {},
   ): Promise<Result<void, NetError>> {
     if (typeof dst !== 'bigint') return failed('unreachable', `${String(dst)} is not an IPv6 address`);
     if (this.stopped) return failed('disconnected', 'the IPv6 layer is disconnected');
     if (payloadLength > this.maxPayload)
       return failed('too-big', `a ${payloadLength}-byte payload exceeds what an IPv6 packet can carry`);
+    if (options.dontFragment && payloadLength > this.mtu)
+      return failed(
+        'too-big',
+        `a ${payloadLength}-byte payload does not fit the ${this.mtu}-byte IPv6 MTU and fragmenting was refused`,
+      );
     const src = options.src ?? this.localAddressFor(dst);
     if (src === null)
       return failed('unreachable', `no IPv6 address is ready yet, so ${formatIpv6(dst)} cannot be reached`);

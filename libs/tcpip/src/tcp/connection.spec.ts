@@ -377,14 +377,14 @@ describe('TCP connection state machine', () => {
     writeSome(a, data);
     await flushMicrotasks();
     link.takeInFlight(); // lost on the narrow path
-    a.pathMtu(1000);
+    a.pathMtu(1000 - 20); // a 1000-byte IPv4 path
     expect(a.sndMss).toBe(1000 - 40 - 12);
     await link.settle();
     expectBytes(readAll(b), data);
     const resent = link.log.filter((s) => s.from === 'a' && s.payload.length > 0).slice(4);
     expect(Math.max(...resent.map((s) => s.payload.length))).toBe(948);
     expect(link.a.events.mssReductions).toBe(1);
-    a.pathMtu(1400); // not lower: ignored
+    a.pathMtu(1400 - 20); // not lower: ignored
     expect(a.sndMss).toBe(948);
   });
 

@@ -1,7 +1,7 @@
 import type { NetError, Result } from '@mirage-ts/types';
 import type { DropCounters } from '../drops';
 import { formatIpAddress } from '../wire/address';
-import { TcpFlag, type TcpHeaderFields, type TcpOptions } from '../wire/tcp';
+import { TCP_HEADER_LEN, TcpFlag, type TcpHeaderFields, type TcpOptions } from '../wire/tcp';
 import type { TcpConfig } from './config';
 import { windowShiftFor } from './config';
 import { NewReno } from './congestion';
@@ -1258,16 +1258,16 @@ export class Connection {
   }
 
   /**
-   * An ICMP fragmentation-needed (RFC 1191) about a segment in flight: a
-   * link on the path carries at most `mtu` bytes. Segments are made smaller
-   * from now on and what is in flight goes again at the new size (as Linux's
-   * tcp_simple_retransmit), without a congestion response: nothing was
-   * congested. The MTU is floored at 552 bytes as Linux does, so a forged
-   * error cannot shrink segments to a few bytes.
+   * An ICMP fragmentation-needed (RFC 1191) or packet-too-big (RFC 8201)
+   * about a segment in flight: the path carries at most `payloadMtu` bytes
+   * above the IP header (the ICMP layer has applied its family's header size
+   * and floor). Segments are made smaller from now on and what is in flight
+   * goes again at the new size (as Linux's tcp_simple_retransmit), without a
+   * congestion response: nothing was congested.
    */
-  pathMtu(mtu: number): void {
+  pathMtu(payloadMtu: number): void {
     if (!SYNCHRONIZED_SENDING.has(this.state)) return;
-    const mss = Math.max(552, mtu) - 40 - (this.tsOk ? TIMESTAMP_OPTION : 0);
+    const mss = payloadMtu - TCP_HEADER_LEN - (this.tsOk ? TIMESTAMP_OPTION : 0);
     if (mss >= this.sndMss) return this.host.drops.count('tcp.icmp-mtu-not-lower');
     this.sndMss = mss;
     this.cc.lowerMss(mss);

@@ -430,15 +430,10 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
     const remotePort = (th[2] << 8) | th[3];
     const seq = ((th[4] << 24) | (th[5] << 16) | (th[6] << 8) | th[7]) >>> 0;
     const conn = this.lookup(localPort, report.dst, remotePort);
-    if (
-      conn &&
-      report.type === IcmpType.unreachable &&
-      report.code === UnreachableCode.fragmentationNeeded &&
-      conn.state !== 'SYN-SENT'
-    ) {
+    if (conn && report.pathPayloadMtu !== undefined && conn.state !== 'SYN-SENT') {
       // RFC 5927 4.1: only an error quoting a segment in flight is believed.
       if (!seqInWindow(seq, conn.sndUna, conn.sndMax)) return this.drops.count('tcp.icmp-ignored');
-      return conn.pathMtu(report.restOfHeader & 0xffff);
+      return conn.pathMtu(report.pathPayloadMtu);
     }
     if (!conn || conn.state !== 'SYN-SENT' || seq !== conn.iss) return this.drops.count('tcp.icmp-ignored');
     if (report.meaning === 'other') return this.drops.count('tcp.icmp-ignored');
