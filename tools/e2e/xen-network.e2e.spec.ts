@@ -11,38 +11,42 @@ import { XenSession } from '../xen/xen-session';
  * a real Xen (Xen 4.17 and a Debian dom0 inside QEMU): the domain's vif on
  * dom0's xenbr0, its lease from dnsmasq in dom0 over netfront/netback, and
  * ping and nc from dom0. Then the same image built with --dhcp=false on the
- * seed's static 10.0.0.2. One boot of Xen serves both domains, one after
- * the other (together, they would only share the one emulated CPU).
+ * seed's static 10.0.0.2, and the --net=socket image (the guest kernel's
+ * TCP/IP on eth0, its lease from the same dnsmasq). One boot of Xen serves
+ * the three domains, one after the other (together, they would only share
+ * the one emulated CPU).
  */
 const BUILD_MS = 600_000;
 const SESSION_MS = 900_000;
 const GATEWAY = '10.0.0.1';
 
 /** `nx build stackv4 --target=xen --net=direct --dhcp=...`, kept aside (the next build replaces dist/). */
-function build(dhcp: boolean, into: string): string {
-  const r = nx(['build', 'stackv4', '--target=xen', '--net=direct', `--dhcp=${dhcp}`], { timeoutMs: BUILD_MS });
-  if (r.status !== 0) throw new Error(`nx build stackv4 --target=xen --dhcp=${dhcp} failed:\n${r.output}`);
-  const kept = path.join(into, `dhcp-${dhcp}`);
+function build(flags: readonly string[], into: string): string {
+  const r = nx(['build', 'stackv4', '--target=xen', ...flags], { timeoutMs: BUILD_MS });
+  if (r.status !== 0) throw new Error(`nx build stackv4 --target=xen ${flags.join(' ')} failed:\n${r.output}`);
+  const kept = path.join(into, flags.join('').replace(/[^a-z0-9]+/g, '-'));
   fs.cpSync(vmDist(WORKSPACE_ROOT, 'stackv4', 'xen'), kept, { recursive: true });
   return kept;
 }
 
 const re = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-describe('stackv4 (--net=direct) under Xen in QEMU, reached from dom0 over xenbr0', () => {
+describe('stackv4 under Xen in QEMU, reached from dom0 over xenbr0', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mirage-xen-net-e2e-'));
   let session: XenSession | undefined;
   let log = '';
 
   beforeAll(
     async () => {
-      const dhcpDir = build(true, work);
-      const staticDir = build(false, work);
+      const dhcpDir = build(['--net=direct', '--dhcp=true'], work);
+      const staticDir = build(['--net=direct', '--dhcp=false'], work);
+      const socketDir = build(['--net=socket', '--bridge=xenbr0'], work);
       log = path.join(work, 'serial.log');
       session = await XenSession.start({
         domains: [
           { name: 'stackv4-dhcp', distDir: dhcpDir },
           { name: 'stackv4-static', distDir: staticDir },
+          { name: 'stackv4-socket', distDir: socketDir },
         ],
         timeoutMs: SESSION_MS,
         ...serialLog(log),
@@ -157,6 +161,39 @@ describe('stackv4 (--net=direct) under Xen in QEMU, reached from dom0 over xenbr
       );
       expect(s.domu('stackv4-static').some((l) => l.startsWith('DHCP'))).toBe(false);
       await pingAndNc('stackv4-static', '10.0.0.2');
+    },
+    SESSION_MS,
+  );
+
+  it(
+    '--net=socket: the guest kernel takes its lease from dnsmasq on eth0 and the unikernel answers nc from dom0',
+    async () => {
+      const s = session!;
+      expect((await s.dom0('xl destroy stackv4-static')).status).toBe(0);
+      const from = s.lines.length;
+      await s.create('stackv4-socket');
+      await s.waitForDomu('stackv4-socket', /^IP address: /, 400_000);
+      // The guest's udhcpc asked dom0's dnsmasq: its DHCPACK names the address.
+      const ack = s.lines
+        .slice(from)
+        .map((l) =>
+          l.from === 'harness' ? /^dnsmasq: dnsmasq-dhcp\[\d+\]: DHCPACK\(xenbr0\) (\S+) /.exec(l.text) : null,
+        )
+        .find(Boolean);
+      expect(ack).toBeTruthy();
+      const address = ack![1];
+      // The unikernel binds its ports just after its address line: send until it shows the datagram.
+      const udp = /^UDP 10\.0\.0\.1\.\d+ > \S+\.53: "hello udp world"$/;
+      for (let i = 0; i < 20 && !s.domu('stackv4-socket').some((l) => udp.test(l)); i++) {
+        expect((await s.dom0(`echo -n hello udp world | nc -unw1 ${address} 53`)).status).toBe(0);
+        await s.waitForDomu('stackv4-socket', udp, 2_000).catch(() => undefined);
+      }
+      expect(s.domu('stackv4-socket').filter((l) => udp.test(l)).length).toBeGreaterThan(0);
+      expect((await s.dom0(`echo -n hello tcp world | nc -nw10 ${address} 8080`)).status).toBe(0);
+      await s.waitForDomu('stackv4-socket', /^read: 15 "hello tcp world"$/, 60_000);
+      expect(s.domu('stackv4-socket')).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^TCP 10\.0\.0\.1\.\d+ > _\.8080$/)]),
+      );
     },
     SESSION_MS,
   );
