@@ -15,7 +15,7 @@ describe('booting Xen in QEMU', () => {
     });
     const opt = (name: string) => args[args.indexOf(name) + 1];
     expect(opt('-kernel')).toBe('/c/xen-4.17-amd64');
-    expect(opt('-append')).toMatch(/^console=com1 .*smap=0 smep=0/);
+    expect(opt('-append')).toMatch(/^console=com1 .*smap=0 smep=0 spec-ctrl=eager-fpu/);
     expect(opt('-initrd')).toBe('/c/vmlinuz-6.1.0-9-amd64 console=hvc0 quiet loglevel=3 panic=-1,/t/dom0.cpio');
     expect(opt('-accel')).toBe('tcg');
     expect(opt('-cpu')).toBe('max');

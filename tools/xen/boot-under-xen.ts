@@ -155,6 +155,9 @@ export function xenQemuArgs(l: XenQemuLaunch): string[] {
     'dom0_max_vcpus=1',
     'smap=0',
     'smep=0',
+    // FPU state saved and restored at every switch: with Xen's default lazy switching (on AMD SVM, as QEMU emulates
+    // it), a domU's vector registers were clobbered while dom0 ran beside it (glibc's malloc saw corrupted memory).
+    'spec-ctrl=eager-fpu',
     'noreboot',
   ];
   // Parameters without a dot reach dom0's init as environment variables.

@@ -94,7 +94,7 @@ export class XenSession {
       const xlIn = fs.readdirSync(d.distDir).find((f) => f.endsWith('.xl.in'));
       if (!xlIn) throw new Error(`${d.distDir} has no NAME.xl.in: build it with --target=xen`);
       const template = fs.readFileSync(path.join(d.distDir, xlIn), 'utf8');
-      // Room for the largest: two domUs at once under TCG have corrupted each other's memory, so run them in turn.
+      // Room for the largest: domains run in turn (together they would only share the one emulated CPU).
       memoryMb = Math.max(memoryMb, info.memoryMb);
       const ownDisks = [['@ROOT@', path.join(d.distDir, info.rootDisk)] as const, ...Object.entries(d.disks ?? {})].map(
         ([name, file]) => {
@@ -260,13 +260,14 @@ export class XenSession {
 
   /** The console lines of one domain so far. */
   domu(name: string): string[] {
-    return this.lines.flatMap((l) => (l.from === 'domU' && l.domain === name ? [l.text] : []));
+    // Colours off: the unikernel colours some lines on a terminal, which hvc0 is.
+    return this.lines.flatMap((l) => (l.from === 'domU' && l.domain === name ? [withoutColours(l.text)] : []));
   }
 
-  /** Waits for a console line of `name` that matches. */
+  /** Waits for a console line of `name` that matches (colours off). */
   waitForDomu(name: string, re: RegExp, timeoutMs: number): Promise<TimedLine> {
     return this.waitFor(
-      (l) => l.from === 'domU' && l.domain === name && re.test(l.text),
+      (l) => l.from === 'domU' && l.domain === name && re.test(withoutColours(l.text)),
       timeoutMs,
       `${re} from ${name}`,
     );
@@ -305,3 +306,5 @@ export class XenSession {
     this.abort.abort();
   }
 }
+
+const withoutColours = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
