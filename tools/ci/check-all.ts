@@ -4,9 +4,10 @@
  * long each task took. Arguments are passed to `nx run-many` (`npm test --
  * -p @mirage-ts/tcpip`, `--skip-nx-cache`).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { failedTasksReport } from './failed-output';
 import { readTaskTimes, taskTimesTable } from './task-times';
 
 const WORKSPACE = path.resolve(__dirname, '..', '..');
@@ -19,7 +20,23 @@ function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = 
   return r.status ?? 1;
 }
 
-function main(): number {
+/** Runs `command`, passing its output through while keeping a copy of it. */
+function runTee(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number; log: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: WORKSPACE, stdio: ['inherit', 'pipe', 'pipe'], env });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => void (chunks.push(c), process.stdout.write(c)));
+    child.stderr.on('data', (c: Buffer) => void (chunks.push(c), process.stderr.write(c)));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ status: code ?? 1, log: Buffer.concat(chunks).toString('utf8') }));
+  });
+}
+
+async function main(): Promise<number> {
   const extra = process.argv.slice(2);
   const formatStart = Date.now();
   const formatStatus = run('npx', ['nx', 'format:check', '--all']);
@@ -27,7 +44,7 @@ function main(): number {
   if (formatStatus !== 0) console.error('format:check failed: run `npm run format` and commit the result');
 
   fs.rmSync(path.join(WORKSPACE, PROFILE), { force: true });
-  const status = run('npx', ['nx', 'run-many', '-t', ...TARGETS, '--outputStyle=static', ...extra], {
+  const { status, log } = await runTee('npx', ['nx', 'run-many', '-t', ...TARGETS, '--outputStyle=static', ...extra], {
     ...process.env,
     NX_PROFILE: PROFILE,
   });
@@ -41,7 +58,15 @@ function main(): number {
       ]) +
       '\n',
   );
+  const failed = times.filter((t) => t.status === 'failure').map((t) => t.task);
+  if (failed.length > 0) process.stdout.write('\n' + failedTasksReport(log, failed) + '\n');
   return formatStatus !== 0 ? formatStatus : status;
 }
 
-process.exitCode = main();
+void main().then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  },
+);
