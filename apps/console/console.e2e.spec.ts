@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { nx, runTimed, WORKSPACE_ROOT } from '../../tools/testing/workspace';
@@ -31,6 +32,15 @@ describe('console on unix', () => {
       expect(slept).toBeGreaterThanOrEqual(950);
       expect(slept).toBeLessThan(3000);
     }
+  });
+
+  it('ends quietly, as a Unix program killed by SIGPIPE, when its output is piped into head', () => {
+    const bin = path.join(dist('unix'), 'mir-console');
+    const r = spawnSync('bash', ['-c', `"$0" | head -1; echo "status=\${PIPESTATUS[0]}"`, bin], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect({ stdout: r.stdout, stderr: r.stderr }).toEqual({ stdout: 'hello\nstatus=141\n', stderr: '' });
   });
 
   it('builds unix when no target is given, from the cache the second time', () => {

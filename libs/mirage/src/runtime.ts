@@ -115,6 +115,7 @@ export async function disconnectAll(devices: readonly { disconnect?: () => Promi
  * connect, 64 for a bad command line.
  */
 export function main(program: string, wiring: () => Promise<void>): void {
+  endQuietlyWhenOutputCloses();
   wiring().then(
     () => process.exit(0),
     (e: unknown) => {
@@ -128,4 +129,21 @@ export function main(program: string, wiring: () => Promise<void>): void {
       );
     },
   );
+}
+
+/** What a shell reports for a program killed by SIGPIPE (128 + 13). */
+export const BROKEN_PIPE_STATUS = 141;
+
+/**
+ * `mir-console | head -1`: once the reader of stdout is gone, a Unix program
+ * dies of SIGPIPE without a word. Node ignores SIGPIPE and raises EPIPE on
+ * the stream instead, which would end the unikernel with a stack trace.
+ */
+function endQuietlyWhenOutputCloses(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(BROKEN_PIPE_STATUS);
+      throw e;
+    });
+  }
 }
