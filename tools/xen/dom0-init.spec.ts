@@ -77,7 +77,10 @@ describe('the TCP connection a session keeps open in dom0 (xen-harness-tcp)', ()
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     const script = path.join(dir, 'tcp');
-    fs.writeFileSync(script, TCP_SCRIPT.replace(/\/usr\/local\/bin\/nc/g, '/bin/nc.openbsd').replace(/\/tmp\/tcp-/g, `${dir}/tcp-`));
+    fs.writeFileSync(
+      script,
+      TCP_SCRIPT.replace(/\/usr\/local\/bin\/nc/g, '/bin/nc.openbsd').replace(/\/tmp\/tcp-/g, `${dir}/tcp-`),
+    );
     const { spawn } = await import('node:child_process');
     const open = spawn('/bin/busybox', ['sh', script, 'open', '1', '127.0.0.1', String(port)], {
       stdio: ['ignore', 'pipe', 'pipe'],
