@@ -32,3 +32,4 @@ export * from './devices/stackv4';
 export * from './devices/kv';
 export * from './devices/resolver';
 export * from './devices/conduit';
+export * from './devices/xenstore';

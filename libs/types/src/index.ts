@@ -13,3 +13,4 @@ export * from './net-layers';
 export * from './resolver';
 export * from './conduit';
 export * from './http';
+export * from './xenstore';
