@@ -24,6 +24,7 @@ const DEVICE_LIBS = [
   'conduit',
   'tracing',
   'xen-control',
+  'xenstore',
 ];
 const deviceLib = `@mirage-ts/(${DEVICE_LIBS.join('|')})`;
 

@@ -33,3 +33,4 @@ export * from './devices/kv';
 export * from './devices/resolver';
 export * from './devices/conduit';
 export * from './devices/xen-control';
+export * from './devices/xenstore';

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { DeviceError, Result, XenControl, XenControlMessage } from '@mirage-ts/types';
+import { XenbusXenstore } from '@mirage-ts/xenstore/xenbus';
 
 /** What the device needs of a xenstore connection (the xenstore device's client has it). */
 export interface ControlStore {
@@ -38,6 +39,11 @@ export class XenControlDevice implements XenControl {
     private readonly store: ControlStore,
     private readonly dir: string,
   ) {}
+
+  /** The device in a Xen guest, over the kernel's /dev/xen/xenbus. */
+  static async connect(dir: string): Promise<XenControlDevice> {
+    return XenControlDevice.over(await XenbusXenstore.connect(), dir);
+  }
 
   /** The device over a xenstore connection; `dir` is where the image's /init and /sbin/poweroff meet it. */
   static async over(store: ControlStore, dir: string): Promise<XenControlDevice> {

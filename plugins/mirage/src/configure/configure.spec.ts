@@ -267,6 +267,18 @@ export default register('k', [foreign('Unikernel.Main', [block])(d)]);\n`;
     );
   });
 
+  it('the xenstore device outside Xen, and connected from its own module on xen', async () => {
+    const config = `import { defaultXenstore, foreign, register, xenstore } from '@mirage-ts/mirage';
+export default register('k', [foreign('Unikernel.Main', [xenstore])(defaultXenstore)]);\n`;
+    expect(await configureError(config, {}, 'unix')).toMatch(
+      /^apps\/demo\/config\.ts - error: xenstore is not available for target unix \(it works on xen\)/,
+    );
+    expect(await configureError(config, {}, 'qemu')).toMatch(/xenstore is not available for target qemu/);
+    const { mainTs } = await configure(config, {}, 'xen');
+    expect(mainTs).toContain('from "@mirage-ts/xenstore/xenbus"');
+    expect(mainTs).toMatch(/XenbusXenstore_0\.connect\(\)/);
+  });
+
   it('a run-time key used to choose an implementation', async () => {
     const msg = await configureError(`${HEADER}const k = Key.bool('fast', { default: true, stage: 'runtime' });
 const a = impl(block, { label: 'a', module: 'a', symbol: 'A' });
