@@ -191,8 +191,9 @@ exit 1
 /**
  * \`xen-harness-console NAME [OLD_ID]\`: waits for the domain NAME with an id
  * other than OLD_ID (the one it had before \`xl reboot\` or \`xl save\`),
- * then shows its console on dom0's console marked \`domU[NAME]| \`, in the
- * background, as \`xen-harness-create\` does; prints the domain's id.
+ * and its console (xenconsoled's tty in xenstore), then shows the console
+ * on dom0's console marked \`domU[NAME]| \`, in the background, as
+ * \`xen-harness-create\` does; prints the domain's id.
  */
 export const ATTACH_CONSOLE_SCRIPT = `#!/bin/busybox sh
 name=$1 old=$2 id= waited=0
@@ -202,6 +203,12 @@ while [ $waited -lt 1800 ]; do
   id=; sleep 0.1; waited=$((waited + 1))
 done
 [ -n "$id" ] || { echo "no domain $name\${old:+ other than $old} after 180 s"; exit 1; }
+# xenconsoled writes the console's tty to xenstore a moment after the domain exists; xl console gives up without it.
+waited=0
+until xenstore-read "/local/domain/$id/console/tty" > /dev/null 2>&1; do
+  [ $waited -lt 600 ] || { echo "domain $name ($id) has no console tty after 60 s"; exit 1; }
+  sleep 0.1; waited=$((waited + 1))
+done
 mkfifo "/tmp/stdin-$name-$id" 2>/dev/null
 (
   exec > /dev/console 2>&1 < /dev/null

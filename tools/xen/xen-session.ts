@@ -21,6 +21,8 @@ export interface SessionDomain {
   readonly distDir: string;
   /** Host files for the domain's @BLOCK:file@ variables, by file name. */
   readonly disks?: Readonly<Record<string, string>>;
+  /** The domain's memory instead of the image's default (`xl save` writes all of it to dom0's tmpfs). */
+  readonly memoryMb?: number;
 }
 
 export interface XenSessionOptions {
@@ -111,7 +113,8 @@ export class XenSession {
       if (!xlIn) throw new Error(`${d.distDir} has no NAME.xl.in: build it with --target=xen`);
       const template = fs.readFileSync(path.join(d.distDir, xlIn), 'utf8');
       // Room for the largest: domains run in turn (together they would only share the one emulated CPU).
-      memoryMb = Math.max(memoryMb, info.memoryMb);
+      const domainMb = d.memoryMb ?? info.memoryMb;
+      memoryMb = Math.max(memoryMb, domainMb);
       const ownDisks = [['@ROOT@', path.join(d.distDir, info.rootDisk)] as const, ...Object.entries(d.disks ?? {})].map(
         ([name, file]) => {
           if (!fs.existsSync(file)) throw new Error(`the disk ${file} for ${name} of ${d.name} does not exist`);
@@ -136,7 +139,7 @@ export class XenSession {
             name: d.name,
             kernel: `/${DOM0_PATHS.domuDir}/${inDom0(info.kernel)}`,
             ramdisk: `/${DOM0_PATHS.domuDir}/${inDom0(info.initramfs)}`,
-            memoryMb: info.memoryMb,
+            memoryMb: domainMb,
             root: ownDisks[0].loop,
             blocks: Object.fromEntries(ownDisks.slice(1).map((x) => [x.name, x.loop])),
             networks,
@@ -297,10 +300,14 @@ export class XenSession {
 
   /**
    * `xl shutdown -w`: the toolstack writes `poweroff` to the domain's
-   * `control/shutdown` and waits until the domain has shut down.
+   * `control/shutdown` and waits until the domain has shut down; then until
+   * xl has cleaned it up (it is listed, shut down, a moment longer).
    */
   shutdown(name: string, timeoutMs = 180_000): Promise<CommandResult> {
-    return this.must(`xl shutdown -w ${name}`, timeoutMs);
+    return this.must(
+      `xl shutdown -w ${name} && for i in $(seq 600); do xl list ${name} > /dev/null 2>&1 || exit 0; sleep 0.1; done; exit 1`,
+      timeoutMs,
+    );
   }
 
   /**
@@ -328,9 +335,9 @@ export class XenSession {
     return this.must(`xl save ${name} ${file}`, timeoutMs);
   }
 
-  /** `xl restore` of a saved domain, its console shown again; resolves with its new id. */
+  /** `xl restore` of a saved domain, its console shown again; resolves with its new id. The file goes. */
   async restore(name: string, file = `/tmp/${name}.save`, timeoutMs = 300_000): Promise<number> {
-    await this.must(`xl restore ${file}`, timeoutMs);
+    await this.must(`xl restore ${file} && rm ${file}`, timeoutMs);
     return this.attachConsole(name, undefined, timeoutMs);
   }
 
