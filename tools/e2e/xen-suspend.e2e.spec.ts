@@ -107,6 +107,7 @@ describe('suspend under Xen in QEMU: the toolstack asks, the unikernel answers',
         fromLine,
       );
       expect(consoleFrom(from)).toEqual(['Got control message: reboot', 'xs_watch ()']);
+      expect(s.domu(NAME).slice(from)).not.toContain('Terminated');
       expect(await s.domid(NAME)).toBe(after);
     },
     SESSION_MS,
@@ -122,6 +123,8 @@ describe('suspend under Xen in QEMU: the toolstack asks, the unikernel answers',
       // Reason code 0 is a power-off (1 would be a reboot, 3 a crash).
       expect(r.lines).toContain(`Domain ${id} has been shut down, reason code 0`);
       expect(consoleFrom(from)).toEqual(['Got control message: poweroff']);
+      // The unikernel returned rather than being ended by the signal (/init's shell would say `Terminated`).
+      expect(s.domu(NAME).slice(from)).not.toContain('Terminated');
       expect((await s.dom0(`xl list ${NAME}`)).status).not.toBe(0);
     },
     SESSION_MS,
