@@ -26,11 +26,13 @@ export async function rows(): Promise<BenchRow[]> {
   if (r.status !== 0) throw new Error('nx build suspend --target=xen failed');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mirage-xen-suspend-bench-'));
   try {
-    const distDir = path.join(work, 'suspend');
-    fs.cpSync(vmDist(WORKSPACE_ROOT, 'suspend', 'xen'), distDir, { recursive: true });
-    const s = await XenSession.start({
-      domains: SIZES.map((memoryMb) => ({ name: `suspend${memoryMb}`, distDir, memoryMb })),
+    // A copy each: QEMU locks each disk file it attaches, the root disk included.
+    const domains = SIZES.map((memoryMb) => {
+      const distDir = path.join(work, `suspend${memoryMb}`);
+      fs.cpSync(vmDist(WORKSPACE_ROOT, 'suspend', 'xen'), distDir, { recursive: true });
+      return { name: `suspend${memoryMb}`, distDir, memoryMb };
     });
+    const s = await XenSession.start({ domains });
     const out: BenchRow[] = [];
     try {
       await s.ready();

@@ -118,6 +118,12 @@ export class XenSession {
       const ownDisks = [['@ROOT@', path.join(d.distDir, info.rootDisk)] as const, ...Object.entries(d.disks ?? {})].map(
         ([name, file]) => {
           if (!fs.existsSync(file)) throw new Error(`the disk ${file} for ${name} of ${d.name} does not exist`);
+          // QEMU locks each file it attaches: a second domain needs its own copy.
+          const twice = disks.find((x) => x.file === path.resolve(file));
+          if (twice)
+            throw new Error(
+              `the disk ${file} (${name} of ${d.name}) is attached already: give each session domain its own copy of the build`,
+            );
           const i = disks.length;
           const disk = { name, file: path.resolve(file), serial: `xenharness${i}`, loop: `/dev/loop${i}` };
           disks.push(disk);
