@@ -24,6 +24,7 @@ const DEVICE_LIBS = [
   'conduit',
   'tracing',
   'xenstore',
+  'xen-grant',
 ];
 const deviceLib = `@mirage-ts/(${DEVICE_LIBS.join('|')})`;
 

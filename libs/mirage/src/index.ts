@@ -33,3 +33,4 @@ export * from './devices/kv';
 export * from './devices/resolver';
 export * from './devices/conduit';
 export * from './devices/xenstore';
+export * from './devices/grant-tables';

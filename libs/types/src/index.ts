@@ -14,3 +14,4 @@ export * from './resolver';
 export * from './conduit';
 export * from './http';
 export * from './xenstore';
+export * from './grant';

@@ -23,6 +23,7 @@ export const RUNTIME_PACKAGES = [
   '@mirage-ts/time',
   '@mirage-ts/tracing',
   '@mirage-ts/types',
+  '@mirage-ts/xen-grant',
   '@mirage-ts/xenstore',
 ] as const;
 
