@@ -21,6 +21,18 @@ describe('XenGrantTables outside Xen', () => {
     return { file, t: new XenGrantTables(xenGrantAddon(), a, b) };
   }
 
+  it('outside a Xen guest, connecting says what is missing', async () => {
+    await expect(
+      XenGrantTables.connect({ gntalloc: path.join(dir, 'gntalloc'), gntdev: '/nonexistent' }),
+    ).rejects.toThrow(
+      `xen-grant: ${path.join(dir, 'gntalloc')} does not exist: grant tables need a Xen guest whose kernel has xen-gntalloc loaded (build with --target=xen and run the image under Xen)`,
+    );
+    fs.writeFileSync(path.join(dir, 'gntalloc'), '');
+    await expect(
+      XenGrantTables.connect({ gntalloc: path.join(dir, 'gntalloc'), gntdev: '/nonexistent' }),
+    ).rejects.toThrow(/\/nonexistent does not exist: grant tables need a Xen guest whose kernel has xen-gntdev loaded/);
+  });
+
   it('a grant ioctl on a device that is not gntalloc/gntdev fails as a value naming it', async () => {
     const { t } = tables();
     const shared = await t.share(0, 1);

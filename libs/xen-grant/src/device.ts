@@ -60,12 +60,12 @@ export class XenGrantTables implements GrantTables {
     private readonly gntdev: number,
   ) {}
 
-  static async connect(): Promise<XenGrantTables> {
+  static async connect(devices = { gntalloc: GNTALLOC_DEVICE, gntdev: GNTDEV_DEVICE }): Promise<XenGrantTables> {
     const addon = xenGrantAddon();
-    const gntalloc = openDevice(GNTALLOC_DEVICE, 'xen-gntalloc');
+    const gntalloc = openDevice(devices.gntalloc, 'xen-gntalloc');
     let gntdev: number;
     try {
-      gntdev = openDevice(GNTDEV_DEVICE, 'xen-gntdev');
+      gntdev = openDevice(devices.gntdev, 'xen-gntdev');
     } catch (e) {
       fs.closeSync(gntalloc);
       throw e;
