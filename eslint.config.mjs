@@ -25,6 +25,7 @@ const DEVICE_LIBS = [
   'tracing',
   'xen-control',
   'xenstore',
+  'xen-grant',
 ];
 const deviceLib = `@mirage-ts/(${DEVICE_LIBS.join('|')})`;
 

@@ -34,3 +34,4 @@ export * from './devices/resolver';
 export * from './devices/conduit';
 export * from './devices/xen-control';
 export * from './devices/xenstore';
+export * from './devices/grant-tables';

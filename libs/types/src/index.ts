@@ -15,3 +15,4 @@ export * from './conduit';
 export * from './http';
 export * from './xen-control';
 export * from './xenstore';
+export * from './grant';

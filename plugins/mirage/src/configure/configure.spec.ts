@@ -263,7 +263,7 @@ export default register('k', [foreign('Unikernel.Main', [block])(d)]);\n`;
       'xen',
     );
     expect(msg).toBe(
-      'apps/demo/config.ts:2:11 - error: host directory t is not available for target xen (it works on unix)\n  fix: choose another block implementation for xen, e.g. with ifImpl(Key.isXen, ..., host directory t)',
+      'apps/demo/config.ts:2:11 - error: host directory t is not available for target xen (it works on unix)\n  fix: build with --target=unix, or choose another block implementation for xen, e.g. with ifImpl(Key.isXen, ..., host directory t)',
     );
   });
 
@@ -271,7 +271,7 @@ export default register('k', [foreign('Unikernel.Main', [block])(d)]);\n`;
     const config = `import { defaultXenstore, foreign, register, xenstore } from '@mirage-ts/mirage';
 export default register('k', [foreign('Unikernel.Main', [xenstore])(defaultXenstore)]);\n`;
     expect(await configureError(config, {}, 'unix')).toMatch(
-      /^apps\/demo\/config\.ts - error: xenstore is not available for target unix \(it works on xen\)/,
+      /^apps\/demo\/config\.ts - error: xenstore is not available for target unix \(it works on xen\)\n {2}fix: build with --target=xen, /,
     );
     expect(await configureError(config, {}, 'qemu')).toMatch(/xenstore is not available for target qemu/);
     const { mainTs } = await configure(config, {}, 'xen');

@@ -24,6 +24,7 @@ export const RUNTIME_PACKAGES = [
   '@mirage-ts/tracing',
   '@mirage-ts/types',
   '@mirage-ts/xen-control',
+  '@mirage-ts/xen-grant',
   '@mirage-ts/xenstore',
 ] as const;
 
