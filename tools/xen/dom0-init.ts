@@ -239,6 +239,8 @@ case "$1" in
     rm -f "$in" "$pid"
     exit $status ;;
   send)
+    # \`open K ... &\` may still be starting: give it a moment.
+    for i in $(seq 50); do [ -p "$in" ] && break; sleep 0.1; done
     [ -p "$in" ] || { echo "no connection $k"; exit 2; }
     shift 2
     printf '%s\\n' "$*" > "$in" ;;
