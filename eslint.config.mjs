@@ -13,7 +13,20 @@ import tseslint from 'typescript-eslint';
  * (@mirage-ts/http is not one: like Cohttp_mirage.Server, it is applied by
  * the unikernel to a conduit it was given.)
  */
-const DEVICE_LIBS = ['console', 'block', 'kv', 'fat', 'netif', 'tcpip', 'socket-stack', 'conduit', 'tracing'];
+const DEVICE_LIBS = [
+  'console',
+  'block',
+  'kv',
+  'fat',
+  'netif',
+  'tcpip',
+  'socket-stack',
+  'conduit',
+  'tracing',
+  'xen-control',
+  'xenstore',
+  'xen-grant',
+];
 const deviceLib = `@mirage-ts/(${DEVICE_LIBS.join('|')})`;
 
 export default tseslint.config(

@@ -187,8 +187,9 @@ export default register('uses_block', [main(defaultConsole, scratchBlock(8))]);
     // The scratch devices of this test have no specs; every project with a test target is the workspace's own.
     // static_website's config.ts offers --kv_ro=fat, and its dispatch spec is a test target.
     expect(affectedBy('libs/fat/src/boot-sector.ts', 'test')).toEqual(['@mirage-ts/fat', 'static_website', 'tools']);
-    // tcpip runs over netifs; the plugin's specs bundle the tap addon; tools benchmarks both; the
-    // dhcp server and http specs run over the memory switch; and every example that has unit specs
+    // tcpip runs over netifs; the plugin's specs bundle the tap addon; xen-grant loads its own addon,
+    // built beside netif's; tools benchmarks both; the dhcp server and http specs run over the
+    // memory switch; and every example that has unit specs
     // (io_page, lwt, netif-forward, static_website) follows the plugin it is built by.
     expect(affectedBy('libs/netif/src/memory.ts', 'test')).toEqual([
       '@mirage-ts/dhcp-server',
@@ -196,6 +197,7 @@ export default register('uses_block', [main(defaultConsole, scratchBlock(8))]);
       '@mirage-ts/netif',
       '@mirage-ts/nx-plugin',
       '@mirage-ts/tcpip',
+      '@mirage-ts/xen-grant',
       'io_page',
       'lwt',
       'netif-forward',

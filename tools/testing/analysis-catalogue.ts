@@ -324,7 +324,7 @@ export class Main {
 `,
     target: 'xen',
     error:
-      'apps/host_dir_on_xen/config.ts:5:66 - error: host directory files is not available for target xen (it works on unix)\n  fix: choose another kv_ro implementation for xen, e.g. with ifImpl(Key.isXen, ..., host directory files)',
+      'apps/host_dir_on_xen/config.ts:5:66 - error: host directory files is not available for target xen (it works on unix)\n  fix: build with --target=unix, or choose another kv_ro implementation for xen, e.g. with ifImpl(Key.isXen, ..., host directory files)',
   },
   {
     name: 'two_registrations',

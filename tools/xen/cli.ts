@@ -6,7 +6,8 @@
  *
  * With `--net`: a networked dom0 (xenbr0 10.0.0.1/24, dnsmasq) that starts
  * the domain and then runs each line of this program's standard input as a
- * dom0 command (`ping -c 3 10.0.0.2`), its output marked `dom0[N]|`; end of
+ * dom0 command (`ping -c 3 10.0.0.2`), its output marked `dom0[N]|`; a line
+ * ending in `&` runs on in the background while the next ones run; end of
  * input powers everything off.
  */
 import * as fs from 'node:fs';
@@ -75,7 +76,10 @@ async function session(
     await s.ready();
     await s.create(name);
     for await (const line of readline.createInterface({ input: process.stdin })) {
-      if (line.trim()) await s.dom0(line.trim(), 600_000);
+      const command = line.trim();
+      // `command &` runs on while the next lines do (a TCP connection kept open across xl save, say).
+      if (command.endsWith('&')) await s.startDom0(command.slice(0, -1).trim(), 3_600_000);
+      else if (command) await s.dom0(command, 600_000);
     }
   } finally {
     const r = await s.end();

@@ -23,6 +23,10 @@ export const DOM0_PATHS = {
   xlDir: 'etc/xen-harness/domains',
   /** `xen-harness-create NAME`, the session's command that starts a domain with its console marked. */
   createDomain: 'usr/local/bin/xen-harness-create',
+  /** \`xen-harness-console NAME [OLD_ID]\`: the console of a domain that came back (rebooted, restored). */
+  attachConsole: 'usr/local/bin/xen-harness-console',
+  /** \`xen-harness-tcp open|send|close K ...\`: a TCP connection from dom0 that outlives one command. */
+  tcp: 'usr/local/bin/xen-harness-tcp',
   domuDir: 'domu',
   // Where libxl looks for xenconsole and its other helpers.
   toolsDir: 'usr/lib/xen-4.17/bin',
@@ -182,4 +186,67 @@ while [ $waited -lt 600 ]; do
 done
 cat "/tmp/xl-$name.log"
 exit 1
+`;
+
+/**
+ * \`xen-harness-console NAME [OLD_ID]\`: waits for the domain NAME with an id
+ * other than OLD_ID (the one it had before \`xl reboot\` or \`xl save\`),
+ * and its console (xenconsoled's tty in xenstore), then shows the console
+ * on dom0's console marked \`domU[NAME]| \`, in the background, as
+ * \`xen-harness-create\` does; prints the domain's id.
+ */
+export const ATTACH_CONSOLE_SCRIPT = `#!/bin/busybox sh
+name=$1 old=$2 id= waited=0
+while [ $waited -lt 1800 ]; do
+  id=$(xl domid "$name" 2>/dev/null)
+  [ -n "$id" ] && [ "$id" != "$old" ] && break
+  id=; sleep 0.1; waited=$((waited + 1))
+done
+[ -n "$id" ] || { echo "no domain $name\${old:+ other than $old} after 180 s"; exit 1; }
+# xenconsoled writes the console's tty to xenstore a moment after the domain exists; xl console gives up without it.
+waited=0
+until xenstore-read "/local/domain/$id/console/tty" > /dev/null 2>&1; do
+  [ $waited -lt 600 ] || { echo "domain $name ($id) has no console tty after 60 s"; exit 1; }
+  sleep 0.1; waited=$((waited + 1))
+done
+mkfifo "/tmp/stdin-$name-$id" 2>/dev/null
+(
+  exec > /dev/console 2>&1 < /dev/null
+  ( exec 3<> "/tmp/stdin-$name-$id"; xl console "$id" <&3 ) | while IFS= read -r line; do echo "domU[$name]| $line"; done
+) &
+echo "$id"
+`;
+
+/**
+ * \`xen-harness-tcp open K ADDRESS PORT\`: a TCP connection from dom0 (OpenBSD
+ * nc) that stays open while other commands run, as a peer that keeps a
+ * connection across \`xl save\` and \`xl restore\`. What comes back is this
+ * command's output; it ends when the peer closes or on
+ * \`xen-harness-tcp close K\`. \`xen-harness-tcp send K TEXT\` sends TEXT and a
+ * newline on it.
+ */
+export const TCP_SCRIPT = `#!/bin/busybox sh
+k=$2 in=/tmp/tcp-$2.in pid=/tmp/tcp-$2.pid
+case "$1" in
+  open)
+    mkfifo "$in" || exit 2
+    # Read and write: the pipe never reaches end of input, so nc keeps the connection until it is told to stop.
+    exec 3<> "$in"
+    /${NETWORK_BIN}/nc -nv "$3" "$4" <&3 &
+    echo $! > "$pid"
+    wait $!
+    status=$?
+    rm -f "$in" "$pid"
+    exit $status ;;
+  send)
+    # \`open K ... &\` may still be starting: give it a moment.
+    for i in $(seq 50); do [ -p "$in" ] && break; sleep 0.1; done
+    [ -p "$in" ] || { echo "no connection $k"; exit 2; }
+    shift 2
+    printf '%s\\n' "$*" > "$in" ;;
+  close)
+    [ -f "$pid" ] || { echo "no connection $k"; exit 2; }
+    kill "$(cat "$pid")" ;;
+  *) echo "usage: xen-harness-tcp open K ADDRESS PORT | send K TEXT | close K"; exit 2 ;;
+esac
 `;

@@ -4,7 +4,15 @@ import { CpioTree, type CpioEntry } from '../../plugins/mirage/src/targets/vm/cp
 import type { HostTools } from '../../plugins/mirage/src/targets/vm/host-tools';
 import { hasInterpreter } from '../../plugins/mirage/src/targets/vm/initramfs';
 import { modulesInLoadOrder } from '../../plugins/mirage/src/targets/vm/kernel-modules';
-import { CREATE_DOMAIN_SCRIPT, DOM0_PATHS, dom0InitScript, HARNESS_MARK, type Dom0Init } from './dom0-init';
+import {
+  ATTACH_CONSOLE_SCRIPT,
+  CREATE_DOMAIN_SCRIPT,
+  DOM0_PATHS,
+  dom0InitScript,
+  HARNESS_MARK,
+  TCP_SCRIPT,
+  type Dom0Init,
+} from './dom0-init';
 import {
   COMMAND_PROLOGUE,
   commandPrologue,
@@ -142,7 +150,11 @@ export async function dom0Entries(inputs: Dom0Inputs, tools: HostTools): Promise
   if (inputs.xlConfig !== undefined) file(DOM0_PATHS.xlConfig, Buffer.from(inputs.xlConfig));
   for (const [name, xl] of inputs.domainXl ?? []) file(`${DOM0_PATHS.xlDir}/${name}.xl`, Buffer.from(xl));
   if (inputs.init.session) file(COMMAND_PROLOGUE, Buffer.from(inputs.init.network ? commandPrologue() : ''));
-  if (inputs.init.session) file(DOM0_PATHS.createDomain, Buffer.from(CREATE_DOMAIN_SCRIPT), 0o755);
+  if (inputs.init.session) {
+    file(DOM0_PATHS.createDomain, Buffer.from(CREATE_DOMAIN_SCRIPT), 0o755);
+    file(DOM0_PATHS.attachConsole, Buffer.from(ATTACH_CONSOLE_SCRIPT), 0o755);
+    if (inputs.init.network) file(DOM0_PATHS.tcp, Buffer.from(TCP_SCRIPT), 0o755);
+  }
   // xl's defaults are right for this dom0; an empty file spares a warning.
   file('etc/xen/xl.conf', Buffer.from('# test dom0: xl defaults\n'));
   for (const [name, from] of inputs.domuFiles) file(`${DOM0_PATHS.domuDir}/${name}`, fs.readFileSync(from));

@@ -21,6 +21,8 @@ export interface SessionDomain {
   readonly distDir: string;
   /** Host files for the domain's @BLOCK:file@ variables, by file name. */
   readonly disks?: Readonly<Record<string, string>>;
+  /** The domain's memory instead of the image's default (`xl save` writes all of it to dom0's tmpfs). */
+  readonly memoryMb?: number;
 }
 
 export interface XenSessionOptions {
@@ -37,6 +39,21 @@ export interface XenSessionOptions {
 }
 
 export type TimedLine = SerialLine & { readonly atMs: number };
+
+/** A TCP connection from dom0 (`XenSession.openTcp`). */
+export interface Dom0Connection {
+  /** Resolves once nc has connected. */
+  connected(timeoutMs?: number): Promise<void>;
+  /** Sends `text` and a newline (one word or more, no quotes or shell characters). */
+  send(text: string): Promise<void>;
+  /** The lines that came back so far. */
+  received(): string[];
+  waitForLine(text: string, timeoutMs?: number): Promise<void>;
+  /** Ends nc; resolves with its command's result. */
+  close(): Promise<CommandResult>;
+  /** nc's end, whenever it comes (the peer closing, say). */
+  readonly done: Promise<CommandResult>;
+}
 
 export interface CommandResult {
   readonly status: number;
@@ -58,6 +75,7 @@ export class XenSession {
   readonly lines: TimedLine[] = [];
   private waiters: { test: (l: TimedLine) => boolean; resolve: (l: TimedLine) => void }[] = [];
   private nextCommand = 1;
+  private nextConnection = 1;
   private ended = false;
 
   private constructor(
@@ -95,10 +113,17 @@ export class XenSession {
       if (!xlIn) throw new Error(`${d.distDir} has no NAME.xl.in: build it with --target=xen`);
       const template = fs.readFileSync(path.join(d.distDir, xlIn), 'utf8');
       // Room for the largest: domains run in turn (together they would only share the one emulated CPU).
-      memoryMb = Math.max(memoryMb, info.memoryMb);
+      const domainMb = d.memoryMb ?? info.memoryMb;
+      memoryMb = Math.max(memoryMb, domainMb);
       const ownDisks = [['@ROOT@', path.join(d.distDir, info.rootDisk)] as const, ...Object.entries(d.disks ?? {})].map(
         ([name, file]) => {
           if (!fs.existsSync(file)) throw new Error(`the disk ${file} for ${name} of ${d.name} does not exist`);
+          // QEMU locks each file it attaches: a second domain needs its own copy.
+          const twice = disks.find((x) => x.file === path.resolve(file));
+          if (twice)
+            throw new Error(
+              `the disk ${file} (${name} of ${d.name}) is attached already: give each session domain its own copy of the build`,
+            );
           const i = disks.length;
           const disk = { name, file: path.resolve(file), serial: `xenharness${i}`, loop: `/dev/loop${i}` };
           disks.push(disk);
@@ -120,7 +145,7 @@ export class XenSession {
             name: d.name,
             kernel: `/${DOM0_PATHS.domuDir}/${inDom0(info.kernel)}`,
             ramdisk: `/${DOM0_PATHS.domuDir}/${inDom0(info.initramfs)}`,
-            memoryMb: info.memoryMb,
+            memoryMb: domainMb,
             root: ownDisks[0].loop,
             blocks: Object.fromEntries(ownDisks.slice(1).map((x) => [x.name, x.loop])),
             networks,
@@ -231,6 +256,14 @@ export class XenSession {
 
   /** Runs a shell command in dom0 (in the background there: several may run at once). */
   async dom0(command: string, timeoutMs = 120_000): Promise<CommandResult> {
+    return (await this.startDom0(command, timeoutMs)).done;
+  }
+
+  /**
+   * Starts a dom0 command and returns as soon as it is sent: its number (its
+   * output lines carry it) and its end, for commands that run while others do.
+   */
+  async startDom0(command: string, timeoutMs = 120_000): Promise<{ id: number; done: Promise<CommandResult> }> {
     if (/[\n\t]/.test(command)) throw new Error(`a dom0 command is one line without tabs: ${command}`);
     if (this.ended) throw new Error(`QEMU has ended; cannot run ${command}`);
     const id = this.nextCommand++;
@@ -238,16 +271,119 @@ export class XenSession {
     const sentAt = this.now();
     (await this.control).write(`${id}\t${command}\n`);
     const exit = new RegExp(`^command ${id} exited with status (\\d+)$`);
-    const end = await this.waitFor(
+    const done = this.waitFor(
       (l) => l.from === 'harness' && exit.test(l.text),
       timeoutMs,
       `end of dom0 command ${id} (${command})`,
       from,
-    );
-    return {
+    ).then((end) => ({
       status: Number(exit.exec(end.text)![1]),
-      lines: this.lines.slice(from).flatMap((l) => (l.from === 'dom0' && l.command === id ? [l.text] : [])),
+      lines: this.output(id, from),
       ms: end.atMs - sentAt,
+    }));
+    // A caller that only waits for some of the output must not see an unhandled rejection.
+    done.catch(() => undefined);
+    return { id, done };
+  }
+
+  /** The output of dom0 command `id` so far. */
+  output(id: number, from = 0): string[] {
+    return this.lines.slice(from).flatMap((l) => (l.from === 'dom0' && l.command === id ? [l.text] : []));
+  }
+
+  /** A dom0 command that must succeed: its output, or an error with it. */
+  private async must(command: string, timeoutMs?: number): Promise<CommandResult> {
+    const r = await this.dom0(command, timeoutMs);
+    if (r.status !== 0) throw new Error(`${command} failed (status ${r.status}):\n${r.lines.join('\n')}`);
+    return r;
+  }
+
+  /** The domain's id in dom0 (`xl domid`). */
+  async domid(name: string): Promise<number> {
+    const r = await this.must(`xl domid ${name}`);
+    return Number(r.lines.find((l) => /^\d+$/.test(l)));
+  }
+
+  /**
+   * `xl shutdown -w`: the toolstack writes `poweroff` to the domain's
+   * `control/shutdown` and waits until the domain has shut down; then until
+   * xl has cleaned it up (it is listed, shut down, a moment longer).
+   */
+  shutdown(name: string, timeoutMs = 180_000): Promise<CommandResult> {
+    return this.must(
+      `xl shutdown -w ${name} && for i in $(seq 600); do xl list ${name} > /dev/null 2>&1 || exit 0; sleep 0.1; done; exit 1`,
+      timeoutMs,
+    );
+  }
+
+  /**
+   * `xl reboot`: the toolstack writes `reboot` to \`control/shutdown\`; when the
+   * domain has rebooted, xl starts it again under a new id, whose console is
+   * then shown as the first one was. Resolves with both ids.
+   */
+  async reboot(name: string, timeoutMs = 180_000): Promise<{ before: number; after: number }> {
+    const before = await this.domid(name);
+    await this.must(`xl reboot ${name}`);
+    return { before, after: await this.attachConsole(name, before, timeoutMs) };
+  }
+
+  /** `xl destroy`: the domain ends at once, without being asked. */
+  destroy(name: string): Promise<CommandResult> {
+    return this.must(`xl destroy ${name}`);
+  }
+
+  /**
+   * `xl save`: the toolstack asks the domain to suspend, writes its memory
+   * and state to `file` in dom0 (tmpfs: the domain's memory in size) and
+   * destroys it.
+   */
+  save(name: string, file = `/tmp/${name}.save`, timeoutMs = 300_000): Promise<CommandResult> {
+    return this.must(`xl save ${name} ${file}`, timeoutMs);
+  }
+
+  /** `xl restore` of a saved domain, its console shown again; resolves with its new id. The file goes. */
+  async restore(name: string, file = `/tmp/${name}.save`, timeoutMs = 300_000): Promise<number> {
+    await this.must(`xl restore ${file} && rm ${file}`, timeoutMs);
+    return this.attachConsole(name, undefined, timeoutMs);
+  }
+
+  /** Shows the console of `name` (the one whose id is not `oldId`), once it exists; resolves with its id. */
+  private async attachConsole(name: string, oldId: number | undefined, timeoutMs: number): Promise<number> {
+    const r = await this.must(`xen-harness-console ${name}${oldId === undefined ? '' : ` ${oldId}`}`, timeoutMs);
+    return Number(r.lines.find((l) => /^\d+$/.test(l)));
+  }
+
+  /**
+   * A TCP connection from dom0 that stays open while other commands run
+   * (across `xl save` and `xl restore`, say): send lines on it, wait for
+   * what comes back, close it.
+   */
+  async openTcp(address: string, port: number): Promise<Dom0Connection> {
+    const k = this.nextConnection++;
+    const { id, done } = await this.startDom0(`xen-harness-tcp open ${k} ${address} ${port}`, 3_600_000);
+    const received = () => this.output(id).filter((l) => !/^Connection to .* succeeded!$/.test(l));
+    return {
+      connected: (timeoutMs = 60_000) =>
+        this.waitFor(
+          (l) => l.from === 'dom0' && l.command === id && /^Connection to .* succeeded!$/.test(l.text),
+          timeoutMs,
+          `nc's connection to ${address} ${port}`,
+        ).then(() => undefined),
+      send: async (text: string) => {
+        await this.must(`xen-harness-tcp send ${k} ${text}`);
+      },
+      received,
+      waitForLine: (text: string, timeoutMs = 60_000) =>
+        this.waitFor(
+          (l) => l.from === 'dom0' && l.command === id && l.text === text,
+          timeoutMs,
+          `'${text}' back on the connection to ${address} ${port}`,
+        ).then(() => undefined),
+      close: async () => {
+        await this.dom0(`xen-harness-tcp close ${k}`);
+        return done;
+      },
+      done,
     };
   }
 

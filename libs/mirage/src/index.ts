@@ -32,3 +32,6 @@ export * from './devices/stackv4';
 export * from './devices/kv';
 export * from './devices/resolver';
 export * from './devices/conduit';
+export * from './devices/xen-control';
+export * from './devices/xenstore';
+export * from './devices/grant-tables';

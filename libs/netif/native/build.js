@@ -6,6 +6,9 @@
  * script runs it. The headers come from the installed Node (Debian and
  * NodeSource put them under /usr/include/node), never from the network.
  *
+ * binding.gyp has a second target, mirage_xen_grant.node (xen-grant.c), for
+ * @mirage-ts/xen-grant: built by the same run, sharing no code.
+ *
  * A failed build does not fail the install: only the tap and packet
  * interfaces need the addon, and they say how to build it when it is missing.
  */
@@ -61,7 +64,7 @@ function main() {
 
 function fail(why) {
   process.stderr.write(
-    `netif: the native addon for tap and packet interfaces was not built: ${why}\n` +
+    `netif: the native addons for tap and packet interfaces and Xen grant tables were not built: ${why}\n` +
       `netif: install python3, make and a C compiler, then run \`${rebuildCommand()}\`\n`,
   );
 }

@@ -13,3 +13,6 @@ export * from './net-layers';
 export * from './resolver';
 export * from './conduit';
 export * from './http';
+export * from './xen-control';
+export * from './xenstore';
+export * from './grant';

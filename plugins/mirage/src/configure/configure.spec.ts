@@ -263,8 +263,20 @@ export default register('k', [foreign('Unikernel.Main', [block])(d)]);\n`;
       'xen',
     );
     expect(msg).toBe(
-      'apps/demo/config.ts:2:11 - error: host directory t is not available for target xen (it works on unix)\n  fix: choose another block implementation for xen, e.g. with ifImpl(Key.isXen, ..., host directory t)',
+      'apps/demo/config.ts:2:11 - error: host directory t is not available for target xen (it works on unix)\n  fix: build with --target=unix, or choose another block implementation for xen, e.g. with ifImpl(Key.isXen, ..., host directory t)',
     );
+  });
+
+  it('the xenstore device outside Xen, and connected from its own module on xen', async () => {
+    const config = `import { defaultXenstore, foreign, register, xenstore } from '@mirage-ts/mirage';
+export default register('k', [foreign('Unikernel.Main', [xenstore])(defaultXenstore)]);\n`;
+    expect(await configureError(config, {}, 'unix')).toMatch(
+      /^apps\/demo\/config\.ts - error: xenstore is not available for target unix \(it works on xen\)\n {2}fix: build with --target=xen, /,
+    );
+    expect(await configureError(config, {}, 'qemu')).toMatch(/xenstore is not available for target qemu/);
+    const { mainTs } = await configure(config, {}, 'xen');
+    expect(mainTs).toContain('from "@mirage-ts/xenstore/xenbus"');
+    expect(mainTs).toMatch(/XenbusXenstore_0\.connect\(\)/);
   });
 
   it('a run-time key used to choose an implementation', async () => {

@@ -93,7 +93,7 @@ export function resolveGraph(input: ResolveInput): ResolvedGraph {
         `${node.label} is not available for target ${target} (it works on ${node.targets.join(', ')})`,
         {
           at: at(node.id),
-          fix: `choose another ${node.typ} implementation for ${target}, e.g. with ifImpl(Key.is${capitalize(target)}, ..., ${node.label})`,
+          fix: `build with --target=${node.targets[0]}, or choose another ${node.typ} implementation for ${target}, e.g. with ifImpl(Key.is${capitalize(target)}, ..., ${node.label})`,
         },
       );
     }

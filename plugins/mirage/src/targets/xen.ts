@@ -23,7 +23,13 @@ export const xenTarget = vmTarget(
       const bridge = options.bridge ?? guessBridge();
       const name = ctx.graph.name;
       const disks = hostDisks(ctx, image);
-      const common = { name, extra, configFile: ctx.graph.configFile };
+      // A unikernel with grant tables boots as a PV guest, as MirageOS's Xen unikernels did. In a
+      // PVH domain Xen keeps each of the domain's frames at one guest address, so mapping its own
+      // grant (the grant example) moves the page: the first view then reads ff and drops writes
+      // (seen under Xen 4.17). Grants between two PVH domains are not affected, but a PV guest
+      // serves both.
+      const type = image.devices.grants ? ('pv' as const) : ('pvh' as const);
+      const common = { name, extra, configFile: ctx.graph.configFile, type };
       fs.writeFileSync(
         path.join(ctx.stagingDir, `${name}.xl`),
         xlFile({

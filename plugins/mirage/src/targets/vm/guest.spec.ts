@@ -1,6 +1,7 @@
 import { RESOLVED_GRAPH_FORMAT, type ResolvedGraph } from '../../configure/resolved-graph';
 import { isUserError } from '../../configure/user-error';
 import { guestDevices, guestResource, kernelCommandLine, QEMU, XEN } from './guest';
+import { modulesFor } from './image';
 
 const device = (id: number, module: string, args: ResolvedGraph['devices'][number]['args'] = []) => ({
   id,
@@ -49,6 +50,19 @@ describe('guest devices', () => {
       networks: ['default'],
       networking: 'kernel',
     });
+  });
+
+  it('loads the Xen grant devices only for a unikernel that uses grant tables, and only on xen', () => {
+    const withGrants = guestDevices(
+      graph([device(0, '@mirage-ts/xenstore/xenbus'), device(1, '@mirage-ts/xen-grant/device')]),
+    );
+    expect(withGrants.grants).toBe(true);
+    expect(modulesFor(withGrants, XEN).boot).toEqual(['xen-blkfront', 'squashfs', 'xen-gntalloc', 'xen-gntdev']);
+    // The xenstore device alone needs no module: /dev/xen/xenbus is built into the kernel.
+    const storeOnly = guestDevices(graph([device(0, '@mirage-ts/xenstore/xenbus')]));
+    expect(storeOnly.grants).toBeUndefined();
+    expect(modulesFor(storeOnly, XEN).boot).toEqual(['xen-blkfront', 'squashfs']);
+    expect(modulesFor(withGrants, QEMU).boot).not.toContain('xen-gntdev');
   });
 
   it('puts the unikernel arguments after -- on the kernel command line', () => {

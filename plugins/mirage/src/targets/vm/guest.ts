@@ -14,6 +14,8 @@ export interface GuestDevices {
   readonly networks: readonly string[];
   /** `kernel`: the socket stack uses the guest kernel's TCP/IP; `link`: a raw-packet NIC only needs its link up. */
   readonly networking: 'none' | 'link' | 'kernel';
+  /** Xen grant tables are used: the guest kernel needs its gntalloc and gntdev devices (absent otherwise). */
+  readonly grants?: true;
 }
 
 /** The socket stack names no network resource: its NIC is this one. */
@@ -31,7 +33,13 @@ export function guestDevices(graph: ResolvedGraph): GuestDevices {
   }
   const socketStack = graph.devices.some((d) => d.module.startsWith('@mirage-ts/socket-stack'));
   if (socketStack && networks.length === 0) networks.push(SOCKET_STACK_NETWORK);
-  return { blocks, networks, networking: socketStack ? 'kernel' : networks.length > 0 ? 'link' : 'none' };
+  const grants = graph.devices.some((d) => d.module.startsWith('@mirage-ts/xen-grant/'));
+  return {
+    blocks,
+    networks,
+    networking: socketStack ? 'kernel' : networks.length > 0 ? 'link' : 'none',
+    ...(grants ? { grants: true as const } : {}),
+  };
 }
 
 /** How xen and qemu name the same things inside the guest. */

@@ -64,10 +64,20 @@ export function minimumMemoryMb(unpackedInitramfsBytes: number): number {
   return Math.ceil((BUSYBOX_GUEST_MB + unpackedInitramfsBytes / (1024 * 1024)) / 16) * 16;
 }
 
-/** Modules the init loads before the root disk is mounted: the disk's bus and driver and squashfs. */
+/** Modules the init loads before the root disk is mounted: the disk's bus and driver and squashfs, and the devices' own. */
 export function modulesFor(devices: GuestDevices, flavour: VmFlavour): { boot: string[]; late: string[] } {
   if (flavour.target === 'xen') {
-    return { boot: ['xen-blkfront', 'squashfs', ...(devices.networks.length ? ['xen-netfront'] : [])], late: [] };
+    return {
+      boot: [
+        'xen-blkfront',
+        'squashfs',
+        ...(devices.networks.length ? ['xen-netfront'] : []),
+        // /dev/xen/gntalloc and /dev/xen/gntdev, opened when the grant device connects (xenstore's
+        // /dev/xen/xenbus is built into the kernel).
+        ...(devices.grants ? ['xen-gntalloc', 'xen-gntdev'] : []),
+      ],
+      late: [],
+    };
   }
   return {
     boot: ['virtio_pci', 'virtio_blk', 'squashfs', ...(devices.networks.length ? ['virtio_net'] : [])],

@@ -1,3 +1,5 @@
+import { XEN_CONTROL_DIR } from '@mirage-ts/mirage';
+
 /**
  * The image's /init, a busybox shell script: Node cannot mount file
  * systems, load modules or configure interfaces, busybox can in 1 MB. It
@@ -14,6 +16,11 @@
  *   mirage_disks=/dev/xvdb,...  guest disks to wait for
  *   mirage_root=xvda|vda        the read-only root disk holding Node and the unikernel
  * and any run-time key as a bare parameter (`ip=10.0.0.2`, see bootKeyArgs).
+ *
+ * A toolstack's power-off or reboot (`xl shutdown`, `xl reboot`) reaches the
+ * guest kernel (drivers/xen/manage.c watches `control/shutdown`), which runs
+ * /sbin/poweroff or /sbin/reboot: those are shutdownHelper below, which hand
+ * the request to the unikernel rather than racing it.
  */
 export interface InitSettings {
   /** How the guest kernel's interfaces are set up: not at all, link up only (direct stack), or addressed (socket stack). */
@@ -33,6 +40,16 @@ export const MODULE_LIST = 'etc/mirage/modules';
 /** Modules loaded while Node starts (the entropy source: nothing waits for it before Node asks). */
 export const LATE_MODULE_LIST = 'etc/mirage/modules.late';
 export const UDHCPC_SCRIPT = 'etc/mirage/udhcpc.sh';
+/** What the guest kernel runs when the toolstack asks it to power off or reboot (its orderly_poweroff/orderly_reboot). */
+export const SHUTDOWN_HELPERS = ['sbin/poweroff', 'sbin/reboot'] as const;
+
+/**
+ * Where /init, the shutdown helpers and the unikernel meet (/tmp is the same
+ * folder inside the chroot): \`app.pid\` holds the unikernel's process id
+ * while it runs, \`shutdown\` how the VM ends when it has ended (\`poweroff\`
+ * or \`reboot\`). The xen control device reads and writes the same files.
+ */
+export const CONTROL_DIR = XEN_CONTROL_DIR;
 
 export function initScript(settings: InitSettings): string {
   const q = (s: string | undefined) => `'${(s ?? '').replace(/'/g, `'\\''`)}'`;
@@ -79,11 +96,45 @@ stty -F $con -onlcr 2>/dev/null
 ip link set lo up
 ${networkSetup(settings, q)}
 (while read -r m; do insmod "/lib/modules/$m.ko" 2>/dev/null; done < /${LATE_MODULE_LIST}) &
-chroot /sysroot /bin/node ${settings.sourceMaps ? '--enable-source-maps ' : ''}/app/main.js "$@" < $con > $con 2>&1
+${runAndEnd(settings.sourceMaps ? '--enable-source-maps ' : '', CONTROL_DIR)}`;
+}
+
+/**
+ * The end of /init: the unikernel runs in the background so that the
+ * shutdown helpers can find it (\`app.pid\`), init waits for it, reports its
+ * status, then reboots the VM when a reboot was asked for (by the toolstack
+ * through /sbin/reboot, or by the unikernel) and powers it off otherwise.
+ */
+export function runAndEnd(nodeFlags: string, dir: string, node = 'chroot /sysroot /bin/node'): string {
+  return `mkdir -p ${dir}
+${node} ${nodeFlags}/app/main.js "$@" < $con > $con 2>&1 &
+echo $! > ${dir}/app.pid
+wait $!
 status=$?
+rm -f ${dir}/app.pid
 [ -n "\${mirage_status}" ] && echo "exit $status" > "/dev/\${mirage_status}"
 sync
-poweroff -f
+if [ "$(cat ${dir}/shutdown 2>/dev/null)" = reboot ]; then reboot -f; else poweroff -f; fi
+`;
+}
+
+/**
+ * /sbin/poweroff and /sbin/reboot of the image (one script, told apart by
+ * its name). Linux runs them when the Xen toolstack writes \`poweroff\`,
+ * \`halt\` or \`reboot\` to the domain's \`control/shutdown\` (and on a
+ * power-button press): the request goes to the unikernel as SIGTERM with
+ * the reason in \`shutdown\`, and /init ends the VM once the unikernel has
+ * ended. A unikernel that does not listen for it is ended by the signal
+ * itself. When no unikernel runs, the helper ends the VM at once.
+ */
+export function shutdownHelper(dir: string, busybox = '/bin/busybox'): string {
+  return `#!/bin/busybox sh
+# Run by the kernel (orderly_poweroff/orderly_reboot) for the toolstack's xl shutdown / xl reboot.
+how=\${0##*/}
+echo "$how" > ${dir}/shutdown.new && mv ${dir}/shutdown.new ${dir}/shutdown
+pid=$(cat ${dir}/app.pid 2>/dev/null) && kill -TERM "$pid" 2>/dev/null && exit 0
+sync
+exec ${busybox} "$how" -f
 `;
 }
 

@@ -46,6 +46,8 @@ describe('initramfs contents', () => {
         'init',
         'lib/modules/rng.ko',
         'lib/modules/virtio.ko',
+        'sbin/poweroff',
+        'sbin/reboot',
       ].sort(),
     );
     expect(files['etc/mirage/modules']).toBe('virtio\n');

@@ -5,8 +5,11 @@ import { UserError } from '../../configure/user-error';
 import { CpioTree, type CpioEntry } from './cpio';
 import type { HostTools } from './host-tools';
 import {
+  CONTROL_DIR,
   initScript,
   LATE_MODULE_LIST,
+  SHUTDOWN_HELPERS,
+  shutdownHelper,
   MODULE_LIST,
   UDHCPC_SCRIPT,
   udhcpcScript,
@@ -35,6 +38,7 @@ export function initramfsEntries(inputs: InitramfsInputs): CpioEntry[] {
 
   file('init', Buffer.from(initScript(inputs.init)), 0o755);
   file(UDHCPC_SCRIPT, Buffer.from(udhcpcScript), 0o755);
+  for (const helper of SHUTDOWN_HELPERS) file(helper, Buffer.from(shutdownHelper(CONTROL_DIR)), 0o755);
   file(MODULE_LIST, Buffer.from(inputs.modules.map((m) => `${m.name}\n`).join('')));
   file(LATE_MODULE_LIST, Buffer.from(inputs.lateModules.map((m) => `${m.name}\n`).join('')));
   for (const m of [...inputs.modules, ...inputs.lateModules]) file(`lib/modules/${m.name}.ko`, fs.readFileSync(m.file));

@@ -42,6 +42,10 @@ describe('xl files', () => {
     expect(text).toContain('vif = [  ]');
   });
 
+  it('writes a PV guest when asked (a unikernel that maps its own grants)', () => {
+    expect(parseXl(xlFile({ ...domain, type: 'pv' })).type).toBe('pv');
+  });
+
   it('guesses a Xen bridge first, then any bridge, then xenbr0', () => {
     const sys = fs.mkdtempSync(path.join(os.tmpdir(), 'mirage-sysnet-'));
     try {

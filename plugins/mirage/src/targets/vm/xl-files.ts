@@ -20,12 +20,14 @@ export interface XlDomain {
   readonly bridges: readonly string[];
   /** Where the file came from, for its first line. */
   readonly configFile: string;
+  /** PVH unless the unikernel needs a PV guest (see xen.ts). */
+  readonly type?: 'pvh' | 'pv';
 }
 
 /**
  * An xl domain configuration as MirageOS writes it (name, kernel, memory,
- * on_crash, disk, vif with the openvswitch note), for a PVH guest with a
- * ramdisk and a kernel command line. No date in it: the same build gives
+ * on_crash, disk, vif with the openvswitch note), for a PVH (or PV) guest
+ * with a ramdisk and a kernel command line. No date in it: the same build gives
  * the same file.
  */
 export function xlFile(d: XlDomain): string {
@@ -36,7 +38,7 @@ export function xlFile(d: XlDomain): string {
     `# Boot it with: xl create -c ${d.name}.xl`,
     '',
     `name = ${q(d.name)}`,
-    `type = 'pvh'`,
+    `type = '${d.type ?? 'pvh'}'`,
     `kernel = ${q(d.kernel)}`,
     `ramdisk = ${q(d.ramdisk)}`,
     `extra = ${q(d.extra)}`,

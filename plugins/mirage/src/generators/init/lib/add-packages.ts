@@ -23,6 +23,9 @@ export const RUNTIME_PACKAGES = [
   '@mirage-ts/time',
   '@mirage-ts/tracing',
   '@mirage-ts/types',
+  '@mirage-ts/xen-control',
+  '@mirage-ts/xen-grant',
+  '@mirage-ts/xenstore',
 ] as const;
 
 /** The TypeScript the plugin is tested with (typescript 7, the Go port, cannot load Nx plugins). */

@@ -93,4 +93,14 @@ export const TEMPLATES: Readonly<Record<string, ExampleTemplate>> = {
     description:
       'sends ! to 10.0.0.1:7001 over the direct stack and writes a Chrome/Perfetto trace of its device calls and promises',
   },
+  grant: {
+    registerName: 'grant',
+    description:
+      'Xen only: reads its domid from xenstore, grants a page to itself, maps it and checks both views; shows data/ in xenstore',
+  },
+  suspend: {
+    registerName: 'suspend',
+    description:
+      "Xen only: prints the toolstack's requests (xl shutdown, xl reboot, xl save/restore) and acts on them; echoes TCP port 7",
+  },
 };
