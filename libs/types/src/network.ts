@@ -31,7 +31,11 @@ export interface Network {
   readonly mac: MacAddress;
   /** Largest Ethernet payload, in bytes (1500 on a usual link). */
   readonly mtu: number;
-  /** Sends one frame (destination MAC first, no FCS). */
+  /**
+   * Sends one frame (destination MAC first, no FCS). The network is done with
+   * the frame's bytes when `write` returns (it sent or copied them): the
+   * caller may reuse the buffer at once, before the promise settles.
+   */
   write(frame: Uint8Array): Promise<Result<void, NetError>>;
   /**
    * Delivers every received frame to `onFrame` until disconnect, then resolves.
