@@ -18,6 +18,8 @@ export class EthernetLayer implements Ethernet {
   readonly macNumber: number;
   readonly mac: string;
   readonly mtu: number;
+  /** `Network.checksumUnnecessary`: transports skip their checksums on this link. */
+  readonly checksumUnnecessary: boolean;
   private readonly view = new EthernetView();
   private readonly handlers = new Map<number, FrameHandler>();
   /** Multicast MACs joined (IPv6 solicited-node and all-nodes groups), with how many users each has. */
@@ -44,6 +46,7 @@ export class EthernetLayer implements Ethernet {
     this.macNumber = mac;
     this.mac = formatMac(mac);
     this.mtu = network.mtu;
+    this.checksumUnnecessary = network.checksumUnnecessary === true;
     this.tx = Buffer.allocUnsafeSlow(Math.max(ETHERNET_MIN_FRAME, ETHERNET_HEADER_LEN + this.mtu));
   }
 

@@ -72,6 +72,10 @@ export class Ipv4Layer implements Ipv4, IpNetwork {
     return this.eth.mtu - IPV4_HEADER_LEN;
   }
 
+  get checksumUnnecessary(): boolean {
+    return this.eth.checksumUnnecessary;
+  }
+
   get numbers(): Ipv4Numbers | null {
     return this.cfg;
   }

@@ -38,6 +38,13 @@ export interface Network {
    */
   write(frame: Uint8Array): Promise<Result<void, NetError>>;
   /**
+   * Frames on this network never leave the process and are never damaged (the
+   * memory switch made with `skipChecksums`): the stack neither computes nor
+   * verifies TCP checksums, as Linux does on loopback (CHECKSUM_UNNECESSARY).
+   * Absent on every real interface (tap, packet socket, a VM's NIC).
+   */
+  readonly checksumUnnecessary?: boolean;
+  /**
    * Delivers every received frame to `onFrame` until disconnect, then resolves.
    * The frame's bytes may be reused after `onFrame` returns: copy what you keep.
    */

@@ -1053,11 +1053,11 @@ export class Connection {
 
   private enterTimeWait(): void {
     this.state = 'TIME-WAIT';
-    this.retransmitTimer.clear();
-    this.persistTimer.clear();
-    this.delayedAckTimer.clear();
-    this.probeTimer.clear();
-    this.keepAliveTimer.clear();
+    this.retransmitTimer.cancel();
+    this.persistTimer.cancel();
+    this.delayedAckTimer.cancel();
+    this.probeTimer.cancel();
+    this.keepAliveTimer.cancel();
     this.lifetimeTimer.set(this.cfg.timeWaitMs);
     this.releaseBuffers();
     this.changed();
@@ -1434,12 +1434,12 @@ export class Connection {
     if (this.state === 'CLOSED') return;
     this.state = 'CLOSED';
     this.error ??= reason;
-    this.retransmitTimer.clear();
-    this.delayedAckTimer.clear();
-    this.persistTimer.clear();
-    this.probeTimer.clear();
-    this.keepAliveTimer.clear();
-    this.lifetimeTimer.clear();
+    this.retransmitTimer.cancel();
+    this.delayedAckTimer.cancel();
+    this.persistTimer.cancel();
+    this.probeTimer.cancel();
+    this.keepAliveTimer.cancel();
+    this.lifetimeTimer.cancel();
     this.releaseBuffers();
     this.host.closed(this);
     this.changed();

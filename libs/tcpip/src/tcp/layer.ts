@@ -223,7 +223,7 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
           buf.set(p, at);
           at += p.length;
         }
-        emitTcp(buf, off, header, length, src, dst);
+        emitTcp(buf, off, header, length, src, dst, this.ip.checksumUnnecessary !== true);
       },
       TCP_IP_OPTIONS,
     );
@@ -309,7 +309,7 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
 
   private input(buf: Uint8Array, off: number, len: number, hdr: IpHeader): void {
     const v = this.view;
-    const bad = v.wrap(buf, off, len, hdr.src, hdr.dst);
+    const bad = v.wrap(buf, off, len, hdr.src, hdr.dst, this.ip.checksumUnnecessary !== true);
     if (bad) return this.drops.count(`tcp.${bad}`);
     if (this.ip.isGroup(hdr.dst)) return this.drops.count('tcp.not-unicast');
     if (v.srcPort === 0 || v.dstPort === 0) return this.drops.count('tcp.bad-port');

@@ -1,3 +1,6 @@
+// The global `performance` is a lazy getter in Node 20: reading it per call was ≈ 4 % of a bulk transfer.
+import { performance } from 'node:perf_hooks';
+
 /** Where time comes from, so the state machine can be driven by a test's clock. */
 export interface TcpClock {
   /** Milliseconds, monotonic. */
@@ -51,7 +54,17 @@ export class Deadline {
     if (this.at === undefined) this.set(ms);
   }
 
+  /**
+   * Stops it. The timer underneath stays armed and finds nothing to do when
+   * it wakes: the delayed ACK is set and cleared for every other segment, and
+   * a timer created and cancelled each time was ≈ 6 % of a bulk transfer.
+   */
   clear(): void {
+    this.at = undefined;
+  }
+
+  /** Stops it and frees the timer underneath (the connection is going away). */
+  cancel(): void {
     this.at = undefined;
     if (this.handle !== undefined) this.clock.clearTimeout(this.handle);
     this.handle = this.armedFor = undefined;
