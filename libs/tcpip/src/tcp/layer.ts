@@ -213,13 +213,16 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
     length: number,
   ): Promise<Result<void, NetError>> {
     const headerLength = tcpHeaderLength(header.options);
-    return this.ip.send(
+    let parts = payload;
+    let built = false;
+    const sent = this.ip.send(
       dst,
       IpProtocol.tcp,
       headerLength + length,
       (buf, off, src) => {
+        built = true;
         let at = off + headerLength;
-        for (const p of payload) {
+        for (const p of parts) {
           buf.set(p, at);
           at += p.length;
         }
@@ -227,6 +230,9 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
       },
       TCP_IP_OPTIONS,
     );
+    // Waiting for ARP: the send buffer may reuse the payload's memory once it is acknowledged.
+    if (!built && length > 0) parts = [Buffer.concat(payload as Uint8Array[], length)];
+    return sent;
   }
 
   reserve(bytes: number): boolean {

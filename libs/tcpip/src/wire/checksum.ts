@@ -34,11 +34,12 @@ export function sumBytes(buf: Uint8Array, off: number, len: number, initial = 0)
   const end = off + len;
   const base = buf.byteOffset;
   // Up to the first 4-byte boundary of the ArrayBuffer, 16 bits at a time (only an even start gets there).
+  // Headers (20 bytes) stay on this path: a word view per buffer is worth it for payloads only.
   while ((base + i) & 3 && i + 2 <= end) {
     s += (buf[i] << 8) | buf[i + 1];
     i += 2;
   }
-  if (end - i >= 16 && ((base + i) & 3) === 0) {
+  if (end - i >= 64 && ((base + i) & 3) === 0) {
     const words = wordsOf(buf.buffer);
     let w = (base + i) >>> 2;
     const wordEnd = w + ((end - i) >>> 2);
