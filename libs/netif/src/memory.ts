@@ -69,7 +69,8 @@ interface InFlight {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-const OK_VOID: Promise<Result<void, NetError>> = Promise.resolve(ok(undefined));
+const OK: Result<void, NetError> = ok(undefined);
+const OK_VOID: Promise<Result<void, NetError>> = Promise.resolve(OK);
 
 /**
  * A learning Ethernet switch in memory, for tests and benchmarks: ports are
@@ -165,16 +166,16 @@ export class MemorySwitch {
     }
     if (this.lose?.(frame)) {
       this.counts.lost++;
-      return ok(undefined);
+      return OK;
     }
     if (!this.faults) {
       this.send(from, frame);
-      return ok(undefined);
+      return OK;
     }
     const outcome = applyFaults(this.faults, from.draws, frame);
     if (!outcome.frame) {
       this.counts.lost++;
-      return ok(undefined);
+      return OK;
     }
     if (outcome.corrupted) this.counts.corrupted++;
     if (outcome.padded) this.counts.padded++;
@@ -187,7 +188,7 @@ export class MemorySwitch {
         () => this.send(from, outcome.frame!, outcome.duplicate),
         REORDER_HOLD_MS,
       );
-      return ok(undefined);
+      return OK;
     }
     this.send(from, outcome.frame, outcome.duplicate);
     // The frame held back from before goes out after this one: that is the
@@ -196,7 +197,7 @@ export class MemorySwitch {
       this.counts.reordered++;
       this.send(from, held.frame, held.duplicate);
     }
-    return ok(undefined);
+    return OK;
   }
 
   /** @internal */

@@ -46,6 +46,7 @@ export interface Network {
   readonly checksumUnnecessary?: boolean;
   /**
    * Delivers every received frame to `onFrame` until disconnect, then resolves.
+   * Frames arrive from the event loop, never inside a `write`.
    * The frame's bytes may be reused after `onFrame` returns: copy what you keep.
    */
   listen(onFrame: (frame: Uint8Array) => void): Promise<Result<void, NetError>>;
