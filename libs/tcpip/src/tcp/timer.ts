@@ -49,6 +49,14 @@ export class Deadline {
     this.arm(at);
   }
 
+  /** Fires `ms` from now, unless it is already set to fire sooner. */
+  atMost(ms: number): void {
+    const at = this.clock.now() + ms;
+    if (this.at !== undefined && this.at <= at) return;
+    this.at = at;
+    if (this.armedFor === undefined || this.armedFor > at) this.arm(at);
+  }
+
   /** Sets it only if it is not already pending. */
   ensure(ms: number): void {
     if (this.at === undefined) this.set(ms);
