@@ -6,7 +6,10 @@ const self = new Map();
 const dt = profile.timeDeltas;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const counts = new Map();
-profile.samples.forEach((id, i) => counts.set(id, (counts.get(id) ?? 0) + (dt[i] ?? 0)));
+// Each sample counts once: on a loaded machine the process is descheduled between samples, and
+// weighting by the time since the previous sample charged those gaps to whatever ran next.
+const weighted = process.argv.includes('--weighted');
+profile.samples.forEach((id, i) => counts.set(id, (counts.get(id) ?? 0) + (weighted ? (dt[i] ?? 0) : 1)));
 let total = 0;
 for (const [id, us] of counts) {
   const f = byId.get(id).callFrame;
@@ -14,5 +17,7 @@ for (const [id, us] of counts) {
   self.set(key, (self.get(key) ?? 0) + us);
   total += us;
 }
-const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.argv[3] ?? 20));
+const top = [...self]
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, Number(process.argv.slice(3).find((a) => !a.startsWith('--')) ?? 20));
 for (const [k, us] of top) console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);

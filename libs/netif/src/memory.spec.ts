@@ -154,6 +154,19 @@ describe('MemorySwitch forwarding', () => {
   });
 });
 
+describe('MemorySwitch checksums', () => {
+  it('lets its ports declare checksums unnecessary only when asked, and never together with corruption', async () => {
+    const plain = new MemorySwitch();
+    const trusted = new MemorySwitch({ skipChecksums: true, faults: { loss: 0.1, reorder: 0.1 } });
+    expect([plain.connect().checksumUnnecessary, trusted.connect().checksumUnnecessary]).toEqual([false, true]);
+    expect(() => new MemorySwitch({ skipChecksums: true, faults: { corrupt: 0.01 } })).toThrow(
+      /skipChecksums with corrupt faults/,
+    );
+    await plain.close();
+    await trusted.close();
+  });
+});
+
 describe('MemorySwitch MTU', () => {
   it('drops and counts frames whose payload exceeds the MTU, and frames shorter than a header', async () => {
     const sw = makeSwitch({ mtu: 576 });

@@ -18,10 +18,23 @@ export class EthernetLayer implements Ethernet {
   readonly macNumber: number;
   readonly mac: string;
   readonly mtu: number;
+  /** `Network.checksumUnnecessary`: transports skip their checksums on this link. */
+  readonly checksumUnnecessary: boolean;
   private readonly view = new EthernetView();
   private readonly handlers = new Map<number, FrameHandler>();
   /** Multicast MACs joined (IPv6 solicited-node and all-nodes groups), with how many users each has. */
   private readonly groups = new Map<number, number>();
+  /**
+   * The one transmit frame, reused for every send: the Network contract says
+   * a write is done with the frame's bytes when it returns. Views of it by
+   * length are kept, so a steady stream of segments allocates nothing here.
+   */
+  private readonly tx: Buffer;
+  private readonly txViews: Buffer[] = [];
+  private sending = false;
+  /** The last promise the network returned, and its error-catching follower (the memory switch and the tap return one shared resolved promise). */
+  private lastWrite: Promise<Result<void, NetError>> | undefined;
+  private lastResult: Promise<Result<void, NetError>> | undefined;
 
   constructor(
     private readonly network: Network,
@@ -33,6 +46,8 @@ export class EthernetLayer implements Ethernet {
     this.macNumber = mac;
     this.mac = formatMac(mac);
     this.mtu = network.mtu;
+    this.checksumUnnecessary = network.checksumUnnecessary === true;
+    this.tx = Buffer.allocUnsafeSlow(Math.max(ETHERNET_MIN_FRAME, ETHERNET_HEADER_LEN + this.mtu));
   }
 
   /** Accepts frames sent to the multicast MAC `mac` (counted: leave as often as joined). */
@@ -68,13 +83,29 @@ export class EthernetLayer implements Ethernet {
     if (payloadLength > this.mtu)
       return failed('too-big', `a ${payloadLength}-byte payload does not fit the link MTU of ${this.mtu}`);
     const end = ETHERNET_HEADER_LEN + payloadLength;
-    const frame = Buffer.allocUnsafe(end < ETHERNET_MIN_FRAME ? ETHERNET_MIN_FRAME : end);
+    const length = end < ETHERNET_MIN_FRAME ? ETHERNET_MIN_FRAME : end;
+    // A network that sent a frame back into this stack inside its write would find the frame in use.
+    const reuse = !this.sending;
+    const frame = reuse ? (this.txViews[length] ??= this.tx.subarray(0, length)) : Buffer.allocUnsafe(length);
     emitEthernet(frame, 0, dst, this.macNumber, etherType);
     fill(frame, ETHERNET_HEADER_LEN);
-    if (frame.length > end) frame.fill(0, end);
-    return this.network
-      .write(frame)
-      .catch((e: unknown) => fail('io', `network write failed: ${e instanceof Error ? e.message : String(e)}`));
+    if (length > end) frame.fill(0, end);
+    let written: Promise<Result<void, NetError>>;
+    if (reuse) this.sending = true;
+    try {
+      written = this.network.write(frame);
+    } catch (e) {
+      return failed('io', `network write failed: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      if (reuse) this.sending = false;
+    }
+    if (written !== this.lastWrite) {
+      this.lastWrite = written;
+      this.lastResult = written.catch((e: unknown) =>
+        fail('io', `network write failed: ${e instanceof Error ? e.message : String(e)}`),
+      );
+    }
+    return this.lastResult as Promise<Result<void, NetError>>;
   }
 
   write(dst: string, etherType: number, payload: Uint8Array): Promise<Result<void, NetError>> {

@@ -33,6 +33,8 @@ export interface IpNetwork {
   readonly mtu: number;
   /** The largest upper-layer payload at all (fragmented). */
   readonly maxPayload: number;
+  /** The link below never damages frames nor lets them leave the process (`Network.checksumUnnecessary`). */
+  readonly checksumUnnecessary?: boolean;
   setHandler(protocol: number, handler: IpPacketHandler): void;
   send(
     dst: IpAddress,

@@ -45,6 +45,23 @@ export class Ipv4Layer implements Ipv4, IpNetwork {
   readonly family = 'IPv4';
   readonly maxPayload = 0xffff - IPV4_HEADER_LEN;
   private readonly view = new Ipv4View();
+  private readonly out = {
+    fill: undefined as PayloadFill | undefined,
+    src: 0,
+    dst: 0,
+    protocol: 0,
+    ttl: 0,
+    id: 0,
+    payloadLength: 0,
+    dontFragment: false,
+  };
+  private readonly fillOut: Fill = (buf, off) => {
+    const o = this.out;
+    const fill = o.fill as PayloadFill;
+    o.fill = undefined;
+    fill(buf, off + IPV4_HEADER_LEN, o.src);
+    emitIpv4(buf, off, o);
+  };
   private readonly handlers = new Map<number, PacketHandler>();
   private readonly reassembler: Reassembler;
   private readonly ticker: NodeJS.Timeout;
@@ -70,6 +87,10 @@ export class Ipv4Layer implements Ipv4, IpNetwork {
 
   get mtu(): number {
     return this.eth.mtu - IPV4_HEADER_LEN;
+  }
+
+  get checksumUnnecessary(): boolean {
+    return this.eth.checksumUnnecessary;
   }
 
   get numbers(): Ipv4Numbers | null {
@@ -167,7 +188,12 @@ export class Ipv4Layer implements Ipv4, IpNetwork {
     fill: PayloadFill,
     options: Ipv4WriteOptions = {},
   ): Promise<Result<void, NetError>> {
-    const hop = this.nextHop(dst);
+    const c = this.cfg;
+    // The usual case, a unicast peer on the link, without the object nextHop makes.
+    const hop =
+      c !== null && ((dst ^ c.address) & c.netmask) === 0 && !this.isBroadcast(dst) && !isMulticastIpv4(dst)
+        ? dst
+        : this.nextHop(dst);
     if (typeof hop === 'string') return failed('unreachable', hop);
     if (payloadLength > 0xffff - IPV4_HEADER_LEN)
       return failed('too-big', `a ${payloadLength}-byte payload exceeds the 65515 bytes an IPv4 datagram can carry`);
@@ -177,12 +203,14 @@ export class Ipv4Layer implements Ipv4, IpNetwork {
         'too-big',
         `a ${payloadLength}-byte payload does not fit the ${this.mtu}-byte IPv4 MTU and fragmenting was refused`,
       );
-    if ('mac' in hop) return this.transmit(hop.mac, dst, protocol, payloadLength, fill, options);
-    const mac = this.arp.resolve(hop.ip);
+    if (typeof hop === 'object' && 'mac' in hop)
+      return this.transmit(hop.mac, dst, protocol, payloadLength, fill, options);
+    const ip = typeof hop === 'number' ? hop : hop.ip;
+    const mac = this.arp.resolve(ip);
     if (typeof mac === 'number') return this.transmit(mac, dst, protocol, payloadLength, fill, options);
     return mac.then((m) =>
       m === null
-        ? fail('unreachable', `${formatIpv4(hop.ip)} did not answer ARP requests`)
+        ? fail('unreachable', `${formatIpv4(ip)} did not answer ARP requests`)
         : this.transmit(m, dst, protocol, payloadLength, fill, options),
     );
   }
@@ -200,11 +228,17 @@ export class Ipv4Layer implements Ipv4, IpNetwork {
     this.nextId = (this.nextId + 1) & 0xffff;
     const ttl = options.ttl ?? this.ttl;
     if (IPV4_HEADER_LEN + payloadLength <= this.eth.mtu) {
-      const frameFill: Fill = (buf, off) => {
-        fill(buf, off + IPV4_HEADER_LEN, src);
-        emitIpv4(buf, off, { src, dst, protocol, ttl, id, payloadLength, dontFragment: options.dontFragment });
-      };
-      return this.eth.send(mac, EtherType.ipv4, IPV4_HEADER_LEN + payloadLength, frameFill);
+      // Ethernet calls the fill at once: the datagram's fields wait in `out`, not in a closure and an object per packet.
+      const o = this.out;
+      o.fill = fill;
+      o.src = src;
+      o.dst = dst;
+      o.protocol = protocol;
+      o.ttl = ttl;
+      o.id = id;
+      o.payloadLength = payloadLength;
+      o.dontFragment = options.dontFragment === true;
+      return this.eth.send(mac, EtherType.ipv4, IPV4_HEADER_LEN + payloadLength, this.fillOut);
     }
     const whole = Buffer.allocUnsafe(payloadLength);
     fill(whole, 0, src);

@@ -192,6 +192,10 @@ export class Ipv6Layer implements IpNetwork {
     return this.linkMtu - IPV6_HEADER_LEN;
   }
 
+  get checksumUnnecessary(): boolean {
+    return this.eth.checksumUnnecessary;
+  }
+
   setHandler(protocol: number, handler: IpPacketHandler<Ipv6Header>): void {
     this.handlers.set(protocol, handler);
   }

@@ -11,6 +11,8 @@ import { formatIpv4 } from './wire/address';
 import { emitArp } from './wire/arp';
 import { emitEthernet } from './wire/ethernet';
 import { emitIcmpHeader, fillIcmpChecksum, IcmpType, UnreachableCode } from './wire/icmpv4';
+import { checksum, ipPseudoHeaderSum } from './wire/checksum';
+import { IpProtocol } from './wire/ipv4';
 import { emitTcp, TcpFlag } from './wire/tcp';
 
 /**
@@ -29,6 +31,7 @@ async function pair(
     a?: DirectStackOptions;
     b?: DirectStackOptions;
     lose?: (frame: Uint8Array) => boolean;
+    skipChecksums?: boolean;
   } = {},
 ) {
   const dir = process.env.TCPIP_PCAP_DIR;
@@ -36,6 +39,7 @@ async function pair(
     seed: opts.seed ?? 11,
     faults: opts.faults,
     lose: opts.lose,
+    skipChecksums: opts.skipChecksums,
     pcapFile: dir ? path.join(dir, `tcp-pair-${++captures}.pcap`) : undefined,
   });
   const a = await DirectStackv4.connect(
@@ -102,9 +106,10 @@ describe('TCP between two direct stacks on the memory switch', () => {
         ok: false,
         error: { kind: 'closed', message: `TCP 10.0.0.3.${client.local.port} is closed` },
       });
-      // Nothing is lost here, so a timeout can only be spurious: on a busy machine the ACKs of a
-      // window-deep queue can come later than the 200 ms minimum RTO. Each must be found out by
-      // its timestamps and undone, costing a segment or two resent (D-SACKs, out of window), not the window.
+      // Nothing is lost here, so a timeout or a tail loss probe can only be spurious: on a busy
+      // machine the ACKs of a window-deep queue can come later than the probe timeout or the 200 ms
+      // minimum RTO. Each timeout must be found out by its timestamps and undone, costing a segment
+      // or two resent (D-SACKs, out of window), not the window.
       for (const [me, peer] of [
         [a, b],
         [b, a],
@@ -215,6 +220,45 @@ describe('TCP between two direct stacks on the memory switch', () => {
       await Promise.all([client.close(), server.close()]);
     } finally {
       await close();
+    }
+  }, 60_000);
+
+  it('computes and checks TCP checksums on a switch by default, and skips them on one that declares them unnecessary', async () => {
+    for (const skipChecksums of [false, true]) {
+      // Every TCP segment the switch forwards, sorted by whether its checksum verifies or is left at 0.
+      const seen = { valid: 0, zero: 0, other: 0 };
+      const lose = (f: Uint8Array) => {
+        if (f[12] !== 0x08 || f[13] !== 0x00 || f[23] !== IpProtocol.tcp) return false;
+        const ip = 14;
+        const tcp = ip + (f[ip] & 0xf) * 4;
+        const len = ((f[ip + 2] << 8) | f[ip + 3]) - (tcp - ip);
+        const src = ((f[ip + 12] << 24) | (f[ip + 13] << 16) | (f[ip + 14] << 8) | f[ip + 15]) >>> 0;
+        const dst = ((f[ip + 16] << 24) | (f[ip + 17] << 16) | (f[ip + 18] << 8) | f[ip + 19]) >>> 0;
+        if (checksum(f, tcp, len, ipPseudoHeaderSum(src, dst, IpProtocol.tcp, len)) === 0) seen.valid++;
+        else if (f[tcp + 16] === 0 && f[tcp + 17] === 0) seen.zero++;
+        else seen.other++;
+        return false;
+      };
+      const { a, b, close } = await pair({ lose, skipChecksums });
+      try {
+        const { server, client } = await connectPair(a, b, 8090);
+        const up = randomBytes(1 << 20);
+        const [got] = await Promise.all([readBytes(server, up.length), pour(client, up, { close: false })]);
+        expect(got).toEqual({ bytes: up.length, sha256: sha256(up) });
+        const segments = seen.valid + seen.zero + seen.other;
+        expect(segments).toBeGreaterThan(700);
+        if (skipChecksums) {
+          // A real sum of 0 would look the same as one left out: 1 in 65536.
+          expect(seen.other).toBe(0);
+          expect(seen.zero).toBeGreaterThan(segments * 0.99);
+        } else {
+          expect(seen).toEqual({ valid: segments, zero: 0, other: 0 });
+        }
+        await client.close();
+        await server.close();
+      } finally {
+        await close();
+      }
     }
   }, 60_000);
 

@@ -31,10 +31,22 @@ export interface Network {
   readonly mac: MacAddress;
   /** Largest Ethernet payload, in bytes (1500 on a usual link). */
   readonly mtu: number;
-  /** Sends one frame (destination MAC first, no FCS). */
+  /**
+   * Sends one frame (destination MAC first, no FCS). The network is done with
+   * the frame's bytes when `write` returns (it sent or copied them): the
+   * caller may reuse the buffer at once, before the promise settles.
+   */
   write(frame: Uint8Array): Promise<Result<void, NetError>>;
   /**
+   * Frames on this network never leave the process and are never damaged (the
+   * memory switch made with `skipChecksums`): the stack neither computes nor
+   * verifies TCP checksums, as Linux does on loopback (CHECKSUM_UNNECESSARY).
+   * Absent on every real interface (tap, packet socket, a VM's NIC).
+   */
+  readonly checksumUnnecessary?: boolean;
+  /**
    * Delivers every received frame to `onFrame` until disconnect, then resolves.
+   * Frames arrive from the event loop, never inside a `write`.
    * The frame's bytes may be reused after `onFrame` returns: copy what you keep.
    */
   listen(onFrame: (frame: Uint8Array) => void): Promise<Result<void, NetError>>;

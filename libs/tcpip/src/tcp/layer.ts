@@ -68,6 +68,14 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
   readonly clock: TcpClock;
   readonly cfg: TcpConfig;
   private readonly view = new TcpView();
+  private readonly segment: { -readonly [K in keyof IncomingSegment]: IncomingSegment[K] } = {
+    seq: 0,
+    ack: 0,
+    flags: 0,
+    window: 0,
+    payload: new Uint8Array(0),
+    options: {},
+  };
   private readonly listeners = new Map<number, Listener>();
   /** Local port -> (remote address and port -> connection). */
   private readonly table = new Map<number, Map<number | bigint, Connection>>();
@@ -213,20 +221,26 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
     length: number,
   ): Promise<Result<void, NetError>> {
     const headerLength = tcpHeaderLength(header.options);
-    return this.ip.send(
+    let parts = payload;
+    let built = false;
+    const sent = this.ip.send(
       dst,
       IpProtocol.tcp,
       headerLength + length,
       (buf, off, src) => {
+        built = true;
         let at = off + headerLength;
-        for (const p of payload) {
+        for (const p of parts) {
           buf.set(p, at);
           at += p.length;
         }
-        emitTcp(buf, off, header, length, src, dst);
+        emitTcp(buf, off, header, length, src, dst, this.ip.checksumUnnecessary !== true);
       },
       TCP_IP_OPTIONS,
     );
+    // Waiting for ARP: the send buffer may reuse the payload's memory once it is acknowledged.
+    if (!built && length > 0) parts = [Buffer.concat(payload as Uint8Array[], length)];
+    return sent;
   }
 
   reserve(bytes: number): boolean {
@@ -309,7 +323,7 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
 
   private input(buf: Uint8Array, off: number, len: number, hdr: IpHeader): void {
     const v = this.view;
-    const bad = v.wrap(buf, off, len, hdr.src, hdr.dst);
+    const bad = v.wrap(buf, off, len, hdr.src, hdr.dst, this.ip.checksumUnnecessary !== true);
     if (bad) return this.drops.count(`tcp.${bad}`);
     if (this.ip.isGroup(hdr.dst)) return this.drops.count('tcp.not-unicast');
     if (v.srcPort === 0 || v.dstPort === 0) return this.drops.count('tcp.bad-port');
@@ -317,24 +331,30 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
     // Combinations no TCP sends (scanners and damaged segments do).
     if ((f & TcpFlag.syn && f & (TcpFlag.fin | TcpFlag.rst)) || !(f & (TcpFlag.syn | TcpFlag.ack | TcpFlag.rst)))
       return this.drops.count('tcp.bad-flags');
-    const seg: IncomingSegment = {
-      seq: v.seq,
-      ack: v.ack,
-      flags: f,
-      window: v.window,
-      payload: buf.subarray(v.payloadOffset, v.payloadOffset + v.payloadLength),
-      options: v.options,
-    };
-    const conn = this.lookup(v.dstPort, hdr.src, v.srcPort);
-    const listener = this.listeners.get(v.dstPort);
+    // One segment object refilled per arrival: nothing keeps it past the call, and a network
+    // never delivers a frame inside a write (like the view and its options, it is not re-entered).
+    const seg = this.segment;
+    seg.seq = v.seq;
+    seg.ack = v.ack;
+    seg.flags = f;
+    seg.window = v.window;
+    seg.payload = buf.subarray(v.payloadOffset, v.payloadOffset + v.payloadLength);
+    seg.options = v.options;
+    this.dispatch(seg, v.srcPort, v.dstPort, hdr);
+  }
+
+  private dispatch(seg: IncomingSegment, srcPort: number, dstPort: number, hdr: IpHeader): void {
+    const f = seg.flags;
+    const conn = this.lookup(dstPort, hdr.src, srcPort);
+    const listener = this.listeners.get(dstPort);
     if (conn) {
       const newSyn = (f & (TcpFlag.syn | TcpFlag.ack | TcpFlag.rst)) === TcpFlag.syn;
       if (!(newSyn && listener && conn.acceptsNewSyn(seg))) return conn.input(seg);
       conn.forget(); // RFC 6191: a new incarnation may end TIME-WAIT early
     }
     if (this.disconnected) return;
-    if (!listener) return this.closedPort(seg, v.srcPort, v.dstPort, hdr.src);
-    this.listening(listener, seg, { localIp: hdr.dst, localPort: v.dstPort, remoteIp: hdr.src, remotePort: v.srcPort });
+    if (!listener) return this.closedPort(seg, srcPort, dstPort, hdr.src);
+    this.listening(listener, seg, { localIp: hdr.dst, localPort: dstPort, remoteIp: hdr.src, remotePort: srcPort });
   }
 
   /** RFC 9293 3.10.7.2: a segment for a listening port. */

