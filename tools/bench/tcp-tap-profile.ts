@@ -10,11 +10,7 @@ import { Session } from 'node:inspector';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Flow } from '@mirage-ts/types';
-import { DirectStackv4 } from '@mirage-ts/tcpip/stack';
-import { RecordingConsole } from '@mirage-ts/tcpip/testing/recording-console';
-import { tapPeer } from '@mirage-ts/tcpip/testing/tap-peer';
-
-const quiet = { log: () => undefined, icmp: { logEcho: false } };
+import { quietStackOnTap } from './quiet-stack';
 
 function post<T>(session: Session, method: string): Promise<T> {
   return new Promise((resolve, reject) => session.post(method, (e, r) => (e ? reject(e) : resolve(r as T))));
@@ -30,15 +26,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const bytes = Number(args.find((a) => !a.startsWith('--')) ?? 64) << 20;
   const profileFile = args.find((a) => a.startsWith('--profile='))?.slice('--profile='.length);
-  const peer = await tapPeer('10.0.0.1/24');
-  const stack = await DirectStackv4.connect(
-    new RecordingConsole(),
-    peer.netif,
-    false,
-    '10.0.0.2/24',
-    '10.0.0.1',
-    quiet,
-  );
+  const { peer, stack } = await quietStackOnTap();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-tap-profile-'));
   const session = profileFile ? new Session() : undefined;
   try {

@@ -10,12 +10,12 @@ import * as path from 'node:path';
 import { MemorySwitch } from '@mirage-ts/netif/memory';
 import { canManageNetwork } from '@mirage-ts/netif/testing/netns';
 import { SocketStackv4 } from '@mirage-ts/socket-stack/stack';
-import { DirectStackv4 } from '@mirage-ts/tcpip/stack';
+import type { DirectStackv4 } from '@mirage-ts/tcpip/stack';
 import type { Flow, Stackv4 } from '@mirage-ts/types';
 import { RecordingConsole } from '@mirage-ts/tcpip/testing/recording-console';
-import { tapPeer } from '@mirage-ts/tcpip/testing/tap-peer';
 import { ratio, type BenchRow } from './table';
 import { linuxPeerRates } from './tcp-linux-peer';
+import { quietStack, quietStackOnTap } from './quiet-stack';
 
 const BULK = 64 << 20;
 const WARM_UP = 16 << 20;
@@ -24,7 +24,6 @@ const LOSS_PERCENT = 5;
 const CHUNK = 64 * 1024;
 const SETUPS = 2000;
 const SETUP_LOOPS = 8;
-const quiet = { log: () => undefined, icmp: { logEcho: false } };
 
 const mbps = (bytes: number, seconds: number) => (bytes * 8) / seconds / 1e6;
 const fmtMbps = (x: number) => `${x.toFixed(0)} Mbit/s`;
@@ -88,8 +87,8 @@ async function memoryPair(
   skipChecksums: boolean,
 ): Promise<{ a: DirectStackv4; b: DirectStackv4; close(): Promise<void> }> {
   const sw = new MemorySwitch({ seed: 1, skipChecksums });
-  const a = await DirectStackv4.connect(new RecordingConsole(), sw.connect(), false, '10.0.0.2/24', '', quiet);
-  const b = await DirectStackv4.connect(new RecordingConsole(), sw.connect(), false, '10.0.0.3/24', '', quiet);
+  const a = await quietStack(sw.connect(), '10.0.0.2/24');
+  const b = await quietStack(sw.connect(), '10.0.0.3/24');
   return {
     a,
     b,
@@ -157,15 +156,7 @@ export async function rows(): Promise<BenchRow[]> {
       });
       return out;
     }
-    const peer = await tapPeer('10.0.0.1/24');
-    const stack = await DirectStackv4.connect(
-      new RecordingConsole(),
-      peer.netif,
-      false,
-      '10.0.0.2/24',
-      '10.0.0.1',
-      quiet,
-    );
+    const { peer, stack } = await quietStackOnTap();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-bench-'));
     try {
       // Linux -> the stack: nc sends a file; timed in the stack from accept to end-of-stream.

@@ -8,10 +8,9 @@ import { spawn } from 'node:child_process';
 import { MemorySwitch } from '@mirage-ts/netif/memory';
 import { canManageNetwork } from '@mirage-ts/netif/testing/netns';
 import { SocketStackv4 } from '@mirage-ts/socket-stack/stack';
-import { DirectStackv4 } from '@mirage-ts/tcpip/stack';
 import { RecordingConsole } from '@mirage-ts/tcpip/testing/recording-console';
-import { tapPeer } from '@mirage-ts/tcpip/testing/tap-peer';
 import { ratio, type BenchRow } from './table';
+import { quietStack, quietStackOnTap } from './quiet-stack';
 
 const PAYLOAD = 1472; // the largest UDP payload of one 1500-byte frame
 /** Sends in flight at once: every sender (ours and dgram) waits for a window of sends before the next one. */
@@ -25,7 +24,6 @@ async function sendAll(count: number, send: () => Promise<unknown>): Promise<voi
     await new Promise((r) => setImmediate(r)); // lets the receiving side run, as a real link would
   }
 }
-const quiet = { log: () => undefined, icmp: { logEcho: false } };
 
 const percentile = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
@@ -83,8 +81,8 @@ async function pingTimes(
 
 async function memorySwitchUdp(count: number): Promise<{ dps: number; mbps: number; received: number }> {
   const sw = new MemorySwitch({ seed: 1 });
-  const a = await DirectStackv4.connect(new RecordingConsole(), sw.connect(), false, '10.0.0.2/24', '', quiet);
-  const b = await DirectStackv4.connect(new RecordingConsole(), sw.connect(), false, '10.0.0.3/24', '', quiet);
+  const a = await quietStack(sw.connect(), '10.0.0.2/24');
+  const b = await quietStack(sw.connect(), '10.0.0.3/24');
   let received = 0;
   let last = 0n;
   await a.listenUdpv4(9, () => {
@@ -159,15 +157,7 @@ export async function rows(): Promise<BenchRow[]> {
     });
     return out;
   }
-  const peer = await tapPeer('10.0.0.1/24');
-  const stack = await DirectStackv4.connect(
-    new RecordingConsole(),
-    peer.netif,
-    false,
-    '10.0.0.2/24',
-    '10.0.0.1',
-    quiet,
-  );
+  const { peer, stack } = await quietStackOnTap();
   try {
     await pingTimes(peer.inNs, '10.0.0.2', 5); // ARP both ways first
     const direct = await pingTimes(peer.inNs, '10.0.0.2', 500);
