@@ -149,7 +149,9 @@ describe('stackv4 on qemu', () => {
         type: 'pvh',
         kernel: path.join(dir, 'vmlinuz'),
         ramdisk: path.join(dir, info.initramfs),
-        extra: 'console=hvc0 quiet loglevel=0 panic=-1 mirage_console=hvc0 mirage_root=xvda --',
+        // The direct stack's address keys, as bare kernel parameters where a shell can read the name.
+        extra:
+          'console=hvc0 quiet loglevel=0 panic=-1 mirage_console=hvc0 mirage_root=xvda ipv4=10.0.0.2/24 -- --ipv4-gateway=10.0.0.1',
         memory: info.memoryMb,
         on_crash: 'preserve',
         disk: [`format=raw, vdev=xvda, access=ro, target=${path.join(dir, 'root.squashfs')}`],

@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,22 +13,31 @@ import { XenSession } from '../xen/xen-session';
  * dom0's xenbr0, its lease from dnsmasq in dom0 over netfront/netback, and
  * ping and nc from dom0. Then the same image built with --dhcp=false on the
  * seed's static 10.0.0.2, and the --net=socket image (the guest kernel's
- * TCP/IP on eth0, its lease from the same dnsmasq). One boot of Xen serves
- * the three domains, one after the other (together, they would only share
- * the one emulated CPU).
+ * TCP/IP on eth0, its lease from the same dnsmasq). Last, the seed's
+ * xen/static_website+ip: static_website_ip with its address on the kernel
+ * command line (`extra`), serving htdocs/ to curl in dom0. One boot of Xen
+ * serves the four domains, one after the other (together, they would only
+ * share the one emulated CPU).
  */
 const BUILD_MS = 600_000;
 const SESSION_MS = 900_000;
 const GATEWAY = '10.0.0.1';
+/** static_website_ip's address as a deployment's .xl sets it: not the 10.0.0.2/24 built into the unikernel. */
+const WWW = '10.0.0.7';
+const WWW_NETMASK = '255.255.0.0';
+const HTDOCS = path.join(WORKSPACE_ROOT, 'apps/static_website_ip/htdocs');
 
-/** `nx build stackv4 --target=xen --net=direct --dhcp=...`, kept aside (the next build replaces dist/). */
-function build(flags: readonly string[], into: string): string {
-  const r = nx(['build', 'stackv4', '--target=xen', ...flags], { timeoutMs: BUILD_MS });
-  if (r.status !== 0) throw new Error(`nx build stackv4 --target=xen ${flags.join(' ')} failed:\n${r.output}`);
-  const kept = path.join(into, flags.join('').replace(/[^a-z0-9]+/g, '-'));
-  fs.cpSync(vmDist(WORKSPACE_ROOT, 'stackv4', 'xen'), kept, { recursive: true });
+/** `nx build APP --target=xen FLAGS`, kept aside (the next build replaces dist/). */
+function build(app: string, flags: readonly string[], into: string): string {
+  const r = nx(['build', app, '--target=xen', ...flags], { timeoutMs: BUILD_MS });
+  if (r.status !== 0) throw new Error(`nx build ${app} --target=xen ${flags.join(' ')} failed:\n${r.output}`);
+  const kept = path.join(into, [app, ...flags].join('').replace(/[^a-z0-9]+/g, '-'));
+  fs.cpSync(vmDist(WORKSPACE_ROOT, app, 'xen'), kept, { recursive: true });
   return kept;
 }
+
+/** The `extra` line of an xl file. */
+const extraOf = (xl: string) => /^extra = '(.*)'$/m.exec(xl)?.[1];
 
 const re = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -35,18 +45,30 @@ describe('stackv4 under Xen in QEMU, reached from dom0 over xenbr0', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mirage-xen-net-e2e-'));
   let session: XenSession | undefined;
   let log = '';
+  /** `extra` as the build wrote it in www.xl.in, before the edit below. */
+  let builtExtra: string | undefined;
 
   beforeAll(
     async () => {
-      const dhcpDir = build(['--net=direct', '--dhcp=true'], work);
-      const staticDir = build(['--net=direct', '--dhcp=false'], work);
-      const socketDir = build(['--net=socket', '--bridge=xenbr0'], work);
+      const dhcpDir = build('stackv4', ['--net=direct', '--dhcp=true'], work);
+      const staticDir = build('stackv4', ['--net=direct', '--dhcp=false'], work);
+      const socketDir = build('stackv4', ['--net=socket', '--bridge=xenbr0'], work);
+      const wwwDir = build('static_website_ip', [], work);
+      // What a deployment does: edit the address in the .xl's extra line (the harness boots the .xl.in).
+      const xlIn = path.join(wwwDir, 'www.xl.in');
+      const xl = fs.readFileSync(xlIn, 'utf8');
+      builtExtra = extraOf(xl);
+      fs.writeFileSync(
+        xlIn,
+        xl.replace(/^(extra = '.*) ip=\S+ netmask=\S+ (.*)$/m, `$1 ip=${WWW} netmask=${WWW_NETMASK} $2`),
+      );
       log = path.join(work, 'serial.log');
       session = await XenSession.start({
         domains: [
           { name: 'stackv4-dhcp', distDir: dhcpDir },
           { name: 'stackv4-static', distDir: staticDir },
           { name: 'stackv4-socket', distDir: socketDir },
+          { name: 'www', distDir: wwwDir },
         ],
         timeoutMs: SESSION_MS,
         ...serialLog(log),
@@ -55,7 +77,7 @@ describe('stackv4 under Xen in QEMU, reached from dom0 over xenbr0', () => {
       // Domains run in turn: the second test destroys this one and starts its own.
       await session.create('stackv4-dhcp');
     },
-    2 * BUILD_MS + SESSION_MS,
+    4 * BUILD_MS + SESSION_MS,
   );
 
   afterAll(async () => {
@@ -194,6 +216,64 @@ describe('stackv4 under Xen in QEMU, reached from dom0 over xenbr0', () => {
       expect(s.domu('stackv4-socket')).toEqual(
         expect.arrayContaining([expect.stringMatching(/^TCP 10\.0\.0\.1\.\d+ > _\.8080$/)]),
       );
+    },
+    SESSION_MS,
+  );
+
+  it(
+    `static_website_ip: the address from extra on the kernel command line (${WWW}, not the built-in 10.0.0.2), htdocs/ served to curl from dom0`,
+    async () => {
+      const s = session!;
+      // The build wrote the seed's address keys into extra, with the unikernel's defaults.
+      expect(builtExtra).toMatch(/ mirage_root=xvda ip=10\.0\.0\.2 netmask=255\.255\.255\.0 gateway=10\.0\.0\.1 --$/);
+      expect((await s.dom0('xl destroy stackv4-socket')).status).toBe(0);
+      await s.create('www');
+      await s.waitForDomu(
+        'www',
+        new RegExp(`^ip=${re(WWW)} netmask=${re(WWW_NETMASK)} gateway=${re(GATEWAY)}$`),
+        400_000,
+      );
+      /** curl in dom0: status, size, type and the body's SHA-256 (the page's bytes, without the serial line's). */
+      const get = async (urlPath: string) => {
+        const file = `/tmp/www${urlPath.replace(/[^a-z0-9]+/gi, '-')}`;
+        const r = await s.dom0(
+          `curl -sS --connect-timeout 60 --retry 5 --retry-connrefused -o ${file} -w 'HTTP %{http_code} %{size_download} %{content_type}\\n' http://${WWW}${urlPath} && sha256sum ${file} && rm ${file}`,
+          300_000,
+        );
+        return { status: r.status, lines: r.lines.map((l) => l.replace(/ {2}\/tmp\/\S+$/, '')) };
+      };
+      const expected = (file: string, type: string) => {
+        const bytes = fs.readFileSync(path.join(HTDOCS, file));
+        return {
+          status: 0,
+          lines: [`HTTP 200 ${bytes.length} ${type}`, crypto.createHash('sha256').update(bytes).digest('hex')],
+        };
+      };
+      expect(await get('/')).toEqual(expected('index.html', 'text/html; charset=utf-8'));
+      expect(await get('/mirage.svg')).toEqual(expected('mirage.svg', 'image/svg+xml'));
+      const missing = await s.dom0(`curl -sS -w 'HTTP %{http_code}\\n' http://${WWW}/not/here.html`, 120_000);
+      expect({ status: missing.status, lines: missing.lines }).toEqual({
+        status: 0,
+        lines: ['Not found', 'HTTP 404'],
+      });
+      // The unikernel's lines: the address once, then each request and the end of its connection (curl closes it).
+      await s.waitFor(
+        () => s.domu('www').filter((l) => /^conn \d+ closed$/.test(l)).length === 3,
+        60_000,
+        'three closed connections on the console',
+      );
+      const lines = s.domu('www');
+      expect(lines.filter((l) => l.startsWith('ip='))).toHaveLength(1);
+      expect(
+        lines.filter((l) => /^(Got request for |conn \d+ closed$)/.test(l)).map((l) => l.replace(/\d+/, 'N')),
+      ).toEqual([
+        'Got request for /',
+        'conn N closed',
+        'Got request for /mirage.svg',
+        'conn N closed',
+        'Got request for /not/here.html',
+        'conn N closed',
+      ]);
     },
     SESSION_MS,
   );

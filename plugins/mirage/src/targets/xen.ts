@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../configure/user-error';
-import { kernelCommandLine, XEN } from './vm/guest';
+import { deviceKeys, kernelCommandLine, XEN } from './vm/guest';
 import type { RunContext } from './target';
 import { realHostTools, type HostTools } from './vm/host-tools';
 import { hostDisks, vmTarget } from './vm/vm-target';
@@ -19,7 +19,8 @@ export const xenTarget = vmTarget(
     description: 'a bootable VM image with NAME.xl for `xl create -c`',
     writeFiles(ctx, image) {
       const options = vmOptions(ctx.options);
-      const extra = kernelCommandLine({ flavour: XEN, devices: image.devices, args: [] });
+      // The devices' run-time keys (a stack's address) as the 2015 xl files had them: `ip=... netmask=...`.
+      const extra = kernelCommandLine({ flavour: XEN, devices: image.devices, keys: deviceKeys(ctx.graph), args: [] });
       const bridge = options.bridge ?? guessBridge();
       const name = ctx.graph.name;
       const disks = hostDisks(ctx, image);

@@ -1,6 +1,6 @@
 import { RESOLVED_GRAPH_FORMAT, type ResolvedGraph } from '../../configure/resolved-graph';
 import { isUserError } from '../../configure/user-error';
-import { guestDevices, guestResource, kernelCommandLine, QEMU, XEN } from './guest';
+import { deviceKeys, guestDevices, guestResource, kernelCommandLine, QEMU, XEN } from './guest';
 import { modulesFor } from './image';
 
 const device = (id: number, module: string, args: ResolvedGraph['devices'][number]['args'] = []) => ({
@@ -71,6 +71,41 @@ describe('guest devices', () => {
     );
     expect(kernelCommandLine({ flavour: QEMU, devices: guestDevices(g), args: [], statusPort: false })).toBe(
       'console=ttyS0 quiet loglevel=0 panic=-1 mirage_console=ttyS0 mirage_root=vda mirage_disks=/dev/vdb,/dev/vdc --',
+    );
+  });
+
+  it("writes the devices' run-time keys with this build's values: shell names bare before --, others as flags after", () => {
+    const key = (name: string, kind: 'ipv4' | 'int' | 'string', value: string | number) => ({
+      name,
+      kind,
+      stage: 'runtime' as const,
+      doc: '',
+      default: value,
+    });
+    const rk = (k: string) => ({ kind: 'runtime-key' as const, key: k });
+    const withKeys: ResolvedGraph = {
+      ...graph([
+        device(0, '@mirage-ts/tcpip/stack', [rk('ip'), rk('ipv4-gateway'), rk('root'), rk('who'), rk('none')]),
+      ]),
+      runtimeKeys: [
+        key('ip', 'ipv4', '10.0.0.9'),
+        key('ipv4-gateway', 'ipv4', '10.0.0.1'),
+        key('root', 'string', 'x'),
+        // Read by no device: the unikernel's own default is enough.
+        key('port', 'int', 80),
+        // Values a kernel command line cannot carry stay the unikernel's defaults.
+        key('who', 'string', 'two words'),
+        key('none', 'string', ''),
+      ],
+    };
+    const keys = deviceKeys(withKeys);
+    expect(keys).toEqual([
+      { name: 'ip', value: '10.0.0.9' },
+      { name: 'ipv4-gateway', value: '10.0.0.1' },
+      { name: 'root', value: 'x' },
+    ]);
+    expect(kernelCommandLine({ flavour: XEN, devices: guestDevices(withKeys), keys, args: ['--count=3'] })).toBe(
+      'console=hvc0 quiet loglevel=0 panic=-1 mirage_console=hvc0 mirage_root=xvda ip=10.0.0.9 -- --ipv4-gateway=10.0.0.1 --root=x --count=3',
     );
   });
 

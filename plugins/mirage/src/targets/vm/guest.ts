@@ -1,6 +1,7 @@
-import type { Resource, Target } from '@mirage-ts/mirage';
+import type { KeyValue, Resource, Target } from '@mirage-ts/mirage';
 import type { ResolvedGraph } from '../../configure/resolved-graph';
 import { UserError } from '../../configure/user-error';
+import { isShellName } from './init-script';
 
 /**
  * What the unikernel's devices need from the VM: the disks to attach (one
@@ -90,9 +91,42 @@ export function guestResource(flavour: VmFlavour, resource: Resource, graph: Res
   }
 }
 
+/** A run-time key and the value a domain's configuration gives it. */
+export interface BootKey {
+  readonly name: string;
+  readonly value: KeyValue;
+}
+
+/**
+ * The run-time keys a domain's configuration (`extra` in NAME.xl) spells
+ * out: those a chosen device reads, such as a stack's address, which is what
+ * differs from one host to the next. Each with this build's value (the one
+ * given to the build, else the key's default), so the file shows what the
+ * unikernel will use and a deployment edits it in place. A value the kernel
+ * command line cannot carry (empty, spaces, quotes) is left to the default
+ * built into the unikernel.
+ */
+export function deviceKeys(graph: ResolvedGraph): BootKey[] {
+  const read = new Set(graph.devices.flatMap((d) => d.args.flatMap((a) => (a.kind === 'runtime-key' ? [a.key] : []))));
+  return graph.runtimeKeys
+    .filter((k) => read.has(k.name))
+    .map((k) => ({ name: k.name, value: k.default }))
+    .filter((k) => /^[^\s"']+$/.test(String(k.value)));
+}
+
+/** Parameters of ours or of Linux that a key must not be spelled as (`--name=` after `--` instead). */
+const KERNEL_PARAMS = new Set(['console', 'quiet', 'loglevel', 'panic', 'root', 'init', 'rw', 'ro', 'debug']);
+
 export interface KernelCommandLine {
   readonly flavour: VmFlavour;
   readonly devices: GuestDevices;
+  /**
+   * Run-time keys as bare parameters (`ip=10.0.0.2`), the 2015 Xen form:
+   * Linux hands them to /init in its environment and /init to the unikernel
+   * as flags (see bootKeyArgs). A name a shell cannot read, or one the
+   * kernel takes itself, goes after `--` as `--name=value` instead.
+   */
+  readonly keys?: readonly BootKey[];
   /** Run-time key flags for the unikernel (`--ipv4=10.0.0.2/24`). */
   readonly args: readonly string[];
   /** qemu: the second serial port takes the exit status (not under libvirt, which has no such port). */
@@ -104,7 +138,7 @@ export interface KernelCommandLine {
  * everything after `--` to init as its argv, and init to the unikernel.
  * `quiet loglevel=0` keeps kernel messages off the unikernel's console.
  */
-export function kernelCommandLine({ flavour, devices, args, statusPort = true }: KernelCommandLine): string {
+export function kernelCommandLine({ flavour, devices, keys = [], args, statusPort = true }: KernelCommandLine): string {
   const params = [
     `console=${flavour.console}`,
     'quiet',
@@ -116,12 +150,16 @@ export function kernelCommandLine({ flavour, devices, args, statusPort = true }:
   if (flavour.target === 'qemu' && statusPort) params.push('mirage_status=ttyS1');
   if (devices.blocks.length)
     params.push(`mirage_disks=${devices.blocks.map((_, i) => `/dev/${flavour.diskName(i)}`).join(',')}`);
-  for (const a of args) {
+  const bare = (k: BootKey) => isShellName(k.name) && !k.name.startsWith('mirage_') && !KERNEL_PARAMS.has(k.name);
+  for (const k of keys) if (bare(k)) params.push(`${k.name}=${String(k.value)}`);
+  // Flags after `--` win over bare parameters: the ones given here come last.
+  const flags = [...keys.filter((k) => !bare(k)).map((k) => `--${k.name}=${String(k.value)}`), ...args];
+  for (const a of flags) {
     if (/[\s"']/.test(a)) {
       throw new UserError(`the run-time argument ${JSON.stringify(a)} cannot go on a kernel command line`, {
         fix: 'give key values without spaces or quotes',
       });
     }
   }
-  return [...params, '--', ...args].join(' ').trim();
+  return [...params, '--', ...flags].join(' ').trim();
 }
