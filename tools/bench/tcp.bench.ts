@@ -16,6 +16,7 @@ import { RecordingConsole } from '@mirage-ts/tcpip/testing/recording-console';
 import { ratio, type BenchRow } from './table';
 import { linuxPeerRates } from './tcp-linux-peer';
 import { quietStack, quietStackOnTap } from './quiet-stack';
+import type { TapPeer } from '@mirage-ts/tcpip/testing/tap-peer';
 
 const BULK = 64 << 20;
 const WARM_UP = 16 << 20;
@@ -113,6 +114,40 @@ async function socketPair(): Promise<{ a: SocketStackv4; b: SocketStackv4; close
   };
 }
 
+/** Bulk transfers both ways between Linux (nc in the peer's namespace) and `stack` on the peer's tap. */
+function tapEnds(peer: TapPeer, stack: DirectStackv4) {
+  let port = 6000;
+  return {
+    /** Linux -> the stack: nc sends `file`; timed in the stack from accept to end-of-stream. */
+    fromLinux: async (file: string, bytes: number): Promise<number> => {
+      const p = port++;
+      let inbound: Promise<number> | undefined;
+      await stack.listenTcpv4(p, (flow) => {
+        const start = process.hrtime.bigint();
+        inbound = drainCount(flow).then(async (n) => {
+          await flow.close();
+          if (n !== bytes) throw new Error(`received ${n} of ${bytes} bytes`);
+          return mbps(n, seconds(start));
+        });
+      });
+      await peer.inNs(['sh', '-c', `nc -N 10.0.0.2 ${p} < ${file}`], 120_000);
+      return inbound as Promise<number>;
+    },
+    /** The stack -> Linux: nc reads to the end; timed from accept to nc's exit. */
+    toLinux: async (bytes: number): Promise<number> => {
+      let outStart = 0n;
+      const p = port++;
+      await stack.listenTcpv4(p, (flow) => {
+        outStart = process.hrtime.bigint();
+        void pour(flow, bytes);
+      });
+      const r = await peer.inNs(['sh', '-c', `nc -d 10.0.0.2 ${p} | wc -c`], 300_000);
+      if (Number(r.stdout.trim()) !== bytes) throw new Error(`Linux received ${r.stdout.trim()} of ${bytes} bytes`);
+      return mbps(bytes, seconds(outStart));
+    },
+  };
+}
+
 export async function rows(): Promise<BenchRow[]> {
   const out: BenchRow[] = [];
   // Checksums skipped as on Linux's loopback (the switch's frames never leave the process)...
@@ -159,45 +194,49 @@ export async function rows(): Promise<BenchRow[]> {
     const { peer, stack } = await quietStackOnTap();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-bench-'));
     try {
-      // Linux -> the stack: nc sends a file; timed in the stack from accept to end-of-stream.
       const file = path.join(dir, 'bulk.bin');
       fs.writeFileSync(file, Buffer.alloc(BULK, 0x5a));
-      let inbound: Promise<number> | undefined;
-      await stack.listenTcpv4(6000, (flow) => {
-        const start = process.hrtime.bigint();
-        inbound = drainCount(flow).then(async (n) => {
-          await flow.close();
-          if (n !== BULK) throw new Error(`received ${n} of ${BULK} bytes`);
-          return mbps(n, seconds(start));
-        });
-      });
-      await peer.inNs(['sh', '-c', `nc -N 10.0.0.2 6000 < ${file}`], 120_000);
-      const fromLinux = await (inbound as Promise<number>);
-      // The stack -> Linux: nc reads to the end; timed from accept to nc's exit.
-      let port = 6001;
-      const stackToLinux = async (bytes: number): Promise<number> => {
-        let outStart = 0n;
-        const p = port++;
-        await stack.listenTcpv4(p, (flow) => {
-          outStart = process.hrtime.bigint();
-          void pour(flow, bytes);
-        });
-        const r = await peer.inNs(['sh', '-c', `nc -d 10.0.0.2 ${p} | wc -c`], 300_000);
-        if (Number(r.stdout.trim()) !== bytes) throw new Error(`Linux received ${r.stdout.trim()} of ${bytes} bytes`);
-        return mbps(bytes, seconds(outStart));
-      };
-      const toLinux = await stackToLinux(BULK);
+      const plain = tapEnds(peer, stack);
+      const fromLinux = await plain.fromLinux(file, BULK);
+      const toLinux = await plain.toLinux(BULK);
+      // The same over a second tap opened with offloads (TSO and partial checksums both ways), interleaved.
+      const offloaded = await quietStackOnTap(true);
+      let fromLinuxTso: number;
+      let toLinuxTso: number;
+      try {
+        const ends = tapEnds(offloaded.peer, offloaded.stack);
+        fromLinuxTso = await ends.fromLinux(file, BULK);
+        toLinuxTso = await ends.toLinux(BULK);
+      } finally {
+        await offloaded.stack.disconnect();
+        await offloaded.peer.close();
+      }
       const socket = await bulk(sock.a, sock.b, '127.0.0.1', 0x7e63, BULK);
-      out.push({
-        name: `tcp: bulk ${BULK >> 20} MiB, Linux (nc) -> direct stack over a tap`,
-        value: fmtMbps(fromLinux),
-        comparison: `socket stack -> socket stack on loopback ${fmtMbps(socket)}, ratio ${ratio(fromLinux, socket)}`,
-      });
-      out.push({
-        name: `tcp: bulk ${BULK >> 20} MiB, direct stack -> Linux (nc) over a tap`,
-        value: fmtMbps(toLinux),
-        comparison: `socket stack -> socket stack on loopback ${fmtMbps(socket)}, ratio ${ratio(toLinux, socket)}`,
-      });
+      const vsSocket = (x: number) =>
+        `socket stack -> socket stack on loopback ${fmtMbps(socket)}, ratio ${ratio(x, socket)}`;
+      out.push(
+        {
+          name: `tcp: bulk ${BULK >> 20} MiB, Linux (nc) -> direct stack over a tap`,
+          value: fmtMbps(fromLinux),
+          comparison: vsSocket(fromLinux),
+        },
+        {
+          name: `tcp: bulk ${BULK >> 20} MiB, direct stack -> Linux (nc) over a tap`,
+          value: fmtMbps(toLinux),
+          comparison: vsSocket(toLinux),
+        },
+        {
+          name: `tcp: bulk ${BULK >> 20} MiB, Linux (nc) -> direct stack over a tap with offloads (TSO/GSO)`,
+          value: fmtMbps(fromLinuxTso),
+          comparison: vsSocket(fromLinuxTso),
+        },
+        {
+          name: `tcp: bulk ${BULK >> 20} MiB, direct stack -> Linux (nc) over a tap with offloads (TSO/GSO)`,
+          value: fmtMbps(toLinuxTso),
+          comparison: vsSocket(toLinuxTso),
+        },
+      );
+      const stackToLinux = plain.toLinux;
       const before = stack.tcpStats().events;
       const r = await linuxPeerRates(peer, dir, stackToLinux, LOSS_PERCENT, LOSSY_BULK);
       const after = stack.tcpStats().events;
@@ -212,9 +251,11 @@ export async function rows(): Promise<BenchRow[]> {
           `(${ratio(r.linuxLossy, r.linuxClean)} of ${fmtMbps(r.linuxClean)}); share kept vs Linux ${ratio(keptStack, keptLinux)} (goal >= 0.3); stack: ${recovery}`,
       });
       out.push({
-        name: `tcp: ${LOSSY_BULK >> 20} MiB, direct stack <-> Linux over a tap vs the socket stack <-> the same Linux over a veth`,
-        value: `to Linux ${ratio(r.stackClean, r.socketToLinux)}, from Linux ${ratio(fromLinux, r.socketFromLinux)} (goal >= 0.8)`,
-        comparison: `socket stack to Linux ${fmtMbps(r.socketToLinux)}, from Linux ${fmtMbps(r.socketFromLinux)}; direct stack ${fmtMbps(r.stackClean)} / ${fmtMbps(fromLinux)}`,
+        name: `tcp: ${BULK >> 20} MiB, direct stack <-> Linux over a tap vs the socket stack <-> the same Linux over a veth`,
+        value:
+          `with offloads: to Linux ${ratio(toLinuxTso, r.socketToLinux)}, from Linux ${ratio(fromLinuxTso, r.socketFromLinux)}; ` +
+          `without: ${ratio(toLinux, r.socketToLinux)}, ${ratio(fromLinux, r.socketFromLinux)} (goal >= 0.8)`,
+        comparison: `socket stack to Linux ${fmtMbps(r.socketToLinux)}, from Linux ${fmtMbps(r.socketFromLinux)} (${LOSSY_BULK >> 20} MiB)`,
       });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
