@@ -1,6 +1,8 @@
 const SLAB_BYTES = 1 << 20;
 /** Empty slabs kept for reuse; more would only hold memory a quiet switch does not need. */
 const SPARE_SLABS = 4;
+/** Full slabs whose frames are still out; beyond this the oldest is left to the GC (its frames were kept, not released). */
+const FULL_SLABS = 16;
 
 interface Slab {
   readonly bytes: Uint8Array;
@@ -24,17 +26,15 @@ export class FramePool {
   private current: Slab = newSlab();
   private used = 0;
   private readonly spare: Slab[] = [];
-  private readonly slabs = new WeakMap<ArrayBufferLike, Slab>();
-
-  constructor() {
-    this.slabs.set(this.current.bytes.buffer, this.current);
-  }
+  /** Slabs filled up with frames still out. A short list searched by identity: a WeakMap lookup per frame cost more (≈ 3 %). */
+  private readonly full: Slab[] = [];
 
   copy(frame: Uint8Array): Uint8Array {
     const length = frame.length;
     if (length > SLAB_BYTES / 8) return new Uint8Array(frame);
     if (this.used + length > SLAB_BYTES) {
-      this.current = this.spare.pop() ?? this.fresh();
+      if (this.full.push(this.current) > FULL_SLABS) this.full.shift();
+      this.current = this.spare.pop() ?? newSlab();
       this.used = 0;
     }
     const out = this.current.bytes.subarray(this.used, this.used + length);
@@ -46,18 +46,23 @@ export class FramePool {
 
   /** `frame` (from `copy`) will not be read again. */
   release(frame: Uint8Array): void {
-    const slab = this.slabs.get(frame.buffer);
-    if (slab === undefined || slab.live === 0) return;
-    if (--slab.live > 0) return;
-    // The slab being filled starts over from its (cache-warm) beginning; a full one waits as a spare.
-    if (slab === this.current) this.used = 0;
-    else if (this.spare.length < SPARE_SLABS) this.spare.push(slab);
-  }
-
-  private fresh(): Slab {
-    const slab = newSlab();
-    this.slabs.set(slab.bytes.buffer, slab);
-    return slab;
+    const buffer = frame.buffer;
+    const current = this.current;
+    if (buffer === current.bytes.buffer) {
+      // The slab being filled starts over from its (cache-warm) beginning once all its frames are back.
+      if (current.live > 0 && --current.live === 0) this.used = 0;
+      return;
+    }
+    const full = this.full;
+    for (let i = 0; i < full.length; i++) {
+      const slab = full[i];
+      if (slab.bytes.buffer !== buffer) continue;
+      if (--slab.live === 0) {
+        full.splice(i, 1);
+        if (this.spare.length < SPARE_SLABS) this.spare.push(slab);
+      }
+      return;
+    }
   }
 }
 

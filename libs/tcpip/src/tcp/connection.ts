@@ -1125,9 +1125,10 @@ export class Connection {
     let win = free;
     if (win < advertised || win - advertised < Math.min(this.cfg.receiveBuffer / 2, this.rcvMss)) win = advertised;
     if (syn) return Math.min(win, 0xffff);
+    // Integer shifts, not 2 ** shift (a float power per segment): the window is below 2^31 and the shift at most 14.
     const shift = this.rcvShift;
-    const field = Math.min(0xffff, Math.ceil(win / 2 ** shift));
-    const right = seqAdd(this.rcvNxt, field * 2 ** shift);
+    const field = Math.min(0xffff, (win + (1 << shift) - 1) >>> shift);
+    const right = seqAdd(this.rcvNxt, field << shift);
     if (seqGt(right, this.rcvAdvRight)) this.rcvAdvRight = right;
     return field;
   }
