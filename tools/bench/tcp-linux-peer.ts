@@ -92,6 +92,12 @@ export interface LinuxPeerRates {
   socketFromLinux: number;
 }
 
+/** A loss table on the peer's tap, both ways; `setLoss(0)` turns it off. */
+export async function lossyLinuxPeer(peer: TapPeer): Promise<{ setLoss(percent: number): Promise<void> }> {
+  await addLossTable(peer.ns, [peer.tap], true);
+  return { setLoss: (percent) => setLoss(peer.ns, percent) };
+}
+
 /**
  * `stackToLinux(bytes)` makes the stack send `bytes` to Linux over the tap
  * and returns Mbit/s. The peer's namespace gets a loss table on the tap and,

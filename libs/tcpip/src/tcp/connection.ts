@@ -135,8 +135,12 @@ const DUP_THRESH = 3;
  * less here because Linux and this stack acknowledge within 40 ms, and 200 ms would equal the RTO.
  */
 const WORST_DELAYED_ACK_MS = 50;
-/** Linux's floor for the probe timeout. */
-const MIN_PTO_MS = 10;
+/**
+ * The probe timeout's floor: RFC 8985 7.2 has none (PTO = 2·SRTT), Linux adds two jiffies, and
+ * Node's timers count whole milliseconds. A 10 ms floor, ten round trips on a tap, halved the
+ * rate under 5 % loss, where a probe fires every few hundred segments.
+ */
+const MIN_PTO_MS = 2;
 /** RFC 9293 3.7.1: the MSS to assume when the peer sends none. */
 const DEFAULT_MSS = 536;
 /** RFC 7323 5.5: timestamps older than 24 days are not compared. */
@@ -1217,7 +1221,10 @@ export class Connection {
         this.host.events.sackRetransmits++;
       }
     }
-    if (sentNew && !this.probeTimer.pending) this.armProbe();
+    // RFC 8985 7.2: new data re-arms the probe. Armed by the ACK just before, with at most one
+    // segment in flight then, it would still carry the delayed-ACK allowance for a lone segment
+    // (50 ms) although several are in flight now: most probes under loss waited that long.
+    if (sentNew && !this.tlpOut) this.armProbe();
   }
 
   /** Sends the first unacknowledged segment again (fast retransmit, NewReno partial ACK). */
