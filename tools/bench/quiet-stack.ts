@@ -11,8 +11,8 @@ export function quietStack(netif: Parameters<typeof DirectStackv4.connect>[1], c
 }
 
 /** Linux at 10.0.0.1 in a namespace behind a tap, and a quiet direct stack at 10.0.0.2 on that tap. */
-export async function quietStackOnTap(): Promise<{ peer: TapPeer; stack: DirectStackv4 }> {
-  const peer = await tapPeer('10.0.0.1/24');
+export async function quietStackOnTap(offloads = false): Promise<{ peer: TapPeer; stack: DirectStackv4 }> {
+  const peer = await tapPeer('10.0.0.1/24', { offloads });
   const stack = await DirectStackv4.connect(
     new RecordingConsole(),
     peer.netif,

@@ -87,9 +87,19 @@ export interface LinuxPeerRates {
   /** Linux -> Linux over a veth, offloads off, without and with the same loss. */
   linuxClean: number;
   linuxLossy: number;
-  /** The socket stack (Node net) -> the same Linux peer, and back, over a veth (no loss). */
+  /**
+   * The socket stack (Node net) -> the same Linux peer, and back, over a veth
+   * (no loss): `socketBulk.bytes` read by `nc | wc -c` and sent by `nc < file`,
+   * the same commands as the tap rows use against the direct stack.
+   */
   socketToLinux: number;
   socketFromLinux: number;
+}
+
+/** A loss table on the peer's tap, both ways; `setLoss(0)` turns it off. */
+export async function lossyLinuxPeer(peer: TapPeer): Promise<{ setLoss(percent: number): Promise<void> }> {
+  await addLossTable(peer.ns, [peer.tap], true);
+  return { setLoss: (percent) => setLoss(peer.ns, percent) };
 }
 
 /**
@@ -103,6 +113,7 @@ export async function linuxPeerRates(
   stackToLinux: (bytes: number) => Promise<number>,
   lossPercent: number,
   bytes: number,
+  socketBulk: { file: string; bytes: number },
 ): Promise<LinuxPeerRates> {
   await addLossTable(peer.ns, [peer.tap], true);
   const stackClean = await stackToLinux(bytes);
@@ -143,29 +154,32 @@ export async function linuxPeerRates(
     peer.ns.ip('link', 'set', vd, 'up');
     const script = path.join(dir, 'socket-peer.js');
     fs.writeFileSync(script, SOCKET_SCRIPT);
-    const sink = sh(peer.ns, `nc -l -p 7200 > /dev/null`);
+    const sink = sh(peer.ns, `nc -l -p 7200 | wc -c`);
     await new Promise((r) => setTimeout(r, 200));
-    const sent = JSON.parse(await sh(a, `${process.execPath} ${script} send 10.0.1.1 7200 ${bytes}`)) as {
+    const sent = JSON.parse(await sh(a, `${process.execPath} ${script} send 10.0.1.1 7200 ${socketBulk.bytes}`)) as {
       seconds: number;
     };
-    await sink;
+    const sunk = Number((await sink).trim());
+    if (sunk !== socketBulk.bytes)
+      throw new Error(`Linux received ${sunk} of ${socketBulk.bytes} bytes from the socket stack`);
     let listening: () => void = () => undefined;
     const ready = new Promise<void>((r) => (listening = r));
-    const receiving = a.execAsync([process.execPath, script, 'recv', '10.0.1.2', '7201', String(bytes)], {
+    const receiving = a.execAsync([process.execPath, script, 'recv', '10.0.1.2', '7201', String(socketBulk.bytes)], {
       timeoutMs: 300_000,
       onStdout: (text) => text.startsWith('listening') && listening(),
     });
     await Promise.race([ready, receiving]);
-    await sh(peer.ns, `head -c ${bytes} /dev/zero | nc -N 10.0.1.2 7201`);
+    await sh(peer.ns, `nc -N 10.0.1.2 7201 < ${socketBulk.file}`);
     const got = JSON.parse((await receiving).stdout.split('\n')[1]) as { got: number; seconds: number };
-    if (got.got !== bytes) throw new Error(`the socket stack received ${got.got} of ${bytes} bytes`);
+    if (got.got !== socketBulk.bytes)
+      throw new Error(`the socket stack received ${got.got} of ${socketBulk.bytes} bytes`);
     return {
       stackClean,
       stackLossy,
       linuxClean,
       linuxLossy,
-      socketToLinux: mbps(bytes, sent.seconds),
-      socketFromLinux: mbps(bytes, got.seconds),
+      socketToLinux: mbps(socketBulk.bytes, sent.seconds),
+      socketFromLinux: mbps(socketBulk.bytes, got.seconds),
     };
   } finally {
     a.destroy();

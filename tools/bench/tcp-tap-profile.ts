@@ -2,7 +2,7 @@
  * The tap path alone for a CPU profile (see tools/bench/notes/tcp-profile.md):
  * Linux (nc in a namespace) sends `MiB` to the direct stack over a tap, then
  * the stack sends as much back. Needs root (a namespace and a tap).
- *   node -r @swc-node/register tools/bench/tcp-tap-profile.ts [MiB] [--profile=out.cpuprofile]
+ *   node -r @swc-node/register tools/bench/tcp-tap-profile.ts [MiB] [--profile=out.cpuprofile] [--offloads]
  *   node tools/bench/cpuprofile-top.js out.cpuprofile
  */
 import * as fs from 'node:fs';
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const bytes = Number(args.find((a) => !a.startsWith('--')) ?? 64) << 20;
   const profileFile = args.find((a) => a.startsWith('--profile='))?.slice('--profile='.length);
-  const { peer, stack } = await quietStackOnTap();
+  const { peer, stack } = await quietStackOnTap(args.includes('--offloads'));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-tap-profile-'));
   const session = profileFile ? new Session() : undefined;
   try {
@@ -63,8 +63,10 @@ async function main(): Promise<void> {
       session.disconnect();
     }
     const rate = (n: number, s: number) => `${((n * 8) / s / 1e6).toFixed(0)} Mbit/s`;
+    const frames = peer.netif.stats();
     console.log(
-      `Linux -> stack ${got} bytes: ${rate(got, inSeconds)}; stack -> Linux ${r.stdout.trim()} bytes: ${rate(bytes, outSeconds)} (load ${os.loadavg()[0].toFixed(1)})`,
+      `Linux -> stack ${got} bytes: ${rate(got, inSeconds)}; stack -> Linux ${r.stdout.trim()} bytes: ${rate(bytes, outSeconds)} ` +
+        `(frames read ${frames.rxFrames}, written ${frames.txFrames}; load ${os.loadavg()[0].toFixed(1)})`,
     );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -106,7 +106,7 @@ describe('the plugin installed in a fresh Nx workspace', () => {
       '-e',
       `const a = require(${JSON.stringify(addon)}); console.log(Object.keys(a).sort().join(' '))`,
     ]);
-    expect(r.output.trim()).toBe('close interfaceInfo openPacket openTap startReading writeFrame');
+    expect(r.output.trim()).toBe('close interfaceInfo openPacket openTap startReading writeFrame writeSegment');
   });
 
   it('scaffolds the console example with `npx nx g unikernel console`', () => {

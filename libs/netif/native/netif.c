@@ -28,13 +28,19 @@
 #define PACKET_IGNORE_OUTGOING 23
 #endif
 
-/* Room left in the batch buffer before another read: a whole frame always fits. */
-#define MAX_FRAME 65536
+/* Room left in the batch buffer before another read: a whole frame always fits,
+ * including a super-segment from a tap with offloads (an IP datagram of up to
+ * 65535 bytes, plus the Ethernet and, for IPv6, the fixed header). */
+#define MAX_FRAME 65600
 
 typedef struct {
   int fd;
-  /* A packet socket with PACKET_VNET_HDR: every frame comes and goes after a virtio_net_hdr. */
+  /* A packet socket with PACKET_VNET_HDR or a tap with IFF_VNET_HDR: every frame comes and goes after a virtio_net_hdr. */
   int vnet_hdr;
+  /* A tap (a character device: readv, not recvmsg). */
+  int tap;
+  /* A tap whose kernel side was told we take partial checksums and TCP super-segments (TUNSETOFFLOAD). */
+  int offloads;
   int reading;
   int closed;
   napi_env env;
@@ -166,6 +172,15 @@ static ssize_t read_frame(port_t *p, uint8_t *into) {
   if (!p->vnet_hdr) return read(p->fd, into, MAX_FRAME);
   struct virtio_net_hdr h;
   struct iovec iov[2] = {{&h, sizeof h}, {into, MAX_FRAME}};
+  if (p->tap) {
+    /* A tap never hands over more than fits (MAX_FRAME covers a 64 KiB super-segment). */
+    ssize_t got = readv(p->fd, iov, 2);
+    if (got < 0) return got;
+    if (got < (ssize_t)sizeof h) return 0;
+    got -= (ssize_t)sizeof h;
+    complete_checksum(&h, into, (size_t)got);
+    return got;
+  }
   struct msghdr msg;
   memset(&msg, 0, sizeof msg);
   msg.msg_iov = iov;
@@ -197,7 +212,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       break;
     }
     if (got == 0) {
-      if (p->vnet_hdr) continue; /* a frame too long for the buffer, dropped */
+      if (p->vnet_hdr) continue; /* a frame too long for the buffer (or a runt header), dropped */
       error = -EIO;
       break;
     }
@@ -211,26 +226,41 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   }
 }
 
-/* openTap(name) -> [port, actualName]: attaches to tap `name`, creating it when absent. */
+/*
+ * openTap(name, offloads) -> [port, actualName, offloadsOn]: attaches to tap
+ * `name`, creating it when absent. With `offloads`, frames carry a
+ * virtio_net_hdr and the kernel is told (TUNSETOFFLOAD) that this end takes
+ * partial checksums and TCP super-segments (TSO/GSO) and may send them: one
+ * read or write then carries up to 64 KiB of a TCP stream instead of one MTU.
+ * A kernel that refuses the offloads leaves offloadsOn false (plain frames).
+ */
 static napi_value open_tap(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   char name[IFNAMSIZ];
   if (argc < 1 || get_string(env, argv[0], name, sizeof name) < 0) {
-    napi_throw_type_error(env, NULL, "openTap(name): name must be a string of at most 15 bytes");
+    napi_throw_type_error(env, NULL, "openTap(name, offloads): name must be a string of at most 15 bytes");
     return NULL;
   }
+  bool want_offloads = false;
+  if (argc >= 2) napi_get_value_bool(env, argv[1], &want_offloads);
   int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return throw_errno(env, errno, "cannot open", "/dev/net/tun");
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
-  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (want_offloads ? IFF_VNET_HDR : 0);
   memcpy(ifr.ifr_name, name, strlen(name) + 1);
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
     int err = errno;
     close(fd);
     return throw_errno(env, err, "cannot attach to tap", name);
+  }
+  int offloads = 0;
+  if (want_offloads) {
+    int size = (int)sizeof(struct virtio_net_hdr);
+    offloads = ioctl(fd, TUNSETVNETHDRSZ, &size) == 0 &&
+               ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)) == 0;
   }
   port_t *p = calloc(1, sizeof *p);
   if (!p) {
@@ -238,13 +268,19 @@ static napi_value open_tap(napi_env env, napi_callback_info info) {
     return throw_errno(env, ENOMEM, "cannot attach to tap", name);
   }
   p->fd = fd;
+  p->tap = 1;
+  /* Without the offloads the header still comes (IFF_VNET_HDR is set): all-zero, no offload asked. */
+  p->vnet_hdr = want_offloads;
+  p->offloads = offloads;
   p->env = env;
-  napi_value result, port, actual;
+  napi_value result, port, actual, on;
   CHECK(env, napi_create_external(env, p, finalize_port, NULL, &port));
   CHECK(env, napi_create_string_utf8(env, ifr.ifr_name, NAPI_AUTO_LENGTH, &actual));
-  CHECK(env, napi_create_array_with_length(env, 2, &result));
+  CHECK(env, napi_get_boolean(env, offloads != 0, &on));
+  CHECK(env, napi_create_array_with_length(env, 3, &result));
   CHECK(env, napi_set_element(env, result, 0, port));
   CHECK(env, napi_set_element(env, result, 1, actual));
+  CHECK(env, napi_set_element(env, result, 2, on));
   return result;
 }
 
@@ -413,6 +449,97 @@ static napi_value write_frame(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * Where a TCP super-segment's headers end and its checksum sits, for the
+ * virtio_net_hdr that asks the kernel to cut it (IPv4 or IPv6, no VLAN tag);
+ * 0 when the frame is not such a segment. `psum` gets the folded
+ * pseudo-header sum (the partial checksum NEEDS_CSUM expects).
+ */
+static size_t tcp_headers(const uint8_t *f, size_t len, int *v6, size_t *l4, uint16_t *psum) {
+  if (len < 14 + 40 + 20) return 0;
+  uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
+  uint32_t sum = 0;
+  size_t ip_len;
+  if (type == 0x0800 && (f[14] >> 4) == 4) {
+    ip_len = (size_t)(f[14] & 15) * 4;
+    if (ip_len < 20 || f[14 + 9] != 6) return 0;
+    size_t total = (size_t)(f[16] << 8 | f[17]);
+    if (total != len - 14) return 0;
+    for (size_t i = 14 + 12; i < 14 + 20; i += 2) sum += (uint32_t)(f[i] << 8 | f[i + 1]);
+    sum += 6 + (uint32_t)(total - ip_len);
+    *v6 = 0;
+  } else if (type == 0x86dd && (f[14] >> 4) == 6) {
+    ip_len = 40;
+    if (f[14 + 6] != 6) return 0;
+    size_t payload = (size_t)(f[18] << 8 | f[19]);
+    if (payload != len - 14 - 40) return 0;
+    for (size_t i = 14 + 8; i < 14 + 40; i += 2) sum += (uint32_t)(f[i] << 8 | f[i + 1]);
+    sum += 6 + (uint32_t)payload;
+    *v6 = 1;
+  } else {
+    return 0;
+  }
+  *l4 = 14 + ip_len;
+  if (*l4 + 20 > len) return 0;
+  size_t tcp_len = (size_t)(f[*l4 + 12] >> 4) * 4;
+  if (tcp_len < 20 || *l4 + tcp_len > len) return 0;
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  *psum = (uint16_t)sum;
+  return *l4 + tcp_len;
+}
+
+/*
+ * writeSegment(port, frame: Uint8Array, segmentSize) -> bytes written, or
+ * -errno: a TCP segment longer than the MTU, which the kernel cuts into
+ * segments of `segmentSize` payload bytes (TSO) or takes whole when it is
+ * for the host itself. Its TCP checksum is the kernel's to fill in: the frame
+ * goes out with the pseudo-header sum in its place (the frame itself is not
+ * changed). Only on a tap whose offloads are on.
+ */
+static napi_value write_segment(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  port_t *p = argc == 3 ? get_port(env, argv[0]) : NULL;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = NULL;
+  uint32_t segment = 0;
+  if (!p || napi_get_typedarray_info(env, argv[1], &type, &length, &data, NULL, NULL) != napi_ok ||
+      type != napi_uint8_array || napi_get_value_uint32(env, argv[2], &segment) != napi_ok) {
+    napi_throw_type_error(env, NULL, "writeSegment(port, frame: Uint8Array, segmentSize: number)");
+    return NULL;
+  }
+  ssize_t written;
+  int v6 = 0;
+  size_t l4 = 0;
+  uint16_t psum = 0;
+  size_t headers = tcp_headers(data, length, &v6, &l4, &psum);
+  if (p->closed) written = -EBADF;
+  else if (!p->offloads || headers == 0 || segment == 0 || segment > 0xffff) written = -EINVAL;
+  else {
+    struct virtio_net_hdr h;
+    memset(&h, 0, sizeof h);
+    h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    h.gso_type = v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4;
+    h.hdr_len = (uint16_t)headers;
+    h.gso_size = (uint16_t)segment;
+    h.csum_start = (uint16_t)l4;
+    h.csum_offset = 16;
+    uint8_t check[2] = {(uint8_t)(psum >> 8), (uint8_t)psum};
+    uint8_t *f = data;
+    size_t at = l4 + 16;
+    struct iovec iov[4] = {{&h, sizeof h}, {f, at}, {check, 2}, {f + at + 2, length - at - 2}};
+    do written = writev(p->fd, iov, 4);
+    while (written < 0 && errno == EINTR);
+    if (written < 0) written = -errno;
+    else written -= (ssize_t)sizeof h;
+  }
+  napi_value result;
+  CHECK(env, napi_create_int64(env, (int64_t)written, &result));
+  return result;
+}
+
 /* close(port): stops reading and closes the fd; later calls do nothing. */
 static napi_value close_js(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -434,6 +561,7 @@ NAPI_MODULE_INIT() {
       {"interfaceInfo", NULL, interface_info, NULL, NULL, NULL, napi_enumerable, NULL},
       {"startReading", NULL, start_reading, NULL, NULL, NULL, napi_enumerable, NULL},
       {"writeFrame", NULL, write_frame, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"writeSegment", NULL, write_segment, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_js, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) return NULL;

@@ -149,6 +149,7 @@ export class MemorySwitch {
     if (this.closed) return;
     this.closed = true;
     for (const port of [...this.ports]) port.unplug();
+    for (let i = this.head; i < this.queue.length; i++) this.pool.release(this.queue[i].frame);
     this.queue = [];
     this.head = 0;
     if (this.immediate) clearImmediate(this.immediate);
@@ -162,10 +163,12 @@ export class MemorySwitch {
     const payload = frame.length - ETHERNET_HEADER - (isVlanTagged(frame) ? VLAN_TAG : 0);
     if (payload > this.mtu) {
       this.counts.oversize++;
+      this.pool.release(frame);
       return err({ kind: 'too-big', message: `frame payload of ${payload} bytes exceeds the MTU of ${this.mtu}` });
     }
     if (this.lose?.(frame)) {
       this.counts.lost++;
+      this.pool.release(frame);
       return OK;
     }
     if (!this.faults) {
@@ -173,6 +176,7 @@ export class MemorySwitch {
       return OK;
     }
     const outcome = applyFaults(this.faults, from.draws, frame);
+    if (outcome.frame !== frame) this.pool.release(frame);
     if (!outcome.frame) {
       this.counts.lost++;
       return OK;
@@ -208,7 +212,7 @@ export class MemorySwitch {
   }
 
   private send(from: MemoryNetif, frame: Uint8Array, twice = false): void {
-    if (this.closed) return;
+    if (this.closed) return this.pool.release(frame);
     const due = this.faults?.delayMs ? performance.now() + this.faults.delayMs : 0;
     this.queue.push({ frame, from, due });
     if (twice) this.queue.push({ frame: this.pool.copy(frame), from, due });
@@ -250,6 +254,7 @@ export class MemorySwitch {
     const target = isGroupMac(frame, 0) ? undefined : this.table.get(macKey(frame, 0));
     if (target === from) {
       this.counts.filtered++;
+      this.pool.release(frame);
     } else if (target) {
       this.counts.unicast++;
       target.receive(frame);
@@ -262,6 +267,7 @@ export class MemorySwitch {
         port.receive(first ? frame : this.pool.copy(frame));
         first = false;
       }
+      if (first) this.pool.release(frame);
     }
   }
 
@@ -367,8 +373,12 @@ export class MemoryNetif implements Network {
     if (!this.isConnected) return;
     this.isConnected = false;
     this.fabric.unplugged(this);
-    if (this.held) clearTimeout(this.held.timer);
+    if (this.held) {
+      clearTimeout(this.held.timer);
+      this.fabric.pool.release(this.held.frame);
+    }
     if (this.flushing) clearImmediate(this.flushing);
+    for (const frame of this.pending) this.fabric.pool.release(frame);
     this.held = this.flushing = undefined;
     this.pending = [];
     this.listener = undefined;
@@ -378,10 +388,12 @@ export class MemoryNetif implements Network {
 
   /** @internal Called by the switch, never inside a write. */
   receive(frame: Uint8Array): void {
-    if (!this.isConnected) return;
+    if (!this.isConnected) return this.fabric.pool.release(frame);
     if (!this.listener || this.pending.length > 0) {
-      if (this.pending.length >= PENDING_LIMIT) this.dropped++;
-      else this.pending.push(frame);
+      if (this.pending.length >= PENDING_LIMIT) {
+        this.dropped++;
+        this.fabric.pool.release(frame);
+      } else this.pending.push(frame);
       return;
     }
     this.deliver(this.listener, frame);
@@ -409,9 +421,12 @@ export class MemoryNetif implements Network {
     this.flushing = undefined;
     const frames = this.pending;
     this.pending = [];
-    for (const frame of frames) {
-      if (!this.listener) return;
-      this.deliver(this.listener, frame);
+    for (let i = 0; i < frames.length; i++) {
+      if (!this.listener) {
+        for (; i < frames.length; i++) this.fabric.pool.release(frames[i]);
+        return;
+      }
+      this.deliver(this.listener, frames[i]);
     }
   }
 
@@ -427,6 +442,8 @@ export class MemoryNetif implements Network {
         throw e;
       });
     }
+    // The contract: a receiver copies what it keeps, so the switch may reuse the bytes now.
+    this.fabric.pool.release(frame);
   }
 }
 

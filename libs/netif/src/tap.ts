@@ -9,7 +9,19 @@ export interface TapOptions {
   readonly mac?: MacAddress;
   /** Where the `Netif: ...` start-up lines go (default: standard output, as the seed shows them). */
   readonly log?: LogLine;
+  /**
+   * Asks the kernel for offloads (IFF_VNET_HDR, TUNSETOFFLOAD): partial
+   * checksums and TCP super-segments of up to 64 KiB both ways, so one
+   * write(2) or read carries what would be ~45 frames. The stack then sends
+   * super-segments that the kernel cuts (TSO) or takes whole for the host.
+   * Default false: one MTU frame per write, as any NIC. A kernel that refuses
+   * leaves the tap as without.
+   */
+  readonly offloads?: boolean;
 }
+
+/** The largest IPv4 datagram: what one super-segment may fill. */
+const MAX_SUPER_SEGMENT = 65535;
 
 /**
  * The unikernel's end of a tap device (MirageOS's Netif on unix). The host
@@ -28,11 +40,11 @@ export class TapNetif extends FdNetif {
     log(`Netif: plugging into ${name} with mac ${mac.toLowerCase()}`);
     let opened;
     try {
-      opened = addon.openTap(name);
+      opened = addon.openTap(name, options.offloads === true);
     } catch (e) {
       throw new Error(tapOpenError(name, e), { cause: e });
     }
-    const [port, actual] = opened;
+    const [port, actual, offloadsOn] = opened;
     let mtu: number;
     try {
       [mtu] = addon.interfaceInfo(actual);
@@ -40,8 +52,8 @@ export class TapNetif extends FdNetif {
       addon.close(port);
       throw e;
     }
-    log(`Netif: connect ${actual}`);
-    return new TapNetif(port, actual, mac.toLowerCase(), mtu);
+    log(`Netif: connect ${actual}${offloadsOn ? ' (offloads: checksum, TSO)' : ''}`);
+    return new TapNetif(port, actual, mac.toLowerCase(), mtu, offloadsOn ? MAX_SUPER_SEGMENT : undefined);
   }
 }
 

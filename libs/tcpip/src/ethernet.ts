@@ -20,6 +20,8 @@ export class EthernetLayer implements Ethernet {
   readonly mtu: number;
   /** `Network.checksumUnnecessary`: transports skip their checksums on this link. */
   readonly checksumUnnecessary: boolean;
+  /** `Network.segmentOffload`: the largest payload of a TCP super-segment the network cuts itself (0: none). */
+  readonly segmentOffload: number;
   private readonly view = new EthernetView();
   private readonly handlers = new Map<number, FrameHandler>();
   /** Multicast MACs joined (IPv6 solicited-node and all-nodes groups), with how many users each has. */
@@ -47,7 +49,11 @@ export class EthernetLayer implements Ethernet {
     this.mac = formatMac(mac);
     this.mtu = network.mtu;
     this.checksumUnnecessary = network.checksumUnnecessary === true;
-    this.tx = Buffer.allocUnsafeSlow(Math.max(ETHERNET_MIN_FRAME, ETHERNET_HEADER_LEN + this.mtu));
+    const offload = network.writeSegment ? (network.segmentOffload ?? 0) : 0;
+    this.segmentOffload = offload > this.mtu ? offload : 0;
+    this.tx = Buffer.allocUnsafeSlow(
+      Math.max(ETHERNET_MIN_FRAME, ETHERNET_HEADER_LEN + Math.max(this.mtu, this.segmentOffload)),
+    );
   }
 
   /** Accepts frames sent to the multicast MAC `mac` (counted: leave as often as joined). */
@@ -78,9 +84,21 @@ export class EthernetLayer implements Ethernet {
     handler(frame, v.payloadOffset, v.payloadLength, v.src);
   }
 
-  /** Builds one frame around a payload written by `fill` and sends it. */
-  send(dst: number, etherType: number, payloadLength: number, fill: Fill): Promise<Result<void, NetError>> {
-    if (payloadLength > this.mtu)
+  /**
+   * Builds one frame around a payload written by `fill` and sends it. With
+   * `segmentSize`, a TCP payload longer than the MTU (up to `segmentOffload`)
+   * goes as one super-segment that the network cuts into segments of that
+   * many TCP payload bytes.
+   */
+  send(
+    dst: number,
+    etherType: number,
+    payloadLength: number,
+    fill: Fill,
+    segmentSize?: number,
+  ): Promise<Result<void, NetError>> {
+    const whole = payloadLength > this.mtu;
+    if (whole && !(segmentSize !== undefined && payloadLength <= this.segmentOffload))
       return failed('too-big', `a ${payloadLength}-byte payload does not fit the link MTU of ${this.mtu}`);
     const end = ETHERNET_HEADER_LEN + payloadLength;
     const length = end < ETHERNET_MIN_FRAME ? ETHERNET_MIN_FRAME : end;
@@ -93,7 +111,9 @@ export class EthernetLayer implements Ethernet {
     let written: Promise<Result<void, NetError>>;
     if (reuse) this.sending = true;
     try {
-      written = this.network.write(frame);
+      written = whole
+        ? (this.network.writeSegment as NonNullable<Network['writeSegment']>)(frame, segmentSize as number)
+        : this.network.write(frame);
     } catch (e) {
       return failed('io', `network write failed: ${e instanceof Error ? e.message : String(e)}`);
     } finally {

@@ -24,6 +24,12 @@ export type IpPayloadFill = (buf: Uint8Array, off: number, src: IpAddress) => vo
 export interface IpSendOptions {
   /** Refuse to fragment at the source (and, in IPv4, set DF so routers answer fragmentation-needed instead). */
   readonly dontFragment?: boolean;
+  /**
+   * A TCP payload longer than the MTU (up to `IpNetwork.segmentOffload`) goes
+   * as one super-segment that the interface cuts into segments of this many
+   * payload bytes (TSO).
+   */
+  readonly segmentSize?: number;
 }
 
 export interface IpNetwork {
@@ -35,6 +41,8 @@ export interface IpNetwork {
   readonly maxPayload: number;
   /** The link below never damages frames nor lets them leave the process (`Network.checksumUnnecessary`). */
   readonly checksumUnnecessary?: boolean;
+  /** The largest upper-layer payload of one TCP super-segment the interface cuts itself (TSO); absent or 0: none. */
+  readonly segmentOffload?: number;
   setHandler(protocol: number, handler: IpPacketHandler): void;
   send(
     dst: IpAddress,

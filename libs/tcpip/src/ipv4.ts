@@ -3,7 +3,7 @@ import type { ArpLayer } from './arp';
 import type { DropCounters } from './drops';
 import type { EthernetLayer, Fill } from './ethernet';
 import { fail, failed } from './errors';
-import type { IpNetwork } from './ip';
+import type { IpNetwork, IpSendOptions } from './ip';
 import { Reassembler, type ReassemblyOptions } from './reassembly';
 import {
   BROADCAST_IPV4,
@@ -91,6 +91,10 @@ export class Ipv4Layer implements Ipv4, IpNetwork {
 
   get checksumUnnecessary(): boolean {
     return this.eth.checksumUnnecessary;
+  }
+
+  get segmentOffload(): number {
+    return this.eth.segmentOffload > 0 ? this.eth.segmentOffload - IPV4_HEADER_LEN : 0;
   }
 
   get numbers(): Ipv4Numbers | null {
@@ -186,7 +190,7 @@ export class Ipv4Layer implements Ipv4, IpNetwork {
     protocol: number,
     payloadLength: number,
     fill: PayloadFill,
-    options: Ipv4WriteOptions = {},
+    options: Ipv4WriteOptions & IpSendOptions = {},
   ): Promise<Result<void, NetError>> {
     const c = this.cfg;
     // The usual case, a unicast peer on the link, without the object nextHop makes.
@@ -197,7 +201,9 @@ export class Ipv4Layer implements Ipv4, IpNetwork {
     if (typeof hop === 'string') return failed('unreachable', hop);
     if (payloadLength > 0xffff - IPV4_HEADER_LEN)
       return failed('too-big', `a ${payloadLength}-byte payload exceeds the 65515 bytes an IPv4 datagram can carry`);
-    const fits = IPV4_HEADER_LEN + payloadLength <= this.eth.mtu;
+    const fits =
+      IPV4_HEADER_LEN + payloadLength <= this.eth.mtu ||
+      (options.segmentSize !== undefined && payloadLength <= this.segmentOffload);
     if (!fits && options.dontFragment)
       return failed(
         'too-big',
@@ -221,13 +227,14 @@ export class Ipv4Layer implements Ipv4, IpNetwork {
     protocol: number,
     payloadLength: number,
     fill: PayloadFill,
-    options: Ipv4WriteOptions,
+    options: Ipv4WriteOptions & IpSendOptions,
   ): Promise<Result<void, NetError>> {
     const src = this.sourceFor(dst);
     const id = this.nextId;
     this.nextId = (this.nextId + 1) & 0xffff;
     const ttl = options.ttl ?? this.ttl;
-    if (IPV4_HEADER_LEN + payloadLength <= this.eth.mtu) {
+    const superSegment = options.segmentSize !== undefined && payloadLength <= this.segmentOffload;
+    if (IPV4_HEADER_LEN + payloadLength <= this.eth.mtu || superSegment) {
       // Ethernet calls the fill at once: the datagram's fields wait in `out`, not in a closure and an object per packet.
       const o = this.out;
       o.fill = fill;
@@ -238,7 +245,7 @@ export class Ipv4Layer implements Ipv4, IpNetwork {
       o.id = id;
       o.payloadLength = payloadLength;
       o.dontFragment = options.dontFragment === true;
-      return this.eth.send(mac, EtherType.ipv4, IPV4_HEADER_LEN + payloadLength, this.fillOut);
+      return this.eth.send(mac, EtherType.ipv4, IPV4_HEADER_LEN + payloadLength, this.fillOut, options.segmentSize);
     }
     const whole = Buffer.allocUnsafe(payloadLength);
     fill(whole, 0, src);

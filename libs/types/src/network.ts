@@ -45,6 +45,22 @@ export interface Network {
    */
   readonly checksumUnnecessary?: boolean;
   /**
+   * TCP segmentation offload (TSO), when the interface was asked for it and
+   * the host agreed (a tap opened with `offloads`): `writeSegment` takes one
+   * IPv4/IPv6 TCP frame of up to this many bytes of IP datagram, longer than
+   * the MTU, which the other end cuts into MTU-sized segments (or, being the
+   * destination, takes whole). Such an interface may also deliver TCP
+   * segments longer than the MTU to `listen`. Absent: write only MTU frames.
+   */
+  readonly segmentOffload?: number;
+  /**
+   * With `segmentOffload`: sends a TCP super-segment `frame` to be cut into
+   * segments of `segmentSize` payload bytes; its TCP checksum need not be
+   * filled in (the cutting fills in each segment's). The caller may reuse
+   * the buffer when it returns, as with `write`.
+   */
+  writeSegment?(frame: Uint8Array, segmentSize: number): Promise<Result<void, NetError>>;
+  /**
    * Delivers every received frame to `onFrame` until disconnect, then resolves.
    * Frames arrive from the event loop, never inside a `write`.
    * The frame's bytes may be reused after `onFrame` returns: copy what you keep.

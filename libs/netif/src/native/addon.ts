@@ -7,8 +7,12 @@ export interface NativePort {
 
 /** What native/netif.c exports. */
 export interface NetifAddon {
-  /** Attaches to the tap `name`, creating it when absent; returns the port and the name the kernel used. */
-  openTap(name: string): [NativePort, string];
+  /**
+   * Attaches to the tap `name`, creating it when absent; returns the port, the
+   * name the kernel used and whether the offloads asked for (partial checksums,
+   * TCP super-segments both ways) are on.
+   */
+  openTap(name: string, offloads?: boolean): [NativePort, string, boolean];
   openPacket(interfaceName: string): NativePort;
   /** The interface's MTU and MAC as the kernel knows them. */
   interfaceInfo(interfaceName: string): [number, string];
@@ -16,6 +20,8 @@ export interface NetifAddon {
   startReading(port: NativePort, buffer: ArrayBuffer, lengths: Uint32Array, onBatch: (count: number) => void): void;
   /** Bytes written, or -errno. */
   writeFrame(port: NativePort, frame: Uint8Array): number;
+  /** A TCP super-segment for the kernel to cut into `segmentSize`-byte segments (a tap with offloads); bytes written, or -errno. */
+  writeSegment(port: NativePort, frame: Uint8Array, segmentSize: number): number;
   close(port: NativePort): void;
 }
 

@@ -10,8 +10,8 @@ import {
 import { ETHERNET_HEADER } from '../mac';
 import { errnoName, netifAddon, type NativePort } from './addon';
 
-/** Bytes the kernel may hand over in one batch, and at most how many frames. */
-const BATCH_BYTES = 256 * 1024;
+/** Bytes the kernel may hand over in one batch (room for several 64 KiB super-segments), and at most how many frames. */
+const BATCH_BYTES = 1024 * 1024;
 const BATCH_FRAMES = 64;
 const VLAN_TAG = 4;
 
@@ -39,7 +39,34 @@ export abstract class FdNetif implements Network {
     readonly name: string,
     readonly mac: MacAddress,
     readonly mtu: number,
+    /** Largest TCP super-segment (IP datagram bytes) `writeSegment` takes; absent without offloads. */
+    readonly segmentOffload?: number,
   ) {}
+
+  writeSegment(frame: Uint8Array, segmentSize: number): Promise<Result<void, NetError>> {
+    if (this.closed) return Promise.resolve(err({ kind: 'disconnected', message: `${this.name} is disconnected` }));
+    if (this.segmentOffload === undefined)
+      return Promise.resolve(
+        err({ kind: 'io', message: `${this.name} was opened without offloads: it takes no TCP super-segments` }),
+      );
+    if (frame.length - ETHERNET_HEADER > this.segmentOffload) {
+      this.dropped++;
+      return Promise.resolve(
+        err({
+          kind: 'too-big',
+          message: `a ${frame.length - ETHERNET_HEADER}-byte super-segment exceeds ${this.name}'s ${this.segmentOffload}`,
+        }),
+      );
+    }
+    const written = netifAddon().writeSegment(this.port, frame, segmentSize);
+    if (written < 0) {
+      this.dropped++;
+      return Promise.resolve(err(writeError(this.name, -written)));
+    }
+    this.txFrames++;
+    this.txBytes += frame.length;
+    return OK_VOID;
+  }
 
   write(frame: Uint8Array): Promise<Result<void, NetError>> {
     if (this.closed) return Promise.resolve(err({ kind: 'disconnected', message: `${this.name} is disconnected` }));

@@ -312,6 +312,32 @@ describe('TCP connection state machine', () => {
     expect(link.a.drops.get('tcp.retransmit-timeout')).toBe(0);
   });
 
+  it('re-arms the tail probe when new data goes out after an ACK that left one segment in flight', async () => {
+    const link = new BackToBack();
+    const { a, b } = await link.open();
+    writeSome(a, pattern(3 * 1448));
+    await flushMicrotasks();
+    // Two of three arrive (the third is lost): b acknowledges them at once, leaving one segment in flight at a.
+    const [first, second, third] = link.takeInFlight();
+    expect(third.payload).toHaveLength(1448);
+    link.deliver(first);
+    link.deliver(second);
+    await link.settle();
+    expect(readAll(b)).toHaveLength(2 * 1448);
+    // Armed now, the probe would allow for a delayed ACK of that lone segment (50 ms).
+    writeSome(a, pattern(4 * 1448, 2));
+    await flushMicrotasks();
+    expect(link.takeInFlight()).toHaveLength(4); // lost too: only a probe can recover them before the RTO
+    const sent = link.clock.now();
+    while (link.a.events.tlpProbes === 0 && link.clock.now() - sent < 200) {
+      link.clock.advance(1);
+      await link.settle();
+    }
+    // Five segments in flight: two round trips (here the 2 ms floor), not the lone segment's allowance.
+    expect(link.a.events.tlpProbes).toBe(1);
+    expect(link.clock.now() - sent).toBeLessThan(20);
+  });
+
   it('sends a D-SACK for a segment received twice, and the sender counts it', async () => {
     const link = new BackToBack();
     const { a, b } = await link.open();

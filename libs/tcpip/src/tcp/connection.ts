@@ -79,13 +79,22 @@ export interface ConnectionHost {
   readonly clock: TcpClock;
   readonly drops: DropCounters;
   readonly events: TcpEventCounts;
-  /** Sends one segment; the payload views are copied into the frame when it is built. */
+  /**
+   * Sends one segment; the payload views are copied into the frame when it is
+   * built. `header` and its options belong to the connection, which refills
+   * them for its next segment: a host that keeps them past the call copies them.
+   * A payload longer than one packet (see `segmentOffload`) goes as a
+   * super-segment that the interface cuts into `segmentSize`-byte segments.
+   */
   transmit(
     conn: Connection,
     header: TcpHeaderFields,
     payload: readonly Uint8Array[],
     length: number,
+    segmentSize?: number,
   ): Promise<Result<void, NetError>>;
+  /** The largest TCP segment (header and payload) one transmit may carry when the interface cuts it (TSO); 0 or absent: one packet. */
+  readonly segmentOffload?: number;
   /** Takes `bytes` from the stack-wide buffer budget; false when it is spent. */
   reserve(bytes: number): boolean;
   release(bytes: number): void;
@@ -102,6 +111,8 @@ export interface ConnectionHost {
 export type Failure = NetError;
 
 const TIMESTAMP_OPTION = 12;
+/** A TCP header with the most options (data offset 15). */
+const MAX_TCP_HEADER = 60;
 
 /**
  * In-order payloads are copied back to back into a receive slab, and a read
@@ -124,8 +135,12 @@ const DUP_THRESH = 3;
  * less here because Linux and this stack acknowledge within 40 ms, and 200 ms would equal the RTO.
  */
 const WORST_DELAYED_ACK_MS = 50;
-/** Linux's floor for the probe timeout. */
-const MIN_PTO_MS = 10;
+/**
+ * The probe timeout's floor: RFC 8985 7.2 has none (PTO = 2·SRTT), Linux adds two jiffies, and
+ * Node's timers count whole milliseconds. A 10 ms floor, ten round trips on a tap, halved the
+ * rate under 5 % loss, where a probe fires every few hundred segments.
+ */
+const MIN_PTO_MS = 2;
 /** RFC 9293 3.7.1: the MSS to assume when the peer sends none. */
 const DEFAULT_MSS = 536;
 /** RFC 7323 5.5: timestamps older than 24 days are not compared. */
@@ -204,6 +219,10 @@ export class Connection {
   private tsRecentAt = 0;
   private readonly tsOffset = Math.floor(Math.random() * 0x1_0000_0000);
   private lastAckSent = 0;
+  /** Refilled for every segment sent (objects per segment were a large share of the GC's work). */
+  private readonly txTimestamp = { value: 0, echo: 0 };
+  private readonly txOptions: TcpOptions = { timestamp: this.txTimestamp };
+  private readonly txHeader: { -readonly [K in keyof TcpHeaderFields]: TcpHeaderFields[K] };
   private windowScaleOk = false;
   /** Both ends offered SACK (RFC 2018). */
   sackOk = false;
@@ -270,6 +289,7 @@ export class Connection {
     state: TcpState,
   ) {
     this.id = id;
+    this.txHeader = { srcPort: id.localPort, dstPort: id.remotePort, seq: 0, ack: 0, flags: 0, window: 0 };
     this.state = state;
     this.iss = iss;
     this.sndUna = iss;
@@ -1109,9 +1129,10 @@ export class Connection {
     let win = free;
     if (win < advertised || win - advertised < Math.min(this.cfg.receiveBuffer / 2, this.rcvMss)) win = advertised;
     if (syn) return Math.min(win, 0xffff);
+    // Integer shifts, not 2 ** shift (a float power per segment): the window is below 2^31 and the shift at most 14.
     const shift = this.rcvShift;
-    const field = Math.min(0xffff, Math.ceil(win / 2 ** shift));
-    const right = seqAdd(this.rcvNxt, field * 2 ** shift);
+    const field = Math.min(0xffff, (win + (1 << shift) - 1) >>> shift);
+    const right = seqAdd(this.rcvNxt, field << shift);
     if (seqGt(right, this.rcvAdvRight)) this.rcvAdvRight = right;
     return field;
   }
@@ -1166,7 +1187,9 @@ export class Connection {
         ? Math.min(this.sndWnd - flight, this.cc.cwnd - pipe)
         : Math.min(this.sndWnd, this.cc.cwnd) - flight;
       const mss = this.segmentMss();
-      const len = Math.max(0, Math.min(unsent, mss, room));
+      let len = Math.max(0, Math.min(unsent, this.sendSize(mss), room));
+      // A super-segment is cut into whole segments: only the end of the data may leave a short one.
+      if (len > mss && len < unsent) len -= len % mss;
       const fin = this.finQueued && len === unsent && seqAdd(this.sndNxt, len) === this.finSeq;
       if (len === 0 && !fin) {
         if (unsent > 0 && flight === 0 && this.sndWnd === 0) this.persistTimer.ensure(this.persistInterval());
@@ -1198,7 +1221,10 @@ export class Connection {
         this.host.events.sackRetransmits++;
       }
     }
-    if (sentNew && !this.probeTimer.pending) this.armProbe();
+    // RFC 8985 7.2: new data re-arms the probe. Armed by the ACK just before, with at most one
+    // segment in flight then, it would still carry the delayed-ACK allowance for a lone segment
+    // (50 ms) although several are in flight now: most probes under loss waited that long.
+    if (sentNew && !this.tlpOut) this.armProbe();
   }
 
   /** Sends the first unacknowledged segment again (fast retransmit, NewReno partial ACK). */
@@ -1369,6 +1395,8 @@ export class Connection {
   ): Promise<Result<void, NetError>> {
     const syn = (flags & TcpFlag.syn) !== 0;
     const hasAck = (flags & TcpFlag.ack) !== 0;
+    // Before the SACK blocks below are spent: what each cut segment of a super-segment carries.
+    const segmentSize = len > this.sndMss ? this.segmentMss() : undefined;
     let options: TcpOptions | undefined;
     if (syn) {
       options = { mss: this.rcvMss };
@@ -1379,7 +1407,12 @@ export class Connection {
       if (this.cfg.timestamps && (offerAll || this.tsOk))
         options.timestamp = { value: this.tsNow(), echo: offerAll ? 0 : this.tsRecent };
     } else if (!(flags & TcpFlag.rst)) {
-      if (this.tsOk) options = { timestamp: { value: this.tsNow(), echo: this.tsRecent } };
+      if (this.tsOk) {
+        // One options object per connection, refilled: the host uses it before transmit returns (see ConnectionHost).
+        this.txTimestamp.value = this.tsNow();
+        this.txTimestamp.echo = this.tsRecent;
+        options = this.txOptions;
+      }
       if (this.sackOk && hasAck && (this.dsack || this.reorder.count > 0)) {
         // 40 option bytes: 3 blocks beside timestamps, 4 without (RFC 2018 3); on data, only what fits the MSS.
         let max = this.tsOk ? 3 : 4;
@@ -1392,26 +1425,37 @@ export class Connection {
             this.host.events.dsacksSent++;
           }
           blocks.push(...this.reorder.blocks(this.lastOutOfOrder, max - blocks.length));
-          options = { ...options, sack: blocks };
+          const withSack: TcpOptions = { sack: blocks };
+          if (options?.timestamp) withSack.timestamp = options.timestamp;
+          options = withSack;
         }
       }
     }
-    const header: TcpHeaderFields = {
-      srcPort: this.id.localPort,
-      dstPort: this.id.remotePort,
-      seq,
-      ack: hasAck ? this.rcvNxt : 0,
-      flags,
-      window: flags & TcpFlag.rst ? 0 : this.windowField(syn),
-      options,
-    };
+    const header = this.txHeader;
+    header.seq = seq;
+    header.ack = hasAck ? this.rcvNxt : 0;
+    header.flags = flags;
+    header.window = flags & TcpFlag.rst ? 0 : this.windowField(syn);
+    header.options = options;
     if (hasAck) {
       this.lastAckSent = this.rcvNxt;
       this.ackNeeded = false;
       this.segmentsUnacked = 0;
       this.delayedAckTimer.clear();
     }
-    return this.host.transmit(this, header, payload, len);
+    return this.host.transmit(this, header, payload, len, segmentSize);
+  }
+
+  /**
+   * How many payload bytes one send may carry: one segment, or with
+   * segmentation offload as many whole segments as fit a super-segment (as
+   * Linux's TSO; its header may take up to 60 bytes).
+   */
+  private sendSize(mss: number): number {
+    const most = this.host.segmentOffload ?? 0;
+    if (most <= 0) return mss;
+    const segments = Math.floor((most - MAX_TCP_HEADER) / mss);
+    return segments > 1 ? segments * mss : mss;
   }
 
   /**

@@ -210,8 +210,14 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
     header: TcpHeaderFields,
     payload: readonly Uint8Array[],
     length: number,
+    segmentSize?: number,
   ): Promise<Result<void, NetError>> {
-    return this.sendSegment(conn.id.remoteIp, header, payload, length);
+    return this.sendSegment(conn.id.remoteIp, header, payload, length, segmentSize);
+  }
+
+  /** The largest TCP segment (header and payload) one transmit may carry: the interface cuts it (TSO); 0 without. */
+  get segmentOffload(): number {
+    return this.ip.segmentOffload ?? 0;
   }
 
   private sendSegment(
@@ -219,9 +225,14 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
     header: TcpHeaderFields,
     payload: readonly Uint8Array[],
     length: number,
+    segmentSize = 0,
   ): Promise<Result<void, NetError>> {
     const headerLength = tcpHeaderLength(header.options);
+    // Longer than one packet: a super-segment, whose checksums the interface fills in as it cuts it.
+    const superSegment = segmentSize > 0 && headerLength + length > this.ip.mtu;
+    const sum = this.ip.checksumUnnecessary !== true && !superSegment;
     let parts = payload;
+    let fields = header;
     let built = false;
     const sent = this.ip.send(
       dst,
@@ -234,12 +245,16 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
           buf.set(p, at);
           at += p.length;
         }
-        emitTcp(buf, off, header, length, src, dst, this.ip.checksumUnnecessary !== true);
+        emitTcp(buf, off, fields, length, src, dst, sum);
       },
-      TCP_IP_OPTIONS,
+      superSegment ? { dontFragment: true, segmentSize } : TCP_IP_OPTIONS,
     );
-    // Waiting for ARP: the send buffer may reuse the payload's memory once it is acknowledged.
-    if (!built && length > 0) parts = [Buffer.concat(payload as Uint8Array[], length)];
+    // Waiting for ARP: the send buffer may reuse the payload's memory once it is acknowledged,
+    // and the connection refills its header for the next segment.
+    if (!built) {
+      if (length > 0) parts = [Buffer.concat(payload as Uint8Array[], length)];
+      fields = copyHeader(header);
+    }
     return sent;
   }
 
@@ -474,4 +489,14 @@ export class TcpLayer implements Tcpv4, ConnectionHost {
     for (const flow of [...this.flows.values()]) flow.shut(gone);
     for (const byPeer of [...this.table.values()]) for (const conn of [...byPeer.values()]) conn.abort(gone);
   }
+}
+
+/** A header to keep: its own options (the connection reuses its objects for every segment). */
+function copyHeader(header: TcpHeaderFields): TcpHeaderFields {
+  const o = header.options;
+  if (!o) return { ...header };
+  return {
+    ...header,
+    options: { ...o, timestamp: o.timestamp && { ...o.timestamp }, sack: o.sack && [...o.sack] },
+  };
 }

@@ -7,7 +7,7 @@ const SPARE_CHUNKS = 32;
  * into a new buffer ran at ≈ 10 Gbit/s here against ≈ 100 Gbit/s into one
  * reused. Chunks whose bytes were all acknowledged are therefore recycled.
  */
-const spare: Buffer[] = [];
+const spare: Uint8Array[] = [];
 
 /**
  * The bytes written but not yet acknowledged, from SND.UNA on. Writes are
@@ -17,7 +17,7 @@ const spare: Buffer[] = [];
  * its payload first.
  */
 export class SendBuffer {
-  private readonly chunks: Buffer[] = [];
+  private readonly chunks: Uint8Array[] = [];
   /** Bytes already acknowledged at the front of chunks[0]. */
   private head = 0;
   /** Bytes written into the last chunk. */
@@ -35,7 +35,7 @@ export class SendBuffer {
     let left = n;
     while (left > 0) {
       if (this.tailUsed === CHUNK) {
-        this.chunks.push(spare.pop() ?? Buffer.allocUnsafeSlow(CHUNK));
+        this.chunks.push(spare.pop() ?? newChunk());
         this.tailUsed = 0;
       }
       const tail = this.chunks[this.chunks.length - 1];
@@ -61,7 +61,7 @@ export class SendBuffer {
         return;
       }
       left -= inFirst;
-      const done = this.chunks.shift() as Buffer;
+      const done = this.chunks.shift() as Uint8Array;
       if (spare.length < SPARE_CHUNKS) spare.push(done);
       this.head = 0;
       if (this.chunks.length === 0) this.tailUsed = CHUNK;
@@ -92,4 +92,10 @@ export class SendBuffer {
   private chunkLength(i: number): number {
     return i === this.chunks.length - 1 ? this.tailUsed : CHUNK;
   }
+}
+
+/** Plain Uint8Array views of unzeroed memory: a Buffer's subarray() builds a Buffer, ≈ 2 % of a bulk transfer per segment's view. */
+function newChunk(): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(CHUNK);
+  return new Uint8Array(b.buffer, b.byteOffset, CHUNK);
 }

@@ -17,12 +17,16 @@ export interface TapPeer {
   close(): Promise<void>;
 }
 
-export async function tapPeer(hostAddress: string | null = '10.0.0.1/24'): Promise<TapPeer> {
+/** With `offloads`, the tap carries partial checksums and TCP super-segments both ways (TapOptions.offloads). */
+export async function tapPeer(
+  hostAddress: string | null = '10.0.0.1/24',
+  { offloads = false }: { offloads?: boolean } = {},
+): Promise<TapPeer> {
   const ns = Netns.create('tcn');
   const tap = uniqueName('tct');
   let netif: TapNetif | undefined;
   try {
-    netif = await TapNetif.connect(tap, { log: () => undefined });
+    netif = await TapNetif.connect(tap, { log: () => undefined, offloads });
     run('ip', ['link', 'set', tap, 'netns', ns.name]);
     if (hostAddress) ns.ip('addr', 'add', hostAddress, 'dev', tap);
     ns.ip('link', 'set', tap, 'up');

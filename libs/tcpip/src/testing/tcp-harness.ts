@@ -83,7 +83,12 @@ export class End implements ConnectionHost {
     length: number,
   ): Promise<Result<void, NetError>> {
     const bytes = Buffer.concat(payload as Uint8Array[], length);
-    this.link.carry({ from: this.name, header, payload: bytes });
+    // The connection refills its header and options for the next segment: keep a copy.
+    const options = header.options && {
+      ...header.options,
+      timestamp: header.options.timestamp && { ...header.options.timestamp },
+    };
+    this.link.carry({ from: this.name, header: { ...header, options }, payload: bytes });
     return Promise.resolve(ok(undefined));
   }
 
