@@ -112,6 +112,11 @@ class FakeStore implements XsTransport {
 
 const settle = () => new Promise((r) => setTimeout(r, 10));
 
+/** Waits until `ready()` holds (or 5 s): a fixed pause loses to a loaded machine. */
+async function until(ready: () => boolean): Promise<void> {
+  for (let waited = 0; !ready() && waited < 5000; waited += 10) await settle();
+}
+
 describe('XenstoreClient', () => {
   it('reads, writes and lists, relative paths under the domain home', async () => {
     const store = new FakeStore();
@@ -146,11 +151,11 @@ describe('XenstoreClient', () => {
     const seen: string[] = [];
     const w = await xs.watch('control', (p) => seen.push(p));
     expect(w.ok).toBe(true);
-    await settle();
+    await until(() => seen.length >= 1);
     expect(seen).toEqual(['/local/domain/5/control']); // fired once when set
     expect((await xs.write('control/shutdown', 'poweroff')).ok).toBe(true);
     store.toolstackWrite('/local/domain/5/control/sysrq', 'b');
-    await settle();
+    await until(() => seen.length >= 3);
     expect(seen).toEqual([
       '/local/domain/5/control',
       '/local/domain/5/control/shutdown',
@@ -183,7 +188,7 @@ describe('XenstoreClient', () => {
     await xs.watch('x', () => {
       throw new Error('callback bug');
     });
-    await settle();
+    await until(() => errors.length >= 1);
     expect(errors).toHaveLength(1);
     expect(await xs.read('domid')).toEqual({ ok: true, value: '5' });
   });
