@@ -8,7 +8,7 @@ import {
   type Result,
 } from '@mirage-ts/types';
 import { ETHERNET_HEADER } from '../mac';
-import { errnoName, netifAddon, type NativePort } from './addon';
+import { errnoName, LENGTH_CHECKSUM_VERIFIED, netifAddon, type NativePort } from './addon';
 
 /** Bytes the kernel may hand over in one batch (room for several 64 KiB super-segments), and at most how many frames. */
 const BATCH_BYTES = 1024 * 1024;
@@ -96,7 +96,7 @@ export abstract class FdNetif implements Network {
     return OK_VOID;
   }
 
-  listen(onFrame: (frame: Uint8Array) => void): Promise<Result<void, NetError>> {
+  listen(onFrame: (frame: Uint8Array, checksumVerified: boolean) => void): Promise<Result<void, NetError>> {
     if (this.closed) return Promise.resolve(err({ kind: 'disconnected', message: `${this.name} is disconnected` }));
     if (this.listening) return Promise.resolve(err({ kind: 'in-use', message: `${this.name} already has a listener` }));
     this.listening = true;
@@ -113,11 +113,12 @@ export abstract class FdNetif implements Network {
       }
       let offset = 0;
       for (let i = 0; i < count && !this.closed; i++) {
-        const length = lengths[i];
+        const word = lengths[i];
+        const length = word & ~LENGTH_CHECKSUM_VERIFIED;
         this.rxFrames++;
         this.rxBytes += length;
         try {
-          onFrame(bytes.subarray(offset, offset + length));
+          onFrame(bytes.subarray(offset, offset + length), (word & LENGTH_CHECKSUM_VERIFIED) !== 0);
         } catch (e) {
           // A listener that throws has a bug: surface it, keep reading.
           process.nextTick(() => {
