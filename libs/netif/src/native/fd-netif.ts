@@ -58,14 +58,7 @@ export abstract class FdNetif implements Network {
         }),
       );
     }
-    const written = netifAddon().writeSegment(this.port, frame, segmentSize);
-    if (written < 0) {
-      this.dropped++;
-      return Promise.resolve(err(writeError(this.name, -written)));
-    }
-    this.txFrames++;
-    this.txBytes += frame.length;
-    return OK_VOID;
+    return this.sent(frame, netifAddon().writeSegment(this.port, frame, segmentSize));
   }
 
   write(frame: Uint8Array): Promise<Result<void, NetError>> {
@@ -86,7 +79,11 @@ export abstract class FdNetif implements Network {
         }),
       );
     }
-    const written = netifAddon().writeFrame(this.port, frame);
+    return this.sent(frame, netifAddon().writeFrame(this.port, frame));
+  }
+
+  /** Counts a write the addon made (`written`: its bytes, or -errno) and turns it into the result. */
+  private sent(frame: Uint8Array, written: number): Promise<Result<void, NetError>> {
     if (written < 0) {
       this.dropped++;
       return Promise.resolve(err(writeError(this.name, -written)));
