@@ -5,6 +5,7 @@
  *   node -r @swc-node/register tools/bench/tcp-tap-profile.ts [MiB] [--profile=out.cpuprofile] [--offloads]
  *     [--from-linux] [--runs=N]
  *   node tools/bench/cpuprofile-top.js out.cpuprofile
+ * `--release` hands each chunk read back to the stack (`Flow.release`).
  * `--from-linux` times (and profiles) only Linux -> the stack; `--runs=N` repeats that direction N times
  * in one process (the first includes V8's warm-up). Each rate comes with the minor page faults it took.
  */
@@ -19,9 +20,13 @@ function post<T>(session: Session, method: string): Promise<T> {
   return new Promise((resolve, reject) => session.post(method, (e, r) => (e ? reject(e) : resolve(r as T))));
 }
 
-async function drainCount(flow: Flow): Promise<number> {
+/** Reads to the end; with `handBack`, gives each chunk back (`Flow.release`) once counted. */
+async function drainCount(flow: Flow, handBack: boolean): Promise<number> {
   let n = 0;
-  for (let r = await flow.read(); r.ok && r.value !== 'eof'; r = await flow.read()) n += r.value.length;
+  for (let r = await flow.read(); r.ok && r.value !== 'eof'; r = await flow.read()) {
+    n += r.value.length;
+    if (handBack) flow.release?.(r.value);
+  }
   return n;
 }
 
@@ -52,7 +57,7 @@ async function main(): Promise<void> {
       let inbound: Promise<number> | undefined;
       await stack.listenTcpv4(6000 + run, (flow) => {
         start = process.hrtime.bigint();
-        inbound = drainCount(flow).then(async (n) => {
+        inbound = drainCount(flow, args.includes('--release')).then(async (n) => {
           await flow.close();
           return n;
         });
