@@ -3,7 +3,11 @@
  * Linux (nc in a namespace) sends `MiB` to the direct stack over a tap, then
  * the stack sends as much back. Needs root (a namespace and a tap).
  *   node -r @swc-node/register tools/bench/tcp-tap-profile.ts [MiB] [--profile=out.cpuprofile] [--offloads]
+ *     [--from-linux] [--runs=N]
  *   node tools/bench/cpuprofile-top.js out.cpuprofile
+ * `--release` hands each chunk read back to the stack (`Flow.release`).
+ * `--from-linux` times (and profiles) only Linux -> the stack; `--runs=N` repeats that direction N times
+ * in one process (the first includes V8's warm-up). Each rate comes with the minor page faults it took.
  */
 import * as fs from 'node:fs';
 import { Session } from 'node:inspector';
@@ -16,9 +20,13 @@ function post<T>(session: Session, method: string): Promise<T> {
   return new Promise((resolve, reject) => session.post(method, (e, r) => (e ? reject(e) : resolve(r as T))));
 }
 
-async function drainCount(flow: Flow): Promise<number> {
+/** Reads to the end; with `handBack`, gives each chunk back (`Flow.release`) once counted. */
+async function drainCount(flow: Flow, handBack: boolean): Promise<number> {
   let n = 0;
-  for (let r = await flow.read(); r.ok && r.value !== 'eof'; r = await flow.read()) n += r.value.length;
+  for (let r = await flow.read(); r.ok && r.value !== 'eof'; r = await flow.read()) {
+    n += r.value.length;
+    if (handBack) flow.release?.(r.value);
+  }
   return n;
 }
 
@@ -37,35 +45,54 @@ async function main(): Promise<void> {
       await post(session, 'Profiler.enable');
       await post(session, 'Profiler.start');
     }
-    let inbound: Promise<number> | undefined;
+    // With --runs=N, Linux sends N times (port 6000 onwards) and each rate is printed: the first runs include V8's warm-up.
+    const runs = Number(args.find((a) => a.startsWith('--runs='))?.slice('--runs='.length) ?? 1);
+    let got = 0;
+    let inSeconds = 0;
     let start = 0n;
-    await stack.listenTcpv4(6000, (flow) => {
-      start = process.hrtime.bigint();
-      inbound = drainCount(flow).then(async (n) => {
-        await flow.close();
-        return n;
+    // Minor page faults: each is a first touch of fresh memory, costly in a VM (see the notes).
+    let faults = 0;
+    for (let run = 0; run < runs; run++) {
+      const faultsBefore = process.resourceUsage().minorPageFault;
+      let inbound: Promise<number> | undefined;
+      await stack.listenTcpv4(6000 + run, (flow) => {
+        start = process.hrtime.bigint();
+        inbound = drainCount(flow, args.includes('--release')).then(async (n) => {
+          await flow.close();
+          return n;
+        });
       });
-    });
-    await peer.inNs(['sh', '-c', `nc -N 10.0.0.2 6000 < ${file}`], 120_000);
-    const got = await (inbound as Promise<number>);
-    const inSeconds = Number(process.hrtime.bigint() - start) / 1e9;
-    await stack.listenTcpv4(6001, async (flow) => {
-      start = process.hrtime.bigint();
-      const chunk = Buffer.alloc(64 * 1024, 0x5a);
-      for (let sent = 0; sent < bytes; sent += chunk.length) await flow.write(chunk);
-      await flow.close();
-    });
-    const r = await peer.inNs(['sh', '-c', `nc -d 10.0.0.2 6001 | wc -c`], 120_000);
-    const outSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+      await peer.inNs(['sh', '-c', `nc -N 10.0.0.2 ${6000 + run} < ${file}`], 120_000);
+      got = await (inbound as Promise<number>);
+      inSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+      faults = process.resourceUsage().minorPageFault - faultsBefore;
+      if (run < runs - 1)
+        console.log(
+          `run ${run + 1}: Linux -> stack ${((got * 8) / inSeconds / 1e6).toFixed(0)} Mbit/s, ${faults} page faults`,
+        );
+    }
+    const fromLinuxOnly = args.includes('--from-linux');
+    const rate = (n: number, s: number) => `${((n * 8) / s / 1e6).toFixed(0)} Mbit/s`;
+    let outbound = '';
+    if (!fromLinuxOnly) {
+      await stack.listenTcpv4(6000 + runs, async (flow) => {
+        start = process.hrtime.bigint();
+        const chunk = Buffer.alloc(64 * 1024, 0x5a);
+        for (let sent = 0; sent < bytes; sent += chunk.length) await flow.write(chunk);
+        await flow.close();
+      });
+      const r = await peer.inNs(['sh', '-c', `nc -d 10.0.0.2 ${6000 + runs} | wc -c`], 120_000);
+      const outSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+      outbound = `; stack -> Linux ${r.stdout.trim()} bytes: ${rate(bytes, outSeconds)}`;
+    }
     if (session && profileFile) {
       const { profile } = await post<{ profile: unknown }>(session, 'Profiler.stop');
       fs.writeFileSync(profileFile, JSON.stringify(profile));
       session.disconnect();
     }
-    const rate = (n: number, s: number) => `${((n * 8) / s / 1e6).toFixed(0)} Mbit/s`;
     const frames = peer.netif.stats();
     console.log(
-      `Linux -> stack ${got} bytes: ${rate(got, inSeconds)}; stack -> Linux ${r.stdout.trim()} bytes: ${rate(bytes, outSeconds)} ` +
+      `Linux -> stack ${got} bytes: ${rate(got, inSeconds)}, ${faults} page faults${outbound} ` +
         `(frames read ${frames.rxFrames}, written ${frames.txFrames}; load ${os.loadavg()[0].toFixed(1)})`,
     );
   } finally {

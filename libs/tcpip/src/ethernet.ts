@@ -4,8 +4,17 @@ import { emitEthernet, ETHERNET_HEADER_LEN, ETHERNET_MIN_FRAME, EthernetView } f
 import type { DropCounters } from './drops';
 import { fail, failed } from './errors';
 
-/** What a protocol layer receives: its payload's place in the frame and the sender's MAC. */
-export type FrameHandler = (buf: Uint8Array, off: number, len: number, srcMac: number) => void;
+/**
+ * What a protocol layer receives: its payload's place in the frame, the sender's MAC, and whether the
+ * interface vouched for the transport checksum (`Network.listen`'s `checksumVerified`).
+ */
+export type FrameHandler = (
+  buf: Uint8Array,
+  off: number,
+  len: number,
+  srcMac: number,
+  checksumVerified: boolean,
+) => void;
 
 /** Fills `len` payload bytes at `off` of a frame being built. */
 export type Fill = (buf: Uint8Array, off: number) => void;
@@ -71,7 +80,7 @@ export class EthernetLayer implements Ethernet {
     this.handlers.set(etherType, handler);
   }
 
-  input(frame: Uint8Array): void {
+  input(frame: Uint8Array, checksumVerified = false): void {
     const v = this.view;
     const bad = v.wrap(frame);
     if (bad) return this.drops.count(`ethernet.${bad}`);
@@ -81,7 +90,7 @@ export class EthernetLayer implements Ethernet {
     if (isGroupMac(v.src)) return this.drops.count('ethernet.bad-source');
     const handler = this.handlers.get(v.etherType);
     if (!handler) return this.drops.count('ethernet.unknown-ethertype');
-    handler(frame, v.payloadOffset, v.payloadLength, v.src);
+    handler(frame, v.payloadOffset, v.payloadLength, v.src, checksumVerified);
   }
 
   /**

@@ -13,6 +13,11 @@ export interface IpHeader {
   /** The upper-layer protocol (after any IPv6 extension headers). */
   readonly protocol: number;
   readonly ttl: number;
+  /**
+   * The interface vouched for this packet's transport checksum (`Network.listen`'s
+   * `checksumVerified`); never for a datagram reassembled from fragments.
+   */
+  readonly checksumVerified?: boolean;
 }
 
 /** What a protocol above receives: its payload's place and the (reused) header. */

@@ -82,7 +82,9 @@ export class Ipv4Layer implements Ipv4, IpNetwork {
     const tick = Math.min(1000, Math.max(10, (options.reassembly?.timeoutMs ?? 30_000) / 4));
     this.ticker = setInterval(() => this.reassembler.expire(Date.now()), tick);
     this.ticker.unref();
-    eth.setHandler(EtherType.ipv4, (buf, off, len) => this.input(buf, off, len));
+    eth.setHandler(EtherType.ipv4, (buf, off, len, _src, checksumVerified) =>
+      this.input(buf, off, len, checksumVerified),
+    );
   }
 
   get mtu(): number {
@@ -134,7 +136,7 @@ export class Ipv4Layer implements Ipv4, IpNetwork {
     return parseIpv4(text);
   }
 
-  private input(buf: Uint8Array, off: number, len: number): void {
+  private input(buf: Uint8Array, off: number, len: number, checksumVerified: boolean): void {
     const v = this.view;
     const bad = v.wrap(buf, off, len);
     if (bad) return this.drops.count(`ipv4.${bad}`);
@@ -150,6 +152,8 @@ export class Ipv4Layer implements Ipv4, IpNetwork {
     let pbuf = buf;
     let poff = v.payloadOffset;
     let plen = v.payloadLength;
+    // The interface vouches for one frame's checksum, not for a datagram pieced together from several.
+    v.checksumVerified = checksumVerified && !v.isFragment;
     if (v.isFragment) {
       const whole = this.reassembler.put(v, Date.now());
       if (!whole) return;

@@ -84,6 +84,8 @@ export class Ipv6Header implements IpHeader {
   nextHeaderPointer = 6;
   /** True when the packet was reassembled from fragments. */
   reassembled = false;
+  /** The interface vouched for the transport checksum (see `IpHeader`); false once reassembled. */
+  checksumVerified = false;
 }
 
 type AddressState = 'tentative' | 'preferred' | 'duplicate';
@@ -179,7 +181,9 @@ export class Ipv6Layer implements IpNetwork {
     this.ticker = setInterval(() => this.expire(), tick);
     this.ticker.unref();
     this.joinGroup(ALL_NODES_IPV6);
-    eth.setHandler(EtherType.ipv6, (buf, off, len) => this.input(buf, off, len));
+    eth.setHandler(EtherType.ipv6, (buf, off, len, _src, checksumVerified) =>
+      this.input(buf, off, len, checksumVerified),
+    );
     this.linkLocal = (0xfe80n << 112n) | interfaceIdFromMac(eth.macNumber);
     const linkLocalReady = this.addAddress(this.linkLocal, 64);
     const solicitations = options.routerSolicitations ?? 3;
@@ -340,7 +344,7 @@ export class Ipv6Layer implements IpNetwork {
 
   // --- input ---
 
-  private input(buf: Uint8Array, off: number, len: number): void {
+  private input(buf: Uint8Array, off: number, len: number, checksumVerified: boolean): void {
     const v = this.view;
     const bad = v.wrap(buf, off, len);
     if (bad) return this.drops.count(`ipv6.${bad}`);
@@ -357,6 +361,7 @@ export class Ipv6Layer implements IpNetwork {
     h.off = off;
     h.packetLength = IPV6_HEADER_LEN + v.payloadLength;
     h.reassembled = false;
+    h.checksumVerified = checksumVerified;
     this.deliver(v, h, !forUs);
   }
 
@@ -418,7 +423,13 @@ export class Ipv6Layer implements IpNetwork {
     const rebuilt = new Ipv6View();
     if (rebuilt.wrap(packet, 0, packet.length)) return this.drops.count('ipv6.bad-reassembly');
     const h2 = new Ipv6Header();
-    Object.assign(h2, h, { buf: packet, off: 0, packetLength: packet.length, reassembled: true });
+    Object.assign(h2, h, {
+      buf: packet,
+      off: 0,
+      packetLength: packet.length,
+      reassembled: true,
+      checksumVerified: false,
+    });
     this.deliver(rebuilt, h2, false);
   }
 

@@ -116,7 +116,9 @@ export class Ethif {
       const h: FrameHandler = (buf, off, len) => this.guard(() => handler(buf.slice(off, off + len)));
       this.layer.setHandler(etherType, h);
     }
-    return this.network.listen((frame) => this.guard(() => this.layer.input(frame)));
+    return this.network.listen((frame, checksumVerified) =>
+      this.guard(() => this.layer.input(frame, checksumVerified === true)),
+    );
   }
 
   /** Runs a handler so that neither a throw nor a rejection escapes into the receive loop. */

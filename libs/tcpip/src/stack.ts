@@ -65,9 +65,9 @@ export class DirectStackv4 implements Stackv4 {
     this.udp = new UdpLayer(this.ip, this.icmp, this.dropCounters, log);
     this.tcp = new TcpLayer(this.ip, this.icmp, this.dropCounters, log, options.tcp);
     let internalErrorLogged = false;
-    this.listening = network.listen((frame) => {
+    this.listening = network.listen((frame, checksumVerified) => {
       try {
-        this.ethernet.input(frame);
+        this.ethernet.input(frame, checksumVerified === true);
       } catch (e) {
         // A bug, not a packet's fault: count it, say it once, keep serving.
         this.dropCounters.count('stack.internal-error');

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { canManageNetwork } from '@mirage-ts/netif/testing/netns';
 import type { Flow } from '@mirage-ts/types';
-import { DirectStackv4 } from './stack';
+import type { DirectStackv4 } from './stack';
 import { drain, echo, pour, sha256, until } from './testing/flows';
-import { RecordingConsole } from './testing/recording-console';
-import { tapPeer, type TapPeer } from './testing/tap-peer';
+import { linuxOnTap, type LinuxOnTap } from './testing/linux-on-tap';
+import type { RecordingConsole } from './testing/recording-console';
+import type { TapPeer } from './testing/tap-peer';
 
 /**
  * TCP against the Linux kernel on a tap in a namespace made here: nc, Python
@@ -17,31 +17,20 @@ const maybe = canManageNetwork() ? describe : describe.skip;
 const MiB = 1 << 20;
 
 maybe('the direct stack talking TCP with Linux on a tap', () => {
+  let linux: LinuxOnTap;
   let peer: TapPeer;
   let stack: DirectStackv4;
   let console: RecordingConsole;
   let dir: string;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-linux-'));
-    peer = await tapPeer('10.0.0.1/24');
-    console = new RecordingConsole();
-    stack = await DirectStackv4.connect(console, peer.netif, false, '10.0.0.2/24', '10.0.0.1', {
-      icmp: { logEcho: false },
-    });
+    linux = await linuxOnTap('tcp-linux-');
+    ({ peer, stack, console, dir } = linux);
   });
-  afterAll(async () => {
-    await stack?.disconnect();
-    await peer?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => linux?.close());
 
   /** Runs a shell command in the namespace; fails the test with its output when it fails. */
-  const sh = async (command: string, timeoutMs = 60_000) => {
-    const r = await peer.inNs(['sh', '-c', command], timeoutMs);
-    if (r.status !== 0) throw new Error(`${command} exited ${r.status}: ${r.stderr}${r.stdout}`);
-    return r.stdout;
-  };
+  const sh = (command: string, timeoutMs?: number) => linux.sh(command, timeoutMs);
   const py = (script: string, ...args: string[]) => peer.inNs(['python3', '-c', script, ...args], 120_000);
 
   it("prints the seed's lines for `echo -n hello tcp world | nc -nw1 10.0.0.2 8080`", async () => {

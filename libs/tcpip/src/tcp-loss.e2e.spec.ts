@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { canManageNetwork } from '@mirage-ts/netif/testing/netns';
-import { DirectStackv4 } from './stack';
+import type { DirectStackv4 } from './stack';
 import { drain, pour, sha256, until } from './testing/flows';
-import { RecordingConsole } from './testing/recording-console';
+import { linuxOnTap, type LinuxOnTap } from './testing/linux-on-tap';
 import { LossyReceive } from './testing/lossy-receive';
-import { tapPeer, type TapPeer } from './testing/tap-peer';
+import type { TapPeer } from './testing/tap-peer';
 
 /**
  * TCP between the stack and Linux over a tap that drops frames at random
@@ -21,17 +20,14 @@ const maybe = canManageNetwork() ? describe : describe.skip;
 const MiB = 1 << 20;
 
 maybe('TCP with Linux across a lossy tap', () => {
+  let linux: LinuxOnTap;
   let peer: TapPeer;
   let stack: DirectStackv4;
   let lossy: LossyReceive;
   let dir: string;
   let port = 7000;
 
-  const sh = async (command: string, timeoutMs = 60_000) => {
-    const r = await peer.inNs(['sh', '-c', command], timeoutMs);
-    if (r.status !== 0) throw new Error(`${command} exited ${r.status}: ${r.stderr}${r.stdout}`);
-    return r.stdout;
-  };
+  const sh = (command: string, timeoutMs?: number) => linux.sh(command, timeoutMs);
 
   /**
    * Drops `percent` % of the TCP frames each way, where they arrive: on Linux's ingress for what the
@@ -44,22 +40,14 @@ maybe('TCP with Linux across a lossy tap', () => {
   };
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-loss-'));
-    peer = await tapPeer('10.0.0.1/24');
-    lossy = new LossyReceive(peer.netif);
-    stack = await DirectStackv4.connect(new RecordingConsole(), lossy, false, '10.0.0.2/24', '10.0.0.1', {
-      icmp: { logEcho: false },
-    });
+    linux = await linuxOnTap('tcp-loss-', { network: (tap) => (lossy = new LossyReceive(tap)) });
+    ({ peer, stack, dir } = linux);
     await sh(
       `nft add table netdev loss && ` +
         `nft add chain netdev loss in '{ type filter hook ingress device ${peer.tap} priority 0; }'`,
     );
   });
-  afterAll(async () => {
-    await stack?.disconnect();
-    await peer?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => linux?.close());
 
   /** `bytes` from Linux (nc) to the stack, then from the stack to Linux; both compared by SHA-256. */
   async function bothWays(bytes: number): Promise<void> {

@@ -64,8 +64,12 @@ export interface Network {
    * Delivers every received frame to `onFrame` until disconnect, then resolves.
    * Frames arrive from the event loop, never inside a `write`.
    * The frame's bytes may be reused after `onFrame` returns: copy what you keep.
+   * `checksumVerified` is true for a frame whose transport (TCP/UDP) checksum
+   * the interface vouches for: the host kernel verified it or made the frame
+   * itself (virtio's DATA_VALID or NEEDS_CSUM, Linux's CHECKSUM_UNNECESSARY),
+   * so the stack need not sum it again. Absent or false: verify it.
    */
-  listen(onFrame: (frame: Uint8Array) => void): Promise<Result<void, NetError>>;
+  listen(onFrame: (frame: Uint8Array, checksumVerified?: boolean) => void): Promise<Result<void, NetError>>;
   stats(): NetworkStats;
   disconnect(): Promise<void>;
 }

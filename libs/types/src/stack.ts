@@ -47,6 +47,15 @@ export interface Flow {
   /** The next bytes received, or `'eof'` once the peer has closed its side (or after `close`). */
   read(): Promise<Result<Uint8Array | 'eof', NetError>>;
   /**
+   * Optional, for a flow and for its reader: hands back a chunk `read`
+   * returned once the caller is done with it and keeps no view of its bytes.
+   * The stack may then write later data into that memory, so a reader that
+   * drops each chunk after use (a parser, a checksum, a copy to disk) lets
+   * the stack reuse its receive memory instead of touching fresh memory.
+   * Handing back anything else, or the same chunk twice, does nothing.
+   */
+  release?(chunk: Uint8Array): void;
+  /**
    * Resolves once the stack has taken the bytes: the caller may reuse
    * `data` afterwards, and a writer that awaits each write cannot outrun a
    * slow peer (back-pressure). After `close` it fails with `closed`.

@@ -16,7 +16,10 @@ export interface NetifAddon {
   openPacket(interfaceName: string): NativePort;
   /** The interface's MTU and MAC as the kernel knows them. */
   interfaceInfo(interfaceName: string): [number, string];
-  /** Calls onBatch(count) with frames packed into buffer, their sizes in lengths; onBatch(-errno) on a read error. */
+  /**
+   * Calls onBatch(count) with frames packed into buffer, their sizes in lengths; onBatch(-errno) on a read error.
+   * A size's top bit (`LENGTH_CHECKSUM_VERIFIED`) says the kernel vouches for that frame's transport checksum.
+   */
   startReading(port: NativePort, buffer: ArrayBuffer, lengths: Uint32Array, onBatch: (count: number) => void): void;
   /** Bytes written, or -errno. */
   writeFrame(port: NativePort, frame: Uint8Array): number;
@@ -24,6 +27,9 @@ export interface NetifAddon {
   writeSegment(port: NativePort, frame: Uint8Array, segmentSize: number): number;
   close(port: NativePort): void;
 }
+
+/** In a `startReading` length: the kernel marked the frame DATA_VALID or NEEDS_CSUM (virtio_net_hdr). */
+export const LENGTH_CHECKSUM_VERIFIED = 0x80000000;
 
 let loaded: NetifAddon | undefined;
 

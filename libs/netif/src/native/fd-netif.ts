@@ -8,7 +8,7 @@ import {
   type Result,
 } from '@mirage-ts/types';
 import { ETHERNET_HEADER } from '../mac';
-import { errnoName, netifAddon, type NativePort } from './addon';
+import { errnoName, LENGTH_CHECKSUM_VERIFIED, netifAddon, type NativePort } from './addon';
 
 /** Bytes the kernel may hand over in one batch (room for several 64 KiB super-segments), and at most how many frames. */
 const BATCH_BYTES = 1024 * 1024;
@@ -58,14 +58,7 @@ export abstract class FdNetif implements Network {
         }),
       );
     }
-    const written = netifAddon().writeSegment(this.port, frame, segmentSize);
-    if (written < 0) {
-      this.dropped++;
-      return Promise.resolve(err(writeError(this.name, -written)));
-    }
-    this.txFrames++;
-    this.txBytes += frame.length;
-    return OK_VOID;
+    return this.sent(frame, netifAddon().writeSegment(this.port, frame, segmentSize));
   }
 
   write(frame: Uint8Array): Promise<Result<void, NetError>> {
@@ -86,7 +79,11 @@ export abstract class FdNetif implements Network {
         }),
       );
     }
-    const written = netifAddon().writeFrame(this.port, frame);
+    return this.sent(frame, netifAddon().writeFrame(this.port, frame));
+  }
+
+  /** Counts a write the addon made (`written`: its bytes, or -errno) and turns it into the result. */
+  private sent(frame: Uint8Array, written: number): Promise<Result<void, NetError>> {
     if (written < 0) {
       this.dropped++;
       return Promise.resolve(err(writeError(this.name, -written)));
@@ -96,7 +93,7 @@ export abstract class FdNetif implements Network {
     return OK_VOID;
   }
 
-  listen(onFrame: (frame: Uint8Array) => void): Promise<Result<void, NetError>> {
+  listen(onFrame: (frame: Uint8Array, checksumVerified: boolean) => void): Promise<Result<void, NetError>> {
     if (this.closed) return Promise.resolve(err({ kind: 'disconnected', message: `${this.name} is disconnected` }));
     if (this.listening) return Promise.resolve(err({ kind: 'in-use', message: `${this.name} already has a listener` }));
     this.listening = true;
@@ -113,11 +110,12 @@ export abstract class FdNetif implements Network {
       }
       let offset = 0;
       for (let i = 0; i < count && !this.closed; i++) {
-        const length = lengths[i];
+        const word = lengths[i];
+        const length = word & ~LENGTH_CHECKSUM_VERIFIED;
         this.rxFrames++;
         this.rxBytes += length;
         try {
-          onFrame(bytes.subarray(offset, offset + length));
+          onFrame(bytes.subarray(offset, offset + length), (word & LENGTH_CHECKSUM_VERIFIED) !== 0);
         } catch (e) {
           // A listener that throws has a bug: surface it, keep reading.
           process.nextTick(() => {

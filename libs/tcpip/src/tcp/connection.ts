@@ -6,6 +6,7 @@ import type { TcpConfig } from './config';
 import { windowShiftFor } from './config';
 import { NewReno } from './congestion';
 import type { ConnectionId } from './isn';
+import { ReceiveSlabs } from './receive-slabs';
 import { ReorderQueue } from './reorder-queue';
 import { Scoreboard, seqMin } from './scoreboard';
 import { RttEstimator } from './rtt';
@@ -119,6 +120,7 @@ const MAX_TCP_HEADER = 60;
  * takes the unread run as one view: no allocation per segment and no
  * concatenation per read. Slabs grow from the smallest to the largest as a
  * connection keeps receiving, so one that only gets a request holds little.
+ * Full-sized slabs a reader hands back (`Flow.release`) are filled again.
  */
 const RECEIVE_SLAB_MIN = 16 * 1024;
 const RECEIVE_SLAB_MAX = 256 * 1024;
@@ -206,6 +208,7 @@ export class Connection {
   /** Bytes in `ready` and in the open run. */
   private readyBytes = 0;
   private rxSlab: Buffer | undefined;
+  private readonly slabs = new ReceiveSlabs(RECEIVE_SLAB_MAX);
   /** The open run: [rxRun, rxFill) of the slab, unread and not yet in `ready`. */
   private rxRun = 0;
   private rxFill = 0;
@@ -423,18 +426,27 @@ export class Connection {
     if (this.ready.length === 0) {
       chunk = (this.rxSlab as Buffer).subarray(this.rxRun, this.rxFill);
       this.rxRun = this.rxFill;
+      this.slabs.lend(chunk);
     } else if (this.ready.length === 1 || this.ready[0].length >= READ_MAX) {
       chunk = this.ready.shift() as Uint8Array;
+      this.slabs.lend(chunk);
     } else {
       let n = 0;
       let k = 0;
       while (k < this.ready.length && n + this.ready[k].length <= READ_MAX) n += this.ready[k++].length;
-      chunk = Buffer.concat(this.ready.splice(0, k), n);
+      const pieces = this.ready.splice(0, k);
+      chunk = Buffer.concat(pieces, n);
+      for (const piece of pieces) this.slabs.copied(piece);
     }
     this.readyBytes -= chunk.length;
     if (this.readyCounted) this.host.release(chunk.length);
     this.windowOpened();
     return chunk;
+  }
+
+  /** The reader is done with `chunk`, which a read returned: its slab may take new data (`Flow.release`). */
+  handBack(chunk: Uint8Array): void {
+    this.slabs.handBack(chunk);
   }
 
   /** Sends a FIN after the bytes already written (the local side is done sending). */
@@ -458,6 +470,7 @@ export class Connection {
     this.ready.length = 0;
     this.readyBytes = 0;
     this.rxRun = this.rxFill;
+    this.slabs.clear();
     this.reorder.clear();
     if (this.finQueued) this.lifetimeTimer.set(this.cfg.finTimeoutMs);
     this.windowOpened();
@@ -1052,10 +1065,11 @@ export class Connection {
     if (slab === undefined || this.rxFill + n > slab.length) {
       this.closeRun();
       const size = slab === undefined ? RECEIVE_SLAB_MIN : Math.min(RECEIVE_SLAB_MAX, 2 * slab.length);
-      slab = this.rxSlab = Buffer.allocUnsafeSlow(Math.max(size, n));
+      slab = this.rxSlab = this.slabs.next(Math.max(size, n));
       this.rxRun = this.rxFill = 0;
     }
     slab.set(payload, this.rxFill);
+    this.slabs.stored(n);
     this.rxFill += n;
     this.readyBytes += n;
     return true;

@@ -58,6 +58,11 @@ export class TcpFlow implements Flow {
     return this.writeAll([data]);
   }
 
+  /** See `Flow.release`: a whole slab handed back is filled again instead of fresh memory. */
+  release(chunk: Uint8Array): void {
+    this.conn.handBack(chunk);
+  }
+
   writev(data: readonly Uint8Array[]): Promise<WriteResult> {
     return this.writeAll(data);
   }

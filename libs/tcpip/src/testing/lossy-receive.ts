@@ -38,13 +38,13 @@ export class LossyReceive implements Network {
     return this.inner.write(frame);
   }
 
-  listen(onFrame: (frame: Uint8Array) => void): ReturnType<Network['listen']> {
-    return this.inner.listen((frame) => {
+  listen(onFrame: Parameters<Network['listen']>[0]): ReturnType<Network['listen']> {
+    return this.inner.listen((frame, checksumVerified) => {
       if (this.percent > 0 && isIpv4Tcp(frame) && this.next() * 100 < this.percent) {
         this.lost++;
         return;
       }
-      onFrame(frame);
+      onFrame(frame, checksumVerified);
     });
   }
 

@@ -1,5 +1,7 @@
 import type { NetError, Network, NetworkStats, Result } from '@mirage-ts/types';
 
+type FrameListener = Parameters<Network['listen']>[0];
+
 /**
  * Wraps a Network (a port of the in-memory switch) so a spec can see the
  * frames the stack sent and hand the stack frames as if the link had
@@ -9,7 +11,7 @@ export class RecordingNetif implements Network {
   /** Copies of the frames written while `keepSent` is on. */
   readonly sent: Uint8Array[] = [];
   keepSent = false;
-  private onFrame: ((frame: Uint8Array) => void) | undefined;
+  private onFrame: FrameListener | undefined;
 
   constructor(private readonly inner: Network) {}
 
@@ -26,14 +28,14 @@ export class RecordingNetif implements Network {
     return this.inner.write(frame);
   }
 
-  listen(onFrame: (frame: Uint8Array) => void): Promise<Result<void, NetError>> {
+  listen(onFrame: FrameListener): Promise<Result<void, NetError>> {
     this.onFrame = onFrame;
     return this.inner.listen(onFrame);
   }
 
-  /** Delivers `frame` to the listener now, as the link would. */
-  inject(frame: Uint8Array): void {
-    this.onFrame?.(frame);
+  /** Delivers `frame` to the listener now, as the link would (`checksumVerified`: as an interface that vouches for it). */
+  inject(frame: Uint8Array, checksumVerified = false): void {
+    this.onFrame?.(frame, checksumVerified);
   }
 
   stats(): NetworkStats {

@@ -46,6 +46,8 @@ export class Ipv4View {
   src = 0;
   dst = 0;
   hasSourceRoute = false;
+  /** Set by the IPv4 layer on input: the interface vouched for the transport checksum (see `IpHeader`). */
+  checksumVerified = false;
 
   get payloadOffset(): number {
     return this.off + this.headerLength;
