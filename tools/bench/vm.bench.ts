@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { sortEntries, writeCpio } from '../../plugins/mirage/src/targets/vm/cpio';
+import { BOOT_TRACE_STEPS, parseBootTrace } from '../../plugins/mirage/src/targets/vm/boot-trace';
 import { kernelCommandLine, QEMU } from '../../plugins/mirage/src/targets/vm/guest';
 import { realHostTools } from '../../plugins/mirage/src/targets/vm/host-tools';
 import { chooseAccel } from '../../plugins/mirage/src/targets/vm/kvm';
@@ -60,6 +61,9 @@ interface Boot {
   readonly firstLineMs: number | undefined;
   /** CPU seconds QEMU used in all (only when it was left to power off). */
   readonly cpuS: number;
+  /** Host ms after launch at which each \`mirage-trace:\` milestone arrived (traced boots only). */
+  readonly traceAtMs: Map<string, number>;
+  readonly output: string;
 }
 
 /** Boots an image; stops it at the first matching line unless `toTheEnd`. */
@@ -72,6 +76,7 @@ function boot(
   match: RegExp,
   toTheEnd = false,
   timeoutMs = 180_000,
+  trace = false,
 ): Promise<Boot> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mirage-vmbench-'));
   const args = qemuArgs({
@@ -79,7 +84,12 @@ function boot(
     initramfs,
     rootDisk,
     memoryMb,
-    cmdline: kernelCommandLine({ flavour: QEMU, devices: { blocks: [], networks: [], networking: 'none' }, args: [] }),
+    cmdline: kernelCommandLine({
+      flavour: QEMU,
+      devices: { blocks: [], networks: [], networking: 'none' },
+      args: [],
+      trace,
+    }),
     disks: [],
     nics: [],
     accel,
@@ -91,9 +101,12 @@ function boot(
     const child = spawn(QEMU_BINARY, args, { stdio: ['ignore', 'pipe', 'ignore'] });
     let text = '';
     let firstLineMs: number | undefined;
+    const traceAtMs = new Map<string, number>();
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       text += chunk;
+      for (const m of parseBootTrace(text))
+        if (!traceAtMs.has(m.step)) traceAtMs.set(m.step, Number(process.hrtime.bigint() - start) / 1e6);
       if (firstLineMs === undefined && match.test(text)) {
         firstLineMs = Number(process.hrtime.bigint() - start) / 1e6;
         if (!toTheEnd) child.kill('SIGKILL');
@@ -102,7 +115,7 @@ function boot(
     child.on('close', () => {
       clearTimeout(timer);
       fs.rmSync(tmp, { recursive: true, force: true });
-      resolve({ firstLineMs, cpuS: childCpuSeconds() - cpuBefore });
+      resolve({ firstLineMs, cpuS: childCpuSeconds() - cpuBefore, traceAtMs, output: text });
     });
   });
 }
@@ -195,6 +208,9 @@ export async function rows(): Promise<BenchRow[]> {
       comparison: `source maps ${info.sourceMaps ? 'on' : 'off'}, ICU ${info.icu}`,
     });
 
+    out.push(await bootMilestones(kernel, initramfs, rootDisk, info.memoryMb, accel));
+    out.push(nodeStartUnderEmulation());
+
     // Bisect in 8 MB steps between what surely fails and the default.
     let low = 56;
     let high = info.memoryMb;
@@ -212,4 +228,72 @@ export async function rows(): Promise<BenchRow[]> {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   return out;
+}
+
+/**
+ * Where the image's boot goes, from its own milestones (mirage_trace=1):
+ * guest seconds since the kernel started at /init, after the boot modules,
+ * with the root disk mounted, when Node is started and when main.js runs;
+ * the first line's guest time is main's plus the host's interval between
+ * the two lines.
+ */
+async function bootMilestones(
+  kernel: string,
+  initramfs: string,
+  rootDisk: string,
+  memoryMb: number,
+  accel: 'kvm' | 'tcg',
+): Promise<BenchRow> {
+  const phases: Record<string, number[]> = {};
+  for (let round = 0; round < 3; round++) {
+    const b = await boot(kernel, initramfs, rootDisk, memoryMb, accel, /^hello/m, false, 180_000, true);
+    const trace = parseBootTrace(b.output);
+    const at = new Map(trace.map((m) => [m.step, m.uptime]));
+    const mainHost = b.traceAtMs.get('main');
+    if (trace.length !== BOOT_TRACE_STEPS.length || b.firstLineMs === undefined || mainHost === undefined)
+      throw new Error(`the traced boot printed ${trace.map((m) => m.step).join(', ') || 'no milestones'}`);
+    const firstLine = (at.get('main') ?? 0) + (b.firstLineMs - mainHost) / 1000;
+    const marks: [string, number][] = [['kernel', 0], ...trace.map((m): [string, number] => [m.step, m.uptime])];
+    marks.push(['first line', firstLine]);
+    for (let i = 1; i < marks.length; i++)
+      (phases[`${marks[i - 1][0]}→${marks[i][0]}`] ??= []).push(marks[i][1] - marks[i - 1][1]);
+  }
+  const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return {
+    name: `vm console: where the boot goes (guest seconds, mirage_trace=1, median of 3)`,
+    value: Object.entries(phases)
+      .map(([phase, xs]) => `${phase} ${mid(xs).toFixed(2)}`)
+      .join(', '),
+    comparison: "kernel→init is the floor's share; node→main is Node reading itself from the root disk and starting",
+  };
+}
+
+/**
+ * Node's own start (`node -e 0`) under QEMU's user-mode emulation, the same
+ * translator as the VM's without a kernel or disk: the part of the first
+ * line no image layout can remove. Needs qemu-user (`apt-get install
+ * qemu-user`); the row says so when it is missing.
+ */
+function nodeStartUnderEmulation(): BenchRow {
+  const name = 'vm console: `node -e 0` CPU under qemu-x86_64 (user-mode TCG) vs native, median of 5';
+  const cpu = (cmd: string, args: string[]) => {
+    const xs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const before = childCpuSeconds();
+      // An empty environment, as in the guest: NODE_EXTRA_CA_CERTS alone would add certificate parsing.
+      const r = spawnSync(cmd, args, { env: {}, stdio: 'ignore' });
+      if (r.error || r.status !== 0) return undefined;
+      xs.push(childCpuSeconds() - before);
+    }
+    return xs.sort((a, b) => a - b)[2];
+  };
+  const emulated = cpu('qemu-x86_64', ['-cpu', 'max', process.execPath, '-e', '0']);
+  const native = cpu(process.execPath, ['-e', '0']);
+  if (emulated === undefined || native === undefined)
+    return { name, value: 'n/a', comparison: 'qemu-user is not installed (apt-get install qemu-user)' };
+  return {
+    name,
+    value: `${emulated.toFixed(2)} s`,
+    comparison: `native ${native.toFixed(2)} s (${(emulated / native).toFixed(0)}×)`,
+  };
 }

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { isXenPvhKernel } from '../testing/bzimage';
 import { consoleLines, folderDigests, imageInfo, pathWithOnly, vmDist } from '../testing/vm';
 import { copyWorkspace, nx, WORKSPACE_ROOT } from '../testing/workspace';
+import { BOOT_TRACE_STEPS, parseBootTrace } from '../../plugins/mirage/src/targets/vm/boot-trace';
 import { parseXl } from '../../plugins/mirage/src/targets/vm/xl-files';
 
 /**
@@ -182,11 +183,19 @@ export class Main {
     () => {
       const r = nx(['run', 'greeter:run', '--target=qemu', '--who=vm', '--status=7'], {
         cwd: ws.root,
+        env: { MIRAGE_TRACE: '1' },
         timeoutMs: BOOT_MS,
       });
       expect(consoleLines(r.stdout, ['hello vm', 'to stderr'])).toEqual(['hello vm', 'to stderr']);
       expect(r.status).not.toBe(0);
       expect(r.output).toContain('mir-greeter exited with status 7');
+      // MIRAGE_TRACE=1: the boot's milestones, in order, before the unikernel's first line.
+      const trace = parseBootTrace(r.stdout);
+      expect(trace.map((m) => m.step)).toEqual([...BOOT_TRACE_STEPS]);
+      const times = trace.map((m) => m.uptime);
+      expect([...times].sort((a, b) => a - b)).toEqual(times);
+      expect(times[0]).toBeGreaterThan(0);
+      expect(r.stdout.indexOf('mirage-trace: main')).toBeLessThan(r.stdout.indexOf('hello vm'));
     },
     BOOT_MS,
   );

@@ -1,5 +1,6 @@
 import type { KeyDecl } from './key-values';
-import { HelpRequested, readRuntimeKeys, start, StartupError, UsageError } from './runtime';
+import * as fs from 'node:fs';
+import { HelpRequested, readRuntimeKeys, start, StartupError, traceBootMilestone, UsageError } from './runtime';
 
 const keys: KeyDecl[] = [
   { name: 'ipv4', kind: 'ipv4-prefix', stage: 'runtime', doc: 'address', default: '10.0.0.2/24' },
@@ -67,5 +68,21 @@ describe('starting an entry', () => {
     await expect(start('Unikernel.Main', 42, [])).rejects.toThrow(
       new StartupError('Unikernel.Main is not a class, object or function with a start method'),
     );
+  });
+});
+
+describe('boot milestones', () => {
+  it('writes one with the seconds since boot only when the VM was booted with mirage_trace', () => {
+    const lines: string[] = [];
+    traceBootMilestone('main', {}, (l) => lines.push(l));
+    expect(lines).toEqual([]);
+    traceBootMilestone('main', { mirage_trace: '1' }, (l) => lines.push(l));
+    if (!fs.existsSync('/proc/uptime')) return expect(lines).toEqual([]);
+    expect(lines).toHaveLength(1);
+    const m = /^mirage-trace: main (\d+\.\d+)\n$/.exec(lines[0]);
+    expect(m).not.toBeNull();
+    const now = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    expect(Number(m?.[1])).toBeLessThanOrEqual(now);
+    expect(Number(m?.[1])).toBeGreaterThan(0);
   });
 });

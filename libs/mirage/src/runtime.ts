@@ -4,6 +4,7 @@
  * the image's init (in a VM), connecting devices with a clear message when
  * one fails, and calling the unikernel's entry whatever its shape.
  */
+import * as fs from 'node:fs';
 import { describeDomain, parseKeyValue, type KeyDecl, type KeyValue } from './key-values';
 
 export type RuntimeKeys = Record<string, KeyValue>;
@@ -115,6 +116,7 @@ export async function disconnectAll(devices: readonly { disconnect?: () => Promi
  * connect, 64 for a bad command line.
  */
 export function main(program: string, wiring: () => Promise<void>): void {
+  traceBootMilestone('main');
   endQuietlyWhenOutputCloses();
   wiring().then(
     () => process.exit(0),
@@ -129,6 +131,26 @@ export function main(program: string, wiring: () => Promise<void>): void {
       );
     },
   );
+}
+
+/**
+ * In a VM booted with \`mirage_trace=1\` (which the image's init passes on in
+ * the environment), one more boot milestone after the init's own: Node has
+ * started and runs main.js. Same form as the init's lines, seconds since the
+ * guest kernel started.
+ */
+export function traceBootMilestone(
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+  write: (line: string) => void = (line) => fs.writeSync(2, line),
+): void {
+  if (!env['mirage_trace']) return;
+  try {
+    const uptime = fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0];
+    write(`mirage-trace: ${name} ${uptime}\n`);
+  } catch {
+    // No /proc (not Linux) or no stderr: tracing is best effort and never stops the unikernel.
+  }
 }
 
 /** What a shell reports for a program killed by SIGPIPE (128 + 13). */

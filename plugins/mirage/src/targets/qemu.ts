@@ -93,7 +93,12 @@ export async function runQemu(ctx: RunContext, tools: HostTools): Promise<number
       initramfs: path.join(ctx.outDir, image.initramfs),
       rootDisk: path.join(ctx.outDir, image.rootDisk),
       memoryMb,
-      cmdline: kernelCommandLine({ flavour: QEMU, devices: image.devices, args: ctx.args }),
+      cmdline: kernelCommandLine({
+        flavour: QEMU,
+        devices: image.devices,
+        args: ctx.args,
+        trace: Boolean(process.env['MIRAGE_TRACE']),
+      }),
       disks: disks.map((file, i) => ({ file, guestName: QEMU.diskName(i) })),
       nics,
       accel: accel.accel,

@@ -57,12 +57,12 @@ describe('guest devices', () => {
       graph([device(0, '@mirage-ts/xenstore/xenbus'), device(1, '@mirage-ts/xen-grant/device')]),
     );
     expect(withGrants.grants).toBe(true);
-    expect(modulesFor(withGrants, XEN).boot).toEqual(['xen-blkfront', 'squashfs', 'xen-gntalloc', 'xen-gntdev']);
+    expect(modulesFor(withGrants, XEN)).toEqual(['xen-blkfront', 'squashfs', 'xen-gntalloc', 'xen-gntdev']);
     // The xenstore device alone needs no module: /dev/xen/xenbus is built into the kernel.
     const storeOnly = guestDevices(graph([device(0, '@mirage-ts/xenstore/xenbus')]));
     expect(storeOnly.grants).toBeUndefined();
-    expect(modulesFor(storeOnly, XEN).boot).toEqual(['xen-blkfront', 'squashfs']);
-    expect(modulesFor(withGrants, QEMU).boot).not.toContain('xen-gntdev');
+    expect(modulesFor(storeOnly, XEN)).toEqual(['xen-blkfront', 'squashfs']);
+    expect(modulesFor(withGrants, QEMU)).not.toContain('xen-gntdev');
   });
 
   it('puts the unikernel arguments after -- on the kernel command line', () => {
@@ -71,6 +71,9 @@ describe('guest devices', () => {
     );
     expect(kernelCommandLine({ flavour: QEMU, devices: guestDevices(g), args: [], statusPort: false })).toBe(
       'console=ttyS0 quiet loglevel=0 panic=-1 mirage_console=ttyS0 mirage_root=vda mirage_disks=/dev/vdb,/dev/vdc --',
+    );
+    expect(kernelCommandLine({ flavour: QEMU, devices: guestDevices(g), args: ['--count=3'], trace: true })).toBe(
+      'console=ttyS0 quiet loglevel=0 panic=-1 mirage_console=ttyS0 mirage_root=vda mirage_status=ttyS1 mirage_trace=1 mirage_disks=/dev/vdb,/dev/vdc -- --count=3',
     );
   });
 

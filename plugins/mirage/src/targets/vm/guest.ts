@@ -131,6 +131,8 @@ export interface KernelCommandLine {
   readonly args: readonly string[];
   /** qemu: the second serial port takes the exit status (not under libvirt, which has no such port). */
   readonly statusPort?: boolean;
+  /** Boot milestones on the console (`mirage_trace=1`, see BOOT_TRACE_PREFIX in init-script.ts). */
+  readonly trace?: boolean;
 }
 
 /**
@@ -138,7 +140,14 @@ export interface KernelCommandLine {
  * everything after `--` to init as its argv, and init to the unikernel.
  * `quiet loglevel=0` keeps kernel messages off the unikernel's console.
  */
-export function kernelCommandLine({ flavour, devices, keys = [], args, statusPort = true }: KernelCommandLine): string {
+export function kernelCommandLine({
+  flavour,
+  devices,
+  keys = [],
+  args,
+  statusPort = true,
+  trace = false,
+}: KernelCommandLine): string {
   const params = [
     `console=${flavour.console}`,
     'quiet',
@@ -148,6 +157,7 @@ export function kernelCommandLine({ flavour, devices, keys = [], args, statusPor
     `mirage_root=${flavour.rootDisk}`,
   ];
   if (flavour.target === 'qemu' && statusPort) params.push('mirage_status=ttyS1');
+  if (trace) params.push('mirage_trace=1');
   if (devices.blocks.length)
     params.push(`mirage_disks=${devices.blocks.map((_, i) => `/dev/${flavour.diskName(i)}`).join(',')}`);
   const bare = (k: BootKey) => isShellName(k.name) && !k.name.startsWith('mirage_') && !KERNEL_PARAMS.has(k.name);

@@ -64,25 +64,25 @@ export function minimumMemoryMb(unpackedInitramfsBytes: number): number {
   return Math.ceil((BUSYBOX_GUEST_MB + unpackedInitramfsBytes / (1024 * 1024)) / 16) * 16;
 }
 
-/** Modules the init loads before the root disk is mounted: the disk's bus and driver and squashfs, and the devices' own. */
-export function modulesFor(devices: GuestDevices, flavour: VmFlavour): { boot: string[]; late: string[] } {
+/**
+ * Modules the init loads before the root disk is mounted: the disk's bus and
+ * driver and squashfs, and the devices' own. No entropy device: the kernel
+ * seeds its random pool from the CPU (RDRAND, which QEMU's \`-cpu max\` and
+ * KVM's \`-cpu host\` offer) within a tenth of a second of boot, so Node's
+ * first getrandom never waits, as under Xen, which has none either.
+ */
+export function modulesFor(devices: GuestDevices, flavour: VmFlavour): string[] {
   if (flavour.target === 'xen') {
-    return {
-      boot: [
-        'xen-blkfront',
-        'squashfs',
-        ...(devices.networks.length ? ['xen-netfront'] : []),
-        // /dev/xen/gntalloc and /dev/xen/gntdev, opened when the grant device connects (xenstore's
-        // /dev/xen/xenbus is built into the kernel).
-        ...(devices.grants ? ['xen-gntalloc', 'xen-gntdev'] : []),
-      ],
-      late: [],
-    };
+    return [
+      'xen-blkfront',
+      'squashfs',
+      ...(devices.networks.length ? ['xen-netfront'] : []),
+      // /dev/xen/gntalloc and /dev/xen/gntdev, opened when the grant device connects (xenstore's
+      // /dev/xen/xenbus is built into the kernel).
+      ...(devices.grants ? ['xen-gntalloc', 'xen-gntdev'] : []),
+    ];
   }
-  return {
-    boot: ['virtio_pci', 'virtio_blk', 'squashfs', ...(devices.networks.length ? ['virtio_net'] : [])],
-    late: ['virtio-rng'],
-  };
+  return ['virtio_pci', 'virtio_blk', 'squashfs', ...(devices.networks.length ? ['virtio_net'] : [])];
 }
 
 /**
@@ -97,19 +97,12 @@ export async function buildImage(ctx: PackageContext, flavour: VmFlavour, tools:
 
   const kernel = await findKernel({ kernel: options.kernel, modules: options.modules }, tools, step);
   step(`kernel ${path.basename(kernel.kernel)} (${kernel.origin})`);
-  const wanted = modulesFor(devices, flavour);
-  const modules = modulesInLoadOrder(kernel.modulesDir, wanted.boot);
-  const lateModules = modulesInLoadOrder(kernel.modulesDir, [...wanted.boot, ...wanted.late]).filter(
-    (m) => !modules.some((b) => b.name === m.name),
-  );
-  step(
-    `modules: ${modules.map((m) => m.name).join(' ')}${lateModules.length ? ` (then ${lateModules.map((m) => m.name).join(' ')})` : ''}`,
-  );
+  const modules = modulesInLoadOrder(kernel.modulesDir, modulesFor(devices, flavour));
+  step(`modules: ${modules.map((m) => m.name).join(' ')}`);
 
   const entries = initramfsEntries({
     busybox: options.busybox,
     modules,
-    lateModules,
     init: {
       networking: devices.networking,
       nics: devices.networks.map((_, i) => flavour.nicName(i)),

@@ -1,4 +1,5 @@
 import { XEN_CONTROL_DIR } from '@mirage-ts/mirage';
+import { BOOT_TRACE_PREFIX } from './boot-trace';
 
 /**
  * The image's /init, a busybox shell script: Node cannot mount file
@@ -15,6 +16,7 @@ import { XEN_CONTROL_DIR } from '@mirage-ts/mirage';
  *   mirage_status=ttyS1         where `exit N` is written before power-off
  *   mirage_disks=/dev/xvdb,...  guest disks to wait for
  *   mirage_root=xvda|vda        the read-only root disk holding Node and the unikernel
+ *   mirage_trace=1              print boot milestones on the console (boot-trace.ts)
  * and any run-time key as a bare parameter (`ip=10.0.0.2`, see bootKeyArgs).
  *
  * A toolstack's power-off or reboot (`xl shutdown`, `xl reboot`) reaches the
@@ -37,8 +39,6 @@ export interface InitSettings {
 }
 
 export const MODULE_LIST = 'etc/mirage/modules';
-/** Modules loaded while Node starts (the entropy source: nothing waits for it before Node asks). */
-export const LATE_MODULE_LIST = 'etc/mirage/modules.late';
 export const UDHCPC_SCRIPT = 'etc/mirage/udhcpc.sh';
 /** What the guest kernel runs when the toolstack asks it to power off or reboot (its orderly_poweroff/orderly_reboot). */
 export const SHUTDOWN_HELPERS = ['sbin/poweroff', 'sbin/reboot'] as const;
@@ -62,8 +62,11 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
+trace() { [ -n "\${mirage_trace}" ] && echo "${BOOT_TRACE_PREFIX} $1 $(cut -d' ' -f1 /proc/uptime)" > /dev/console; }
+trace init
 
 while read -r m; do insmod "/lib/modules/$m.ko" 2>/dev/null; done < /${MODULE_LIST}
+trace modules
 
 # virtio disks are named in probe order; QEMU gives each the name the
 # unikernel expects as its serial, so rename them to that.
@@ -90,12 +93,13 @@ done
 
 mount -t squashfs -o ro "$root" /sysroot || { echo "mirage-ts init: cannot mount the root disk $root" > $con; poweroff -f; }
 for m in dev proc sys tmp etc; do mount -o bind "/$m" "/sysroot/$m"; done
+trace root
 
 # Lines end in a bare newline, as on unix: the host terminal adds its own CR.
 stty -F $con -onlcr 2>/dev/null
 ip link set lo up
 ${networkSetup(settings, q)}
-(while read -r m; do insmod "/lib/modules/$m.ko" 2>/dev/null; done < /${LATE_MODULE_LIST}) &
+trace node
 ${runAndEnd(settings.sourceMaps ? '--enable-source-maps ' : '', CONTROL_DIR)}`;
 }
 

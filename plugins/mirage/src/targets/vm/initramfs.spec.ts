@@ -22,11 +22,9 @@ describe('initramfs contents', () => {
     fs.symlinkSync('libm.so.6.real', path.join(dir, 'lib', 'libm.so.6'));
     fs.writeFileSync(path.join(dir, 'node'), 'node binary');
     fs.writeFileSync(path.join(dir, 'virtio.ko'), 'ko');
-    fs.writeFileSync(path.join(dir, 'rng.ko'), 'rng');
     inputs = {
       busybox: '/bin/busybox',
       modules: [{ name: 'virtio', file: path.join(dir, 'virtio.ko') }],
-      lateModules: [{ name: 'rng', file: path.join(dir, 'rng.ko') }],
       init: { networking: 'none', nics: [] },
     };
   });
@@ -41,17 +39,14 @@ describe('initramfs contents', () => {
       [
         'bin/busybox',
         'etc/mirage/modules',
-        'etc/mirage/modules.late',
         'etc/mirage/udhcpc.sh',
         'init',
-        'lib/modules/rng.ko',
         'lib/modules/virtio.ko',
         'sbin/poweroff',
         'sbin/reboot',
       ].sort(),
     );
     expect(files['etc/mirage/modules']).toBe('virtio\n');
-    expect(files['etc/mirage/modules.late']).toBe('rng\n');
     expect(files.init).toMatch(/^#!\/bin\/busybox sh\n/);
     expect(files.init).toContain('mount -t squashfs -o ro "$root" /sysroot');
     expect(files.init).toContain('chroot /sysroot /bin/node /app/main.js "$@"');

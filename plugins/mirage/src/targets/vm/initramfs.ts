@@ -7,7 +7,6 @@ import type { HostTools } from './host-tools';
 import {
   CONTROL_DIR,
   initScript,
-  LATE_MODULE_LIST,
   SHUTDOWN_HELPERS,
   shutdownHelper,
   MODULE_LIST,
@@ -21,8 +20,6 @@ export interface InitramfsInputs {
   /** A statically linked busybox. */
   readonly busybox: string;
   readonly modules: readonly KernelModule[];
-  /** Loaded in the background once Node is starting. */
-  readonly lateModules: readonly KernelModule[];
   readonly init: InitSettings;
 }
 
@@ -40,8 +37,7 @@ export function initramfsEntries(inputs: InitramfsInputs): CpioEntry[] {
   file(UDHCPC_SCRIPT, Buffer.from(udhcpcScript), 0o755);
   for (const helper of SHUTDOWN_HELPERS) file(helper, Buffer.from(shutdownHelper(CONTROL_DIR)), 0o755);
   file(MODULE_LIST, Buffer.from(inputs.modules.map((m) => `${m.name}\n`).join('')));
-  file(LATE_MODULE_LIST, Buffer.from(inputs.lateModules.map((m) => `${m.name}\n`).join('')));
-  for (const m of [...inputs.modules, ...inputs.lateModules]) file(`lib/modules/${m.name}.ko`, fs.readFileSync(m.file));
+  for (const m of inputs.modules) file(`lib/modules/${m.name}.ko`, fs.readFileSync(m.file));
 
   file('bin/busybox', readStaticBusybox(inputs.busybox), 0o755);
   return tree.sorted();

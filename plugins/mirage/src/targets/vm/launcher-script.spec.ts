@@ -74,6 +74,14 @@ echo hello
     expect(after('-netdev')).toBe('user,id=net0,hostfwd=tcp:127.0.0.1:18080-:8080,hostfwd=udp:127.0.0.1:10053-:53');
   });
 
+  it('asks the guest for boot milestones when MIRAGE_TRACE is set', () => {
+    run(['--who=vm'], { MIRAGE_TRACE: '1' });
+    const a = argv();
+    expect(a[a.indexOf('-append') + 1]).toBe(
+      'mirage_trace=1 console=ttyS0 quiet mirage_console=ttyS0 mirage_status=ttyS1 mirage_disks=/dev/vdb -- --who=vm',
+    );
+  });
+
   it('uses a tap device when MIRAGE_TAP names one', () => {
     run([], { MIRAGE_TAP: 'tap9' });
     const a = argv();

@@ -21,7 +21,8 @@ const HERE = '${here}';
  * `mir-NAME` for qemu: the same QEMU command line that `nx run NAME:run
  * --target=qemu` uses, as a POSIX shell script that needs nothing but QEMU.
  * Its arguments go to the unikernel; the VM's own settings come from the
- * environment (MIRAGE_MEMORY, MIRAGE_FORWARD, MIRAGE_TAP, MIRAGE_ACCEL).
+ * environment (MIRAGE_MEMORY, MIRAGE_FORWARD, MIRAGE_TAP, MIRAGE_ACCEL,
+ * MIRAGE_TRACE).
  */
 export function launcherScript(l: LauncherInputs): string {
   const args = qemuArgs({
@@ -58,6 +59,7 @@ export function launcherScript(l: LauncherInputs): string {
 # usage: ./mir-${l.name} [--key=value ...]   (the unikernel's run-time keys)
 # environment: MIRAGE_MEMORY=MB  MIRAGE_ACCEL=kvm|tcg  MIRAGE_TAP=tapN (instead of
 # user-mode networking)  MIRAGE_FORWARD=tcp:HOSTPORT:GUESTPORT,udp:...
+# MIRAGE_TRACE=1 (boot milestones on the console: mirage-trace: NAME SECONDS)
 here=$(cd "$(dirname "$0")" && pwd)
 command -v ${QEMU_BINARY} > /dev/null || { echo "mir-${l.name}: ${QEMU_BINARY} is not installed (apt-get install qemu-system-x86)" >&2; exit 69; }
 ${disksCheck}
@@ -73,6 +75,7 @@ netdev() {
   echo "user,id=net$1$fw"
 }
 cmdline=${shellQuote(l.kernelParams)}
+[ -n "\${MIRAGE_TRACE:-}" ] && cmdline="mirage_trace=1 $cmdline"
 for a in "$@"; do cmdline="$cmdline $a"; done
 status=$(mktemp)
 trap 'rm -f "$status"' EXIT

@@ -41,7 +41,6 @@ export function libvirtXml(d: LibvirtDomain): string {
     `  <devices>`,
     `    <serial type='pty'><target port='0'/></serial>`,
     `    <console type='pty'><target type='serial' port='0'/></console>`,
-    `    <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>`,
   ];
   lines.push(
     `    <disk type='file' device='disk'>`,

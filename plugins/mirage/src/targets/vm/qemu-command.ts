@@ -29,9 +29,9 @@ export interface QemuLaunch {
 
 /**
  * QEMU's command line for an image: no default devices, the console on the
- * first serial port (stdio), the exit status on the second, entropy from
- * virtio-rng (otherwise Node waits for the kernel's random pool), and the
- * disks and NICs of the device graph.
+ * first serial port (stdio), the exit status on the second, and the disks
+ * and NICs of the device graph. No entropy device: the guest kernel seeds
+ * itself from the CPU's RDRAND (see modulesFor in image.ts).
  */
 export function qemuArgs(l: QemuLaunch): string[] {
   const args = [
@@ -56,8 +56,6 @@ export function qemuArgs(l: QemuLaunch): string[] {
     'stdio',
     '-serial',
     `file:${l.statusFile}`,
-    '-device',
-    'virtio-rng-pci',
   ];
   // The root disk first, read-only: it is shared by every run of the image.
   args.push('-drive', `file=${escapeOption(l.rootDisk)},format=raw,if=none,id=root,readonly=on`);
