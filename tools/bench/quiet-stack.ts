@@ -1,4 +1,5 @@
 import { DirectStackv4 } from '@mirage-ts/tcpip/stack';
+import type { TcpSettings } from '@mirage-ts/tcpip/tcp/config';
 import { RecordingConsole } from '@mirage-ts/tcpip/testing/recording-console';
 import { tapPeer, type TapPeer } from '@mirage-ts/tcpip/testing/tap-peer';
 
@@ -11,15 +12,14 @@ export function quietStack(netif: Parameters<typeof DirectStackv4.connect>[1], c
 }
 
 /** Linux at 10.0.0.1 in a namespace behind a tap, and a quiet direct stack at 10.0.0.2 on that tap. */
-export async function quietStackOnTap(offloads = false): Promise<{ peer: TapPeer; stack: DirectStackv4 }> {
+export async function quietStackOnTap(
+  offloads = false,
+  tcp?: TcpSettings,
+): Promise<{ peer: TapPeer; stack: DirectStackv4 }> {
   const peer = await tapPeer('10.0.0.1/24', { offloads });
-  const stack = await DirectStackv4.connect(
-    new RecordingConsole(),
-    peer.netif,
-    false,
-    '10.0.0.2/24',
-    '10.0.0.1',
-    QUIET,
-  );
+  const stack = await DirectStackv4.connect(new RecordingConsole(), peer.netif, false, '10.0.0.2/24', '10.0.0.1', {
+    ...QUIET,
+    tcp,
+  });
   return { peer, stack };
 }

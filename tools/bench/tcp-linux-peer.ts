@@ -94,6 +94,14 @@ export interface LinuxPeerRates {
    */
   socketToLinux: number;
   socketFromLinux: number;
+  /** The rates of `interleaved` (see linuxPeerRates), one per socket stack -> Linux run. */
+  interleaved: number[];
+}
+
+/** The median of `values`. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /** A loss table on the peer's tap, both ways; `setLoss(0)` turns it off. */
@@ -114,6 +122,13 @@ export async function linuxPeerRates(
   lossPercent: number,
   bytes: number,
   socketBulk: { file: string; bytes: number },
+  /**
+   * Run after each of `runs` socket stack -> Linux transfers (the median is
+   * reported): the direct stack's own transfer to Linux, so that both see the
+   * same load on a shared machine.
+   */
+  interleaved?: () => Promise<number>,
+  runs = 1,
 ): Promise<LinuxPeerRates> {
   await addLossTable(peer.ns, [peer.tap], true);
   const stackClean = await stackToLinux(bytes);
@@ -154,14 +169,21 @@ export async function linuxPeerRates(
     peer.ns.ip('link', 'set', vd, 'up');
     const script = path.join(dir, 'socket-peer.js');
     fs.writeFileSync(script, SOCKET_SCRIPT);
-    const sink = sh(peer.ns, `nc -l -p 7200 | wc -c`);
-    await new Promise((r) => setTimeout(r, 200));
-    const sent = JSON.parse(await sh(a, `${process.execPath} ${script} send 10.0.1.1 7200 ${socketBulk.bytes}`)) as {
-      seconds: number;
-    };
-    const sunk = Number((await sink).trim());
-    if (sunk !== socketBulk.bytes)
-      throw new Error(`Linux received ${sunk} of ${socketBulk.bytes} bytes from the socket stack`);
+    const socketToLinux: number[] = [];
+    const interleavedRates: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      const port = 7210 + run;
+      const sink = sh(peer.ns, `nc -l -p ${port} | wc -c`);
+      await new Promise((r) => setTimeout(r, 200));
+      const sent = JSON.parse(
+        await sh(a, `${process.execPath} ${script} send 10.0.1.1 ${port} ${socketBulk.bytes}`),
+      ) as { seconds: number };
+      const sunk = Number((await sink).trim());
+      if (sunk !== socketBulk.bytes)
+        throw new Error(`Linux received ${sunk} of ${socketBulk.bytes} bytes from the socket stack`);
+      socketToLinux.push(mbps(socketBulk.bytes, sent.seconds));
+      if (interleaved) interleavedRates.push(await interleaved());
+    }
     let listening: () => void = () => undefined;
     const ready = new Promise<void>((r) => (listening = r));
     const receiving = a.execAsync([process.execPath, script, 'recv', '10.0.1.2', '7201', String(socketBulk.bytes)], {
@@ -178,8 +200,9 @@ export async function linuxPeerRates(
       stackLossy,
       linuxClean,
       linuxLossy,
-      socketToLinux: mbps(socketBulk.bytes, sent.seconds),
+      socketToLinux: median(socketToLinux),
       socketFromLinux: mbps(socketBulk.bytes, got.seconds),
+      interleaved: interleavedRates,
     };
   } finally {
     a.destroy();

@@ -100,7 +100,11 @@ maybe('the direct stack over a tap with segmentation offloads', () => {
     await stack.listenTcpv4(9001, (flow) => pour(flow, data));
     const out = await sh('nc -d 10.0.0.2 9001 | sha256sum');
     expect(out.split(' ')[0]).toBe(sha256(data));
-    expect(peer.netif.stats().txFrames - before).toBeLessThan(PLAIN_SEGMENTS / 2);
+    const frames = peer.netif.stats().txFrames - before;
+    expect(frames).toBeLessThan(PLAIN_SEGMENTS / 2);
+    // Mostly whole super-segments (45 segments of 1448 bytes): the tail each 64 KiB write leaves past
+    // them, and the bits single ACKs let go, wait for more data instead of costing a write each.
+    expect(frames).toBeLessThan(1.3 * Math.ceil((10 * MiB) / (45 * 1448)));
     // Linux found every checksum it filled in right: no TCP segment was discarded as bad.
     expect(await sh('nstat -az TcpInCsumErrors')).toMatch(/TcpInCsumErrors\s+0\b/);
   }, 120_000);

@@ -4,7 +4,10 @@ import type { RttOptions } from './rtt';
 export interface TcpSettings {
   /** Receive buffer per connection, in bytes: the largest window advertised (default 256 KiB). */
   readonly receiveBuffer?: number;
-  /** Send buffer per connection: a write resolves once its bytes fit here (default 256 KiB). */
+  /**
+   * Send buffer per connection: a write resolves once its bytes fit here (default 1 MiB). It bounds
+   * the bytes in flight: at 256 KiB a bulk sender over a tap stalled whenever Linux's reader was late.
+   */
   readonly sendBuffer?: number;
   /** Bytes buffered by all connections together, sent or received (default 64 MiB). */
   readonly memoryLimit?: number;
@@ -47,7 +50,7 @@ export type TcpConfig = Required<Omit<TcpSettings, 'rtt'>> & { readonly rtt: Rtt
 export function tcpConfig(o: TcpSettings = {}): TcpConfig {
   const c: TcpConfig = {
     receiveBuffer: o.receiveBuffer ?? 256 * 1024,
-    sendBuffer: o.sendBuffer ?? 256 * 1024,
+    sendBuffer: o.sendBuffer ?? 1024 * 1024,
     memoryLimit: o.memoryLimit ?? 64 * 1024 * 1024,
     maxConnections: o.maxConnections ?? 4096,
     backlog: o.backlog ?? 128,

@@ -265,6 +265,7 @@ export class Connection {
   private segmentsUnacked = 0;
   private ackNeeded = false;
   private outputQueued = false;
+  private tailFlushQueued = false;
   private synSentAt = 0;
   private lastUnusableAnswer = -Infinity;
 
@@ -1164,6 +1165,21 @@ export class Connection {
   }
 
   /**
+   * Sends a held-back tail once this turn's writes and ACKs are in (as
+   * Linux's autocorking holds a small segment while the one before it is
+   * still on its way out): each 64 KiB write otherwise cost a second write
+   * to the tap for its last few hundred bytes, and Linux a second packet.
+   */
+  private flushTailAfterTurn(): void {
+    if (this.tailFlushQueued) return;
+    this.tailFlushQueued = true;
+    setImmediate(() => {
+      this.tailFlushQueued = false;
+      this.output();
+    });
+  }
+
+  /**
    * Sends what the windows allow (RFC 9293 3.8.6.2.1's sender-side SWS
    * avoidance, without Nagle). In SACK recovery the congestion window is
    * held against RFC 6675's pipe, and lost holes go before new data.
@@ -1210,6 +1226,13 @@ export class Connection {
         break;
       }
       if (len < mss && len < unsent && flight > 0) break; // wait for ACKs rather than send a runt
+      if (!recovering && this.deferSuperSegment(len, unsent, flight, mss)) break;
+      if (len < mss && len === unsent && !fin && sentNew && this.sendSize(mss) > mss) {
+        // Autocorking: the short tail after super-segments waits for the end of this turn, when the
+        // writer has likely added the rest (a 64 KiB write leaves 376 bytes past 45 whole segments).
+        this.flushTailAfterTurn();
+        break;
+      }
       let flags = TcpFlag.ack;
       if (fin) flags |= TcpFlag.fin;
       if (len > 0 && len === unsent) flags |= TcpFlag.psh;
@@ -1470,6 +1493,21 @@ export class Connection {
     if (most <= 0) return mss;
     const segments = Math.floor((most - MAX_TCP_HEADER) / mss);
     return segments > 1 ? segments * mss : mss;
+  }
+
+  /**
+   * Whether to hold back a super-segment cut short while more data is on its
+   * way (as Linux's tcp_tso_should_defer): the window let only part of what
+   * waits go, or the send buffer is full and the writer waits for room. With
+   * at least four segments in flight, ACKs will open room for a fuller one;
+   * sent at once, each ACK (Linux's come every few segments) released a
+   * super-segment of a few segments.
+   */
+  private deferSuperSegment(len: number, unsent: number, flight: number, mss: number): boolean {
+    const most = this.sendSize(mss);
+    if (most <= mss || len >= most || flight < 4 * mss) return false;
+    const moreComing = len < unsent || this.sendBuffer.length >= this.cfg.sendBuffer;
+    return moreComing && len < Math.min(this.sndWnd, this.cc.cwnd, this.cfg.sendBuffer) / 3;
   }
 
   /**
