@@ -251,7 +251,6 @@ export class Connection {
   /** A tail loss probe is out and not yet answered. */
   private tlpOut = false;
   /** Where the last out-of-order segment began, so that its block is reported first. */
-  private lastOutOfOrder = 0;
   /** A duplicate to report in the next ACK as a D-SACK (RFC 2883). */
   private dsack: [number, number] | undefined;
 
@@ -1046,7 +1045,7 @@ export class Connection {
     }
     // Ahead of RCV.NXT: keep it, and send a duplicate ACK at once (RFC 5681 4.2) for fast retransmit.
     this.ackNeeded = true;
-    this.lastOutOfOrder = seq;
+    this.reorder.arrived(seq);
     if (fin) this.reorder.finSeq = seqAdd(seq, payload.length);
     if (!this.host.reserve(payload.length)) return this.host.drops.count('tcp.memory-limit');
     const added = this.reorder.insert(seq, payload);
@@ -1461,7 +1460,7 @@ export class Connection {
             this.dsack = undefined;
             this.host.events.dsacksSent++;
           }
-          blocks.push(...this.reorder.blocks(this.lastOutOfOrder, max - blocks.length));
+          blocks.push(...this.reorder.blocks(max - blocks.length));
           const withSack: TcpOptions = { sack: blocks };
           if (options?.timestamp) withSack.timestamp = options.timestamp;
           options = withSack;

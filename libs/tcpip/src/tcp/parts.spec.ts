@@ -91,6 +91,39 @@ describe('ReorderQueue', () => {
     expect(discarded).toBe(15);
   });
 
+  it('reports the newest block first, then the most recently reported ones, as RFC 2018 4 asks', () => {
+    const q = new ReorderQueue(16);
+    const arrive = (seq: number) => {
+      q.arrived(seq);
+      q.insert(seq, bytes(0, 10));
+    };
+    // Holes every other 10 bytes: blocks at 100, 120, 140, 160, 180 arrive in that order.
+    for (const seq of [100, 120, 140, 160, 180]) arrive(seq);
+    expect(q.blocks(3)).toEqual([
+      [180, 190],
+      [160, 170],
+      [140, 150],
+    ]);
+    // An arrival that extends an older block moves that block to the front; the others keep their recency.
+    arrive(110);
+    expect(q.blocks(4)).toEqual([
+      [100, 130],
+      [180, 190],
+      [160, 170],
+      [140, 150],
+    ]);
+    // Blocks no ACK has named recently still come, lowest first, once the recent ones are listed.
+    const fresh = new ReorderQueue(16);
+    for (const seq of [300, 320]) fresh.insert(seq, bytes(0, 10));
+    fresh.arrived(340);
+    fresh.insert(340, bytes(0, 10));
+    expect(fresh.blocks(3)).toEqual([
+      [340, 350],
+      [300, 310],
+      [320, 330],
+    ]);
+  });
+
   it('refuses pieces beyond its limit, so scattered segments cannot grow it', () => {
     const q = new ReorderQueue(3);
     for (let i = 0; i < 3; i++) expect(q.insert(i * 10, bytes(0, 5))).toBe(5);

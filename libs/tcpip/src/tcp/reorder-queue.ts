@@ -13,6 +13,9 @@ interface Piece {
  * most `maxPieces` pieces, so a peer that sends scattered tiny segments
  * cannot make it grow without bound.
  */
+/** Arrivals remembered for SACK order: more than the 4 blocks an ACK can carry, fewer than a window's holes. */
+const MAX_REPORTED_ARRIVALS = 8;
+
 export class ReorderQueue {
   private pieces: Piece[] = [];
   private held = 0;
@@ -86,8 +89,15 @@ export class ReorderQueue {
     return nxt;
   }
 
-  /** The held bytes as SACK blocks (RFC 2018): adjacent pieces merged, the block holding `recent` first. */
-  blocks(recent: number, max: number): Array<[number, number]> {
+  /**
+   * The held bytes as SACK blocks (RFC 2018): adjacent pieces merged, the
+   * block holding the latest arrival first, then the blocks of the arrivals
+   * before it, most recent first (section 4: repeat the most recently
+   * reported blocks), then the rest in order. With more holes than an ACK
+   * has room for, the lowest blocks alone would leave the sender blind to
+   * everything above them after a timeout.
+   */
+  blocks(max: number): Array<[number, number]> {
     const out: Array<[number, number]> = [];
     for (const p of this.pieces) {
       const end = seqAdd(p.seq, p.data.length);
@@ -95,12 +105,24 @@ export class ReorderQueue {
       if (last && last[1] === p.seq) last[1] = end;
       else out.push([p.seq, end]);
     }
-    const i = out.findIndex(([l, r]) => seqLe(l, recent) && seqLt(recent, r));
-    if (i > 0) out.unshift(...out.splice(i, 1));
-    return out.slice(0, max);
+    const ordered: Array<[number, number]> = [];
+    for (const seq of this.arrivals) {
+      const i = out.findIndex(([l, r]) => seqLe(l, seq) && seqLt(seq, r));
+      if (i >= 0) ordered.push(...out.splice(i, 1));
+    }
+    return [...ordered, ...out].slice(0, max);
+  }
+
+  /** Out-of-order arrivals, most recent first: whose blocks the next ACKs report first. */
+  private arrivals: number[] = [];
+
+  /** An out-of-order segment starting at `seq` arrived (and was held). */
+  arrived(seq: number): void {
+    this.arrivals = [seq, ...this.arrivals.filter((s) => s !== seq)].slice(0, MAX_REPORTED_ARRIVALS);
   }
 
   clear(): void {
+    this.arrivals = [];
     this.pieces = [];
     this.held = 0;
     this.finSeq = undefined;
