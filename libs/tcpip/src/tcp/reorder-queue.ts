@@ -19,6 +19,8 @@ const MAX_REPORTED_ARRIVALS = 8;
 export class ReorderQueue {
   private pieces: Piece[] = [];
   private held = 0;
+  /** Out-of-order arrivals, most recent first: whose blocks the next ACKs report first. */
+  private arrivals: number[] = [];
   /** Where the peer's FIN is, once seen ahead of RCV.NXT. */
   finSeq: number | undefined;
 
@@ -113,10 +115,7 @@ export class ReorderQueue {
     return [...ordered, ...out].slice(0, max);
   }
 
-  /** Out-of-order arrivals, most recent first: whose blocks the next ACKs report first. */
-  private arrivals: number[] = [];
-
-  /** An out-of-order segment starting at `seq` arrived (and was held). */
+  /** An out-of-order segment starting at `seq` arrived; blocks holding no recent arrival come after the others. */
   arrived(seq: number): void {
     this.arrivals = [seq, ...this.arrivals.filter((s) => s !== seq)].slice(0, MAX_REPORTED_ARRIVALS);
   }
