@@ -105,8 +105,9 @@ function boot(
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       text += chunk;
-      for (const m of parseBootTrace(text))
-        if (!traceAtMs.has(m.step)) traceAtMs.set(m.step, Number(process.hrtime.bigint() - start) / 1e6);
+      if (trace)
+        for (const m of parseBootTrace(text))
+          if (!traceAtMs.has(m.step)) traceAtMs.set(m.step, Number(process.hrtime.bigint() - start) / 1e6);
       if (firstLineMs === undefined && match.test(text)) {
         firstLineMs = Number(process.hrtime.bigint() - start) / 1e6;
         if (!toTheEnd) child.kill('SIGKILL');
@@ -129,6 +130,9 @@ export const firstLineMs = async (
   match: RegExp,
 ) => (await boot(kernel, initramfs, rootDisk, memoryMb, accel, match)).firstLineMs;
 
+/** The middle of a few measurements (the upper one of an even count). */
+const mid = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 export async function median(n: number, f: () => Promise<number | undefined>): Promise<number> {
   const xs: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -136,7 +140,7 @@ export async function median(n: number, f: () => Promise<number | undefined>): P
     if (x === undefined) throw new Error('the VM did not print its first line');
     xs.push(x);
   }
-  return xs.sort((a, b) => a - b)[Math.floor(n / 2)];
+  return mid(xs);
 }
 
 /** The same kernel with an initramfs of busybox and a one-line init: what booting costs before any image content. */
@@ -192,7 +196,6 @@ export async function rows(): Promise<BenchRow[]> {
       if (f !== undefined) floors.push(f);
       firsts.push(await boot(kernel, initramfs, rootDisk, info.memoryMb, accel, /hello/, true));
     }
-    const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const walls = firsts.flatMap((b) => (b.firstLineMs === undefined ? [] : [b.firstLineMs]));
     if (!walls.length || !floors.length) throw new Error('the console image or the floor did not boot');
     const floor = mid(floors);
@@ -258,7 +261,6 @@ async function bootMilestones(
     for (let i = 1; i < marks.length; i++)
       (phases[`${marks[i - 1][0]}→${marks[i][0]}`] ??= []).push(marks[i][1] - marks[i - 1][1]);
   }
-  const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   return {
     name: `vm console: where the boot goes (guest seconds, mirage_trace=1, median of 3)`,
     value: Object.entries(phases)

@@ -131,7 +131,7 @@ export interface KernelCommandLine {
   readonly args: readonly string[];
   /** qemu: the second serial port takes the exit status (not under libvirt, which has no such port). */
   readonly statusPort?: boolean;
-  /** Boot milestones on the console (`mirage_trace=1`, see BOOT_TRACE_PREFIX in init-script.ts). */
+  /** Boot milestones on the console (`mirage_trace=1`, see boot-trace.ts). */
   readonly trace?: boolean;
 }
 
