@@ -94,8 +94,22 @@ export interface LinuxPeerRates {
    */
   socketToLinux: number;
   socketFromLinux: number;
-  /** The rates of `interleaved` (see linuxPeerRates), one per socket stack -> Linux run. */
-  interleaved: number[];
+  /** What `interleaved.toLinux` returned (see linuxPeerRates), one per socket stack -> Linux run. */
+  interleavedToLinux: number[];
+  /** What `interleaved.fromLinux` returned, one per Linux -> socket stack run. */
+  interleavedFromLinux: number[][];
+}
+
+/**
+ * The direct stack's own transfers, each run right after one of the socket
+ * stack's in the same direction, so that both see the same load on a shared
+ * machine; the medians are compared.
+ */
+export interface InterleavedTransfers {
+  /** The stack -> Linux; returns Mbit/s. */
+  toLinux?: () => Promise<number>;
+  /** Linux -> the stack; returns Mbit/s, one per kind of reader. */
+  fromLinux?: () => Promise<number[]>;
 }
 
 /** The median of `values`. */
@@ -122,12 +136,8 @@ export async function linuxPeerRates(
   lossPercent: number,
   bytes: number,
   socketBulk: { file: string; bytes: number },
-  /**
-   * Run after each of `runs` socket stack -> Linux transfers (the median is
-   * reported): the direct stack's own transfer to Linux, so that both see the
-   * same load on a shared machine.
-   */
-  interleaved?: () => Promise<number>,
+  interleaved: InterleavedTransfers = {},
+  /** Transfers of the socket stack each way (the median is reported). */
   runs = 1,
 ): Promise<LinuxPeerRates> {
   await addLossTable(peer.ns, [peer.tap], true);
@@ -170,7 +180,7 @@ export async function linuxPeerRates(
     const script = path.join(dir, 'socket-peer.js');
     fs.writeFileSync(script, SOCKET_SCRIPT);
     const socketToLinux: number[] = [];
-    const interleavedRates: number[] = [];
+    const interleavedToLinux: number[] = [];
     for (let run = 0; run < runs; run++) {
       const port = 7210 + run;
       const sink = sh(peer.ns, `nc -l -p ${port} | wc -c`);
@@ -182,27 +192,35 @@ export async function linuxPeerRates(
       if (sunk !== socketBulk.bytes)
         throw new Error(`Linux received ${sunk} of ${socketBulk.bytes} bytes from the socket stack`);
       socketToLinux.push(mbps(socketBulk.bytes, sent.seconds));
-      if (interleaved) interleavedRates.push(await interleaved());
+      if (interleaved.toLinux) interleavedToLinux.push(await interleaved.toLinux());
     }
-    let listening: () => void = () => undefined;
-    const ready = new Promise<void>((r) => (listening = r));
-    const receiving = a.execAsync([process.execPath, script, 'recv', '10.0.1.2', '7201', String(socketBulk.bytes)], {
-      timeoutMs: 300_000,
-      onStdout: (text) => text.startsWith('listening') && listening(),
-    });
-    await Promise.race([ready, receiving]);
-    await sh(peer.ns, `nc -N 10.0.1.2 7201 < ${socketBulk.file}`);
-    const got = JSON.parse((await receiving).stdout.split('\n')[1]) as { got: number; seconds: number };
-    if (got.got !== socketBulk.bytes)
-      throw new Error(`the socket stack received ${got.got} of ${socketBulk.bytes} bytes`);
+    const socketFromLinux: number[] = [];
+    const interleavedFromLinux: number[][] = [];
+    for (let run = 0; run < runs; run++) {
+      const port = String(7201 + run * 20);
+      let listening: () => void = () => undefined;
+      const ready = new Promise<void>((r) => (listening = r));
+      const receiving = a.execAsync([process.execPath, script, 'recv', '10.0.1.2', port, String(socketBulk.bytes)], {
+        timeoutMs: 300_000,
+        onStdout: (text) => text.startsWith('listening') && listening(),
+      });
+      await Promise.race([ready, receiving]);
+      await sh(peer.ns, `nc -N 10.0.1.2 ${port} < ${socketBulk.file}`);
+      const got = JSON.parse((await receiving).stdout.split('\n')[1]) as { got: number; seconds: number };
+      if (got.got !== socketBulk.bytes)
+        throw new Error(`the socket stack received ${got.got} of ${socketBulk.bytes} bytes`);
+      socketFromLinux.push(mbps(socketBulk.bytes, got.seconds));
+      if (interleaved.fromLinux) interleavedFromLinux.push(await interleaved.fromLinux());
+    }
     return {
       stackClean,
       stackLossy,
       linuxClean,
       linuxLossy,
       socketToLinux: median(socketToLinux),
-      socketFromLinux: mbps(socketBulk.bytes, got.seconds),
-      interleaved: interleavedRates,
+      socketFromLinux: median(socketFromLinux),
+      interleavedToLinux,
+      interleavedFromLinux,
     };
   } finally {
     a.destroy();
