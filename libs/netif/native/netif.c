@@ -263,41 +263,53 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   }
 }
 
+/* What a tap is told this end takes (TUNSETOFFLOAD): partial checksums and TCP super-segments over IPv4 and IPv6. */
+#define TAP_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)
+
+/* openTap's modes. */
+enum { TAP_PLAIN = 0, TAP_OFFLOADS_NOW = 1, TAP_OFFLOADS_LATER = 2 };
+
+static int ask_offloads(int fd) { return ioctl(fd, TUNSETOFFLOAD, (unsigned long)TAP_OFFLOADS) == 0; }
+
 /*
- * openTap(name, offloads) -> [port, actualName, offloadsOn]: attaches to tap
- * `name`, creating it when absent. With `offloads`, frames carry a
- * virtio_net_hdr and the kernel is told (TUNSETOFFLOAD) that this end takes
+ * openTap(name, mode) -> [port, actualName, offloadsOn]: attaches to tap
+ * `name`, creating it when absent. Mode 0: plain frames. Mode 1: frames carry
+ * a virtio_net_hdr and the kernel is told (TUNSETOFFLOAD) that this end takes
  * partial checksums and TCP super-segments (TSO/GSO) and may send them: one
  * read or write then carries up to 64 KiB of a TCP stream instead of one MTU.
- * A kernel that refuses the offloads leaves offloadsOn false (plain frames).
+ * Mode 2: the header as in mode 1, the offloads only when acceptOffloads is
+ * called (the header can only be chosen when the tap is attached). A kernel
+ * that refuses the offloads leaves offloadsOn false (plain frames).
  */
 static napi_value open_tap(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   char name[IFNAMSIZ];
-  if (argc < 1 || get_string(env, argv[0], name, sizeof name) < 0) {
-    napi_throw_type_error(env, NULL, "openTap(name, offloads): name must be a string of at most 15 bytes");
+  uint32_t mode = TAP_PLAIN;
+  if (argc < 1 || get_string(env, argv[0], name, sizeof name) < 0 ||
+      (argc >= 2 && napi_get_value_uint32(env, argv[1], &mode) != napi_ok) || mode > TAP_OFFLOADS_LATER) {
+    napi_throw_type_error(env, NULL,
+                          "openTap(name, mode): name must be a string of at most 15 bytes, mode 0, 1 or 2");
     return NULL;
   }
-  bool want_offloads = false;
-  if (argc >= 2) napi_get_value_bool(env, argv[1], &want_offloads);
   int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return throw_errno(env, errno, "cannot open", "/dev/net/tun");
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
-  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (want_offloads ? IFF_VNET_HDR : 0);
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (mode != TAP_PLAIN ? IFF_VNET_HDR : 0);
   memcpy(ifr.ifr_name, name, strlen(name) + 1);
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
     int err = errno;
     close(fd);
     return throw_errno(env, err, "cannot attach to tap", name);
   }
+  int header = 0;
   int offloads = 0;
-  if (want_offloads) {
+  if (mode != TAP_PLAIN) {
     int size = (int)sizeof(struct virtio_net_hdr);
-    offloads = ioctl(fd, TUNSETVNETHDRSZ, &size) == 0 &&
-               ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)) == 0;
+    header = ioctl(fd, TUNSETVNETHDRSZ, &size) == 0;
+    offloads = header && mode == TAP_OFFLOADS_NOW && ask_offloads(fd);
   }
   port_t *p = calloc(1, sizeof *p);
   if (!p) {
@@ -307,7 +319,7 @@ static napi_value open_tap(napi_env env, napi_callback_info info) {
   p->fd = fd;
   p->tap = 1;
   /* Without the offloads the header still comes (IFF_VNET_HDR is set): all-zero, no offload asked. */
-  p->vnet_hdr = want_offloads;
+  p->vnet_hdr = mode != TAP_PLAIN;
   p->offloads = offloads;
   p->env = env;
   napi_value result, port, actual, on;
@@ -319,6 +331,26 @@ static napi_value open_tap(napi_env env, napi_callback_info info) {
   CHECK(env, napi_set_element(env, result, 1, actual));
   CHECK(env, napi_set_element(env, result, 2, on));
   return result;
+}
+
+/*
+ * acceptOffloads(port) -> offloadsOn: a tap opened in mode 2 tells the kernel
+ * now that this end takes partial checksums and TCP super-segments. False
+ * for any other port, or when the kernel refuses (frames stay plain).
+ */
+static napi_value accept_offloads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  port_t *p = argc == 1 ? get_port(env, argv[0]) : NULL;
+  if (!p) {
+    napi_throw_type_error(env, NULL, "acceptOffloads(port)");
+    return NULL;
+  }
+  if (!p->offloads && p->tap && p->vnet_hdr && !p->closed) p->offloads = ask_offloads(p->fd);
+  napi_value on;
+  CHECK(env, napi_get_boolean(env, p->offloads != 0, &on));
+  return on;
 }
 
 /* openPacket(name) -> port: a raw socket that sees every frame of interface `name`. */
@@ -595,6 +627,7 @@ static napi_value close_js(napi_env env, napi_callback_info info) {
 NAPI_MODULE_INIT() {
   napi_property_descriptor functions[] = {
       {"openTap", NULL, open_tap, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"acceptOffloads", NULL, accept_offloads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"openPacket", NULL, open_packet, NULL, NULL, NULL, napi_enumerable, NULL},
       {"interfaceInfo", NULL, interface_info, NULL, NULL, NULL, napi_enumerable, NULL},
       {"startReading", NULL, start_reading, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -168,6 +168,25 @@ describe('TapNetif devices', () => {
     expect(interfaceFds()).toBe(before);
   });
 
+  it('carries plain frames until a stack accepts the offloads, and never when opened without them', async () => {
+    const offloads = (netif: TapNetif) => ({
+      segmentOffload: netif.segmentOffload,
+      // What the kernel now sends the tap: TCP super-segments only with TSO on.
+      tso: /tcp-segmentation-offload: on/.test(spawnSync('ethtool', ['-k', netif.name], { encoding: 'utf8' }).stdout),
+    });
+    const byDefault = await connect(uniqueName('mtap'));
+    expect(offloads(byDefault)).toEqual({ segmentOffload: undefined, tso: false });
+    byDefault.acceptOffloads();
+    expect(offloads(byDefault)).toEqual({ segmentOffload: 65535, tso: true });
+    byDefault.acceptOffloads();
+    expect(offloads(byDefault)).toEqual({ segmentOffload: 65535, tso: true });
+
+    const never = await TapNetif.connect(uniqueName('mtap'), { log: () => undefined, offloads: false });
+    netifs.push(never);
+    never.acceptOffloads();
+    expect(offloads(never)).toEqual({ segmentOffload: undefined, tso: false });
+  });
+
   it('says why it cannot connect: not a tap, in use, or not a name', async () => {
     await expect(TapNetif.connect('lo', { log: () => undefined })).rejects.toThrow(
       /cannot attach to tap lo: .*lo exists but is not a tap device/,

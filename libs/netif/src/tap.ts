@@ -1,7 +1,7 @@
 import type { MacAddress } from '@mirage-ts/types';
 import { checkInterfaceName, logToStdout, type LogLine } from './interface-name';
 import { isMacAddress, randomLocalMac } from './mac';
-import { errnoName, nativeErrno, netifAddon } from './native/addon';
+import { errnoName, nativeErrno, netifAddon, TapMode, type NativePort } from './native/addon';
 import { FdNetif } from './native/fd-netif';
 
 export interface TapOptions {
@@ -10,12 +10,15 @@ export interface TapOptions {
   /** Where the `Netif: ...` start-up lines go (default: standard output, as the seed shows them). */
   readonly log?: LogLine;
   /**
-   * Asks the kernel for offloads (IFF_VNET_HDR, TUNSETOFFLOAD): partial
-   * checksums and TCP super-segments of up to 64 KiB both ways, so one
-   * write(2) or read carries what would be ~45 frames. The stack then sends
-   * super-segments that the kernel cuts (TSO) or takes whole for the host.
-   * Default false: one MTU frame per write, as any NIC. A kernel that refuses
-   * leaves the tap as without.
+   * Offloads (IFF_VNET_HDR, TUNSETOFFLOAD): partial checksums and TCP
+   * super-segments of up to 64 KiB both ways, so one write(2) or read
+   * carries what would be ~45 frames. The stack then sends super-segments
+   * that the kernel cuts (TSO) or takes whole for the host.
+   * - absent (the default): plain MTU frames, as any NIC, until a TCP/IP stack
+   *   says it takes them (`acceptOffloads`, which the direct stack calls);
+   *   a reader of raw frames keeps seeing ordinary frames;
+   * - `true`: on from the start; `false`: never.
+   * A kernel that refuses leaves the tap plain.
    */
   readonly offloads?: boolean;
 }
@@ -40,7 +43,9 @@ export class TapNetif extends FdNetif {
     log(`Netif: plugging into ${name} with mac ${mac.toLowerCase()}`);
     let opened;
     try {
-      opened = addon.openTap(name, options.offloads === true);
+      const mode =
+        options.offloads === undefined ? TapMode.OffloadsLater : options.offloads ? TapMode.Offloads : TapMode.Plain;
+      opened = addon.openTap(name, mode);
     } catch (e) {
       throw new Error(tapOpenError(name, e), { cause: e });
     }
@@ -53,7 +58,31 @@ export class TapNetif extends FdNetif {
       throw e;
     }
     log(`Netif: connect ${actual}${offloadsOn ? ' (offloads: checksum, TSO)' : ''}`);
-    return new TapNetif(port, actual, mac.toLowerCase(), mtu, offloadsOn ? MAX_SUPER_SEGMENT : undefined);
+    return new TapNetif(
+      port,
+      actual,
+      mac.toLowerCase(),
+      mtu,
+      offloadsOn ? MAX_SUPER_SEGMENT : undefined,
+      options.offloads === undefined,
+    );
+  }
+
+  private constructor(
+    port: NativePort,
+    name: string,
+    mac: MacAddress,
+    mtu: number,
+    segmentOffload: number | undefined,
+    /** Opened with the virtio header, the offloads left for acceptOffloads. */
+    private readonly offloadsLater: boolean,
+  ) {
+    super(port, name, mac, mtu, segmentOffload);
+  }
+
+  acceptOffloads(): void {
+    if (this.segmentOffload !== undefined || !this.offloadsLater) return;
+    if (netifAddon().acceptOffloads(this.port)) this.offloadsTurnedOn(MAX_SUPER_SEGMENT);
   }
 }
 

@@ -58,6 +58,8 @@ export class DirectStackv4 implements Stackv4 {
     options: DirectStackOptions,
   ) {
     this.dropCounters = new DropCounters();
+    // Every layer above takes super-segments and partial checksums: a tap then carries ~45 frames per read or write.
+    network.acceptOffloads?.();
     this.ethernet = new EthernetLayer(network, this.dropCounters);
     this.arp = new ArpLayer(this.ethernet, this.dropCounters, log, options.arp);
     this.ip = new Ipv4Layer(this.ethernet, this.arp, this.dropCounters, options.ipv4);

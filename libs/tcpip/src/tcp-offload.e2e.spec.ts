@@ -109,3 +109,33 @@ maybe('the direct stack over a tap with segmentation offloads', () => {
     expect(await sh('nstat -az TcpInCsumErrors')).toMatch(/TcpInCsumErrors\s+0\b/);
   }, 120_000);
 });
+
+maybe('the direct stack over a tap opened as a unikernel opens it (no offloads option)', () => {
+  let linux: LinuxOnTap;
+  beforeAll(async () => {
+    linux = await linuxOnTap('tcp-offload-default-', { offloads: 'default' });
+  });
+  afterAll(() => linux?.close());
+
+  it('takes the offloads itself, and receives and sends 10 MiB byte-exact in super-segments', async () => {
+    const { peer, stack, dir } = linux;
+    expect(peer.netif.segmentOffload).toBe(65535);
+    expect(await linux.sh(`ethtool -k ${peer.tap}`)).toMatch(/tcp-segmentation-offload: on/);
+
+    const data = randomBytes(10 * MiB);
+    const file = path.join(dir, 'in.bin');
+    fs.writeFileSync(file, data);
+    const rxBefore = peer.netif.stats().rxFrames;
+    let received: Promise<{ bytes: number; sha256: string }> | undefined;
+    await stack.listenTcpv4(9000, (flow) => void (received = drain(flow).finally(() => flow.close())));
+    await linux.sh(`nc -N 10.0.0.2 9000 < ${file}`);
+    await until('the upload', () => received !== undefined);
+    expect(await received).toEqual({ bytes: data.length, sha256: sha256(data) });
+    expect(peer.netif.stats().rxFrames - rxBefore).toBeLessThan(PLAIN_SEGMENTS / 2);
+
+    const txBefore = peer.netif.stats().txFrames;
+    await stack.listenTcpv4(9001, (flow) => pour(flow, data));
+    expect((await linux.sh('nc -d 10.0.0.2 9001 | sha256sum')).split(' ')[0]).toBe(sha256(data));
+    expect(peer.netif.stats().txFrames - txBefore).toBeLessThan(PLAIN_SEGMENTS / 2);
+  }, 120_000);
+});

@@ -46,13 +46,21 @@ export interface Network {
   readonly checksumUnnecessary?: boolean;
   /**
    * TCP segmentation offload (TSO), when the interface was asked for it and
-   * the host agreed (a tap opened with `offloads`): `writeSegment` takes one
+   * the host agreed (a tap opened with `offloads`, or after `acceptOffloads`): `writeSegment` takes one
    * IPv4/IPv6 TCP frame of up to this many bytes of IP datagram, longer than
    * the MTU, which the other end cuts into MTU-sized segments (or, being the
    * destination, takes whole). Such an interface may also deliver TCP
    * segments longer than the MTU to `listen`. Absent: write only MTU frames.
    */
   readonly segmentOffload?: number;
+  /**
+   * The caller takes partial checksums and TCP super-segments (a TCP/IP
+   * stack does): an interface that can carry them, and was not opened
+   * without them, turns them on, and `segmentOffload` is set from then on.
+   * A reader of raw frames that never calls it sees ordinary frames. A tap
+   * has it; most interfaces do not.
+   */
+  acceptOffloads?(): void;
   /**
    * With `segmentOffload`: sends a TCP super-segment `frame` to be cut into
    * segments of `segmentSize` payload bytes; its TCP checksum need not be

@@ -9,10 +9,12 @@ export interface NativePort {
 export interface NetifAddon {
   /**
    * Attaches to the tap `name`, creating it when absent; returns the port, the
-   * name the kernel used and whether the offloads asked for (partial checksums,
-   * TCP super-segments both ways) are on.
+   * name the kernel used and whether the offloads (partial checksums, TCP
+   * super-segments both ways) are on. `mode`: see TapMode.
    */
-  openTap(name: string, offloads?: boolean): [NativePort, string, boolean];
+  openTap(name: string, mode?: TapMode): [NativePort, string, boolean];
+  /** A tap opened with `TapMode.OffloadsLater` takes the offloads now; whether they are on. */
+  acceptOffloads(port: NativePort): boolean;
   openPacket(interfaceName: string): NativePort;
   /** The interface's MTU and MAC as the kernel knows them. */
   interfaceInfo(interfaceName: string): [number, string];
@@ -27,6 +29,17 @@ export interface NetifAddon {
   writeSegment(port: NativePort, frame: Uint8Array, segmentSize: number): number;
   close(port: NativePort): void;
 }
+
+/** How `openTap` attaches: the virtio header can only be chosen then, the offloads also later. */
+export const TapMode = {
+  /** Plain frames, no virtio header. */
+  Plain: 0,
+  /** Offloads on from the start. */
+  Offloads: 1,
+  /** Plain frames behind a virtio header until `acceptOffloads`. */
+  OffloadsLater: 2,
+} as const;
+export type TapMode = (typeof TapMode)[keyof typeof TapMode];
 
 /** In a `startReading` length: the kernel marked the frame DATA_VALID or NEEDS_CSUM (virtio_net_hdr). */
 export const LENGTH_CHECKSUM_VERIFIED = 0x80000000;

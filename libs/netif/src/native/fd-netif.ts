@@ -33,15 +33,28 @@ export abstract class FdNetif implements Network {
   private listening = false;
   private stopListening: ((result: Result<void, NetError>) => void) | undefined;
 
+  private offload: number | undefined;
+
   protected constructor(
-    private readonly port: NativePort,
+    protected readonly port: NativePort,
     /** The kernel's name of the interface, e.g. `tap0`. */
     readonly name: string,
     readonly mac: MacAddress,
     readonly mtu: number,
-    /** Largest TCP super-segment (IP datagram bytes) `writeSegment` takes; absent without offloads. */
-    readonly segmentOffload?: number,
-  ) {}
+    segmentOffload?: number,
+  ) {
+    this.offload = segmentOffload;
+  }
+
+  /** Largest TCP super-segment (IP datagram bytes) `writeSegment` takes; absent without offloads. */
+  get segmentOffload(): number | undefined {
+    return this.offload;
+  }
+
+  /** The offloads were turned on after the interface was opened. */
+  protected offloadsTurnedOn(segmentOffload: number): void {
+    this.offload = segmentOffload;
+  }
 
   writeSegment(frame: Uint8Array, segmentSize: number): Promise<Result<void, NetError>> {
     if (this.closed) return Promise.resolve(err({ kind: 'disconnected', message: `${this.name} is disconnected` }));

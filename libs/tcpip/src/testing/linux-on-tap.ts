@@ -24,8 +24,8 @@ export interface LinuxOnTap {
 }
 
 export interface LinuxOnTapOptions {
-  /** Open the tap with segmentation offloads (TapOptions.offloads). */
-  readonly offloads?: boolean;
+  /** Open the tap with segmentation offloads (TapOptions.offloads), or as a unikernel does (see tapPeer). */
+  readonly offloads?: boolean | 'default';
   /** What the stack runs on: the tap itself unless a spec puts something in front of it. */
   readonly network?: (tap: TapNetif) => Network;
 }

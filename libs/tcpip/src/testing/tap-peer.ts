@@ -17,16 +17,20 @@ export interface TapPeer {
   close(): Promise<void>;
 }
 
-/** With `offloads`, the tap carries partial checksums and TCP super-segments both ways (TapOptions.offloads). */
+/**
+ * With `offloads`, the tap carries partial checksums and TCP super-segments
+ * both ways (TapOptions.offloads); `'default'` opens it as a unikernel does,
+ * the offloads left for the stack to accept. Plain frames unless asked.
+ */
 export async function tapPeer(
   hostAddress: string | null = '10.0.0.1/24',
-  { offloads = false }: { offloads?: boolean } = {},
+  { offloads = false }: { offloads?: boolean | 'default' } = {},
 ): Promise<TapPeer> {
   const ns = Netns.create('tcn');
   const tap = uniqueName('tct');
   let netif: TapNetif | undefined;
   try {
-    netif = await TapNetif.connect(tap, { log: () => undefined, offloads });
+    netif = await TapNetif.connect(tap, { log: () => undefined, ...(offloads === 'default' ? {} : { offloads }) });
     run('ip', ['link', 'set', tap, 'netns', ns.name]);
     if (hostAddress) ns.ip('addr', 'add', hostAddress, 'dev', tap);
     ns.ip('link', 'set', tap, 'up');
