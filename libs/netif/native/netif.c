@@ -311,6 +311,8 @@ static napi_value open_tap(napi_env env, napi_callback_info info) {
     header = ioctl(fd, TUNSETVNETHDRSZ, &size) == 0;
     offloads = header && mode == TAP_OFFLOADS_NOW && ask_offloads(fd);
   }
+  /* A persistent tap keeps the offloads an earlier program turned on: Linux would send super-segments to us. */
+  if (!offloads) ioctl(fd, TUNSETOFFLOAD, 0UL);
   port_t *p = calloc(1, sizeof *p);
   if (!p) {
     close(fd);

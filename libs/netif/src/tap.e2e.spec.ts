@@ -187,6 +187,30 @@ describe('TapNetif devices', () => {
     expect(offloads(never)).toEqual({ segmentOffload: undefined, tso: false });
   });
 
+  it('starts plain on a tap that an earlier program left with the offloads on', async () => {
+    const name = uniqueName('mtap');
+    run('ip', ['tuntap', 'add', 'name', name, 'mode', 'tap']);
+    const tso = () =>
+      /tcp-segmentation-offload: on/.test(spawnSync('ethtool', ['-k', name], { encoding: 'utf8' }).stdout);
+    try {
+      const first = await TapNetif.connect(name, { log: () => undefined, offloads: true });
+      expect(tso()).toBe(true);
+      await first.disconnect();
+      for (const offloads of [undefined, false]) {
+        const next = await TapNetif.connect(name, { log: () => undefined, offloads });
+        // Linux would otherwise send super-segments to a reader that asked for plain frames.
+        expect({ offloads, tso: tso(), segmentOffload: next.segmentOffload }).toEqual({
+          offloads,
+          tso: false,
+          segmentOffload: undefined,
+        });
+        await next.disconnect();
+      }
+    } finally {
+      spawnSync('ip', ['tuntap', 'del', 'name', name, 'mode', 'tap']);
+    }
+  });
+
   it('says why it cannot connect: not a tap, in use, or not a name', async () => {
     await expect(TapNetif.connect('lo', { log: () => undefined })).rejects.toThrow(
       /cannot attach to tap lo: .*lo exists but is not a tap device/,
