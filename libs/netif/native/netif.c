@@ -112,6 +112,8 @@ static void close_port(port_t *p) {
     uv_poll_stop(&p->poll);
     uv_close((uv_handle_t *)&p->poll, on_poll_closed);
   }
+  /* A persistent tap outlives us: leave it plain for whichever program opens it next. */
+  if (p->offloads) ioctl(p->fd, TUNSETOFFLOAD, 0UL);
   close(p->fd);
 }
 

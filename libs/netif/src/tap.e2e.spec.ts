@@ -187,7 +187,7 @@ describe('TapNetif devices', () => {
     expect(offloads(never)).toEqual({ segmentOffload: undefined, tso: false });
   });
 
-  it('starts plain on a tap that an earlier program left with the offloads on', async () => {
+  it('leaves a persistent tap plain, and starts plain on one that a program left with the offloads on', async () => {
     const name = uniqueName('mtap');
     run('ip', ['tuntap', 'add', 'name', name, 'mode', 'tap']);
     const tso = () =>
@@ -196,9 +196,20 @@ describe('TapNetif devices', () => {
       const first = await TapNetif.connect(name, { log: () => undefined, offloads: true });
       expect(tso()).toBe(true);
       await first.disconnect();
+      // The next program to open it may not be one of ours.
+      expect(tso()).toBe(false);
+
+      // A program that ends without disconnecting leaves them on (Linux keeps them on a persistent tap).
+      const addon = require.resolve('../native/build/Release/mirage_netif.node');
+      const died = spawnSync(process.execPath, [
+        '-e',
+        `require(${JSON.stringify(addon)}).openTap(${JSON.stringify(name)}, 1); process.exit(0);`,
+      ]);
+      expect(died.status).toBe(0);
+      expect(tso()).toBe(true);
       for (const offloads of [undefined, false]) {
         const next = await TapNetif.connect(name, { log: () => undefined, offloads });
-        // Linux would otherwise send super-segments to a reader that asked for plain frames.
+        // Else Linux would send super-segments to a reader that asked for plain frames.
         expect({ offloads, tso: tso(), segmentOffload: next.segmentOffload }).toEqual({
           offloads,
           tso: false,
