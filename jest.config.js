@@ -10,11 +10,13 @@ for (const [alias, [target]] of Object.entries(compilerOptions.paths)) {
   moduleNameMapper[from] = '<rootDir>/' + target.replace('*', '$1');
 }
 
-// `nx test P` runs unit specs, `nx e2e P` the end-to-end ones (tools/workspace-plugin);
+// `nx test P` runs unit specs, `nx e2e P` the end-to-end ones that boot VMs, use namespaces or
+// time output, `nx nx-e2e P` those that only drive Nx in scratch workspaces (tools/workspace-plugin);
 // plain `npx jest FILE` runs whatever it is given.
 const SUITES = {
-  unit: ['**/*.spec.ts', '!**/*.e2e.spec.ts'],
+  unit: ['**/*.spec.ts', '!**/*.e2e.spec.ts', '!**/*.nx-e2e.spec.ts'],
   e2e: ['**/*.e2e.spec.ts'],
+  'nx-e2e': ['**/*.nx-e2e.spec.ts'],
 };
 const suite = process.env.MIRAGE_TEST_SUITE;
 if (suite !== undefined && !(suite in SUITES)) {

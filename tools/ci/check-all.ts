@@ -1,6 +1,6 @@
 /**
  * The workspace's test command (`npm test`, which CI runs): the format check,
- * then every project's lint, typecheck, test and e2e through Nx, then how
+ * then every project's lint, typecheck, test, e2e and nx-e2e through Nx, then how
  * long each task took. Arguments are passed to `nx run-many` (`npm test --
  * -p @mirage-ts/tcpip`, `--skip-nx-cache`).
  */
@@ -11,7 +11,7 @@ import { failedTasksReport } from './failed-output';
 import { readTaskTimes, taskTimesTable } from './task-times';
 
 const WORKSPACE = path.resolve(__dirname, '..', '..');
-const TARGETS = ['lint', 'typecheck', 'test', 'e2e'];
+const TARGETS = ['lint', 'typecheck', 'test', 'e2e', 'nx-e2e'];
 const PROFILE = 'tmp/ci-profile.json';
 
 function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): number {

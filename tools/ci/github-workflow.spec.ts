@@ -31,7 +31,14 @@ describe('.github/workflows/ci.yml', () => {
     const args = (steps[affected].run as string).split(/\s+/);
     const from = args.indexOf('-t') + 1;
     const end = args.findIndex((a, i) => i >= from && a.startsWith('-'));
-    expect(args.slice(from, end < 0 ? undefined : end)).toEqual(['lint', 'typecheck', 'test', 'e2e', 'build']);
+    expect(args.slice(from, end < 0 ? undefined : end)).toEqual([
+      'lint',
+      'typecheck',
+      'test',
+      'e2e',
+      'nx-e2e',
+      'build',
+    ]);
     expect(steps.some((s) => /\bnx run-many\b/.test(s.run ?? ''))).toBe(false);
   });
 

@@ -4,7 +4,7 @@
  * tmp/local-registry; tests start their own on a free port with a scratch
  * storage. @mirage-ts/* packages live only there; others are proxied from npmjs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -52,6 +52,20 @@ export async function startLocalRegistry(options: { storage: string; port: numbe
       await exited;
     },
   };
+}
+
+/**
+ * Drops what npm's cache holds from `url` (packuments of an earlier registry
+ * on the same port), so an install with `prefer-offline` asks this registry
+ * for the @mirage-ts packages instead of reusing another run's.
+ */
+export function forgetInNpmCache(url: string, env: NodeJS.ProcessEnv = process.env): void {
+  const ls = spawnSync('npm', ['cache', 'ls'], { env, encoding: 'utf8' });
+  if (ls.status !== 0) throw new Error(`npm cache ls failed:\n${ls.stderr}`);
+  const keys = ls.stdout.split('\n').filter((key) => key.includes(`:${url}/`));
+  if (keys.length === 0) return;
+  const clean = spawnSync('npm', ['cache', 'clean', ...keys], { env, encoding: 'utf8' });
+  if (clean.status !== 0) throw new Error(`npm cache clean failed:\n${clean.stderr}`);
 }
 
 if (require.main === module) {

@@ -1,5 +1,5 @@
 /**
- * This workspace's own Nx plugin: lint, typecheck, test and e2e targets for
+ * This workspace's own Nx plugin: lint, typecheck, test, e2e and nx-e2e targets for
  * every project (libraries, the plugin, tools, and each unikernel app).
  */
 import { createNodesFromFiles, type CreateNodes } from '@nx/devkit';

@@ -4,14 +4,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { freeLoopbackPort } from '../testing/free-port';
 import { copyWorkspace, nx, nxEnv } from '../testing/workspace';
-import { startLocalRegistry, type LocalRegistry } from '../release/local-registry';
+import { forgetInNpmCache, startLocalRegistry, type LocalRegistry } from '../release/local-registry';
 
 /**
  * The plugin, the DSL, the signatures and the device libraries work in
  * another Nx workspace: `nx release publish` puts the packages `package`
  * makes into a local registry (verdaccio), and a fresh workspace takes them
  * with `nx add @mirage-ts/nx-plugin`, then scaffolds, builds and runs the
- * console example for unix. Third-party packages come from the npm registry.
+ * console example for unix. Third-party packages come from the npm registry,
+ * or from npm's cache where `npm ci` already put them (`prefer-offline`).
  */
 describe('the plugin installed in a fresh Nx workspace', () => {
   // npm install and several Nx runs: a bound that still ends a hang.
@@ -32,8 +33,10 @@ describe('the plugin installed in a fresh Nx workspace', () => {
     consumer = fs.mkdtempSync(path.join(os.tmpdir(), 'mirage-consumer-'));
     registryStorage = fs.mkdtempSync(path.join(os.tmpdir(), 'mirage-registry-'));
     registry = await startLocalRegistry({ storage: registryStorage, port: await freeLoopbackPort() });
+    forgetInNpmCache(registry.url);
   });
   afterAll(async () => {
+    if (registry) forgetInNpmCache(registry.url);
     await registry?.stop();
     source?.dispose();
     for (const dir of [consumer, registryStorage]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -86,8 +89,9 @@ describe('the plugin installed in a fresh Nx workspace', () => {
     expect(run('npm', ['init', '-y']).status).toBe(0);
     // A fresh workspace; analytics answered, so Nx does not stop to ask.
     fs.writeFileSync(path.join(consumer, 'nx.json'), `${JSON.stringify({ analytics: false }, null, 2)}\n`);
-    // Only the @mirage-ts scope comes from the local registry.
-    fs.writeFileSync(path.join(consumer, '.npmrc'), `@mirage-ts:registry=${registry.url}/\n`);
+    // Only the @mirage-ts scope comes from the local registry. prefer-offline: what npm's cache
+    // holds (from `npm ci`, or this registry's packuments of this run) is not asked for again.
+    fs.writeFileSync(path.join(consumer, '.npmrc'), `@mirage-ts:registry=${registry.url}/\nprefer-offline=true\n`);
     expect(run('npm', ['install', '--no-audit', '--no-fund', '--save-dev', 'nx@24.0.6']).status).toBe(0);
     const r = consumerNx('add', '@mirage-ts/nx-plugin');
     expect(r.output).toContain('Package @mirage-ts/nx-plugin added successfully.');
