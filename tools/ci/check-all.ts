@@ -1,7 +1,7 @@
 /**
  * The workspace's test command (`npm test`, which CI runs): the format check,
- * then every project's lint, typecheck, test, e2e and nx-e2e through Nx, then how
- * long each task took. Arguments are passed to `nx run-many` (`npm test --
+ * then every project's lint, typecheck, test, e2e and nx-e2e through Nx, in two
+ * lanes, then how long each task took. Arguments are passed to `nx run-many` (`npm test --
  * -p @mirage-ts/tcpip`, `--skip-nx-cache`).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -11,8 +11,15 @@ import { failedTasksReport } from './failed-output';
 import { readTaskTimes, taskTimesTable } from './task-times';
 
 const WORKSPACE = path.resolve(__dirname, '..', '..');
-const TARGETS = ['lint', 'typecheck', 'test', 'e2e', 'nx-e2e'];
-const PROFILE = 'tmp/ci-profile.json';
+/**
+ * Two lanes at once, one task at a time in each: the e2e specs (VM boots, namespaces) one after another
+ * on one core, everything else on the other. A single `run-many` would hold every other task back while
+ * an e2e task runs (their `parallelism: false`), leaving a core idle for the whole e2e chain.
+ */
+const LANES = [
+  { targets: ['e2e'], profile: 'tmp/ci-profile-e2e.json' },
+  { targets: ['lint', 'typecheck', 'test', 'nx-e2e'], profile: 'tmp/ci-profile-rest.json' },
+] as const;
 
 function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
   const r = spawnSync(command, args, { cwd: WORKSPACE, stdio: 'inherit', env });
@@ -43,13 +50,19 @@ async function main(): Promise<number> {
   const formatSeconds = (Date.now() - formatStart) / 1000;
   if (formatStatus !== 0) console.error('format:check failed: run `npm run format` and commit the result');
 
-  fs.rmSync(path.join(WORKSPACE, PROFILE), { force: true });
-  const { status, log } = await runTee('npx', ['nx', 'run-many', '-t', ...TARGETS, '--outputStyle=static', ...extra], {
-    ...process.env,
-    NX_PROFILE: PROFILE,
-  });
+  const lanes = await Promise.all(
+    LANES.map(async (lane) => {
+      fs.rmSync(path.join(WORKSPACE, lane.profile), { force: true });
+      const args = ['nx', 'run-many', '-t', ...lane.targets, '--parallel=1', '--outputStyle=static', ...extra];
+      const result = await runTee('npx', args, { ...process.env, NX_PROFILE: lane.profile });
+      const profile = path.join(WORKSPACE, lane.profile);
+      return { ...result, times: fs.existsSync(profile) ? readTaskTimes(profile) : [] };
+    }),
+  );
+  const times = lanes.flatMap((l) => l.times);
+  const log = lanes.map((l) => l.log).join('\n');
+  const status = lanes.find((l) => l.status !== 0)?.status ?? 0;
 
-  const times = fs.existsSync(path.join(WORKSPACE, PROFILE)) ? readTaskTimes(path.join(WORKSPACE, PROFILE)) : [];
   process.stdout.write(
     '\n' +
       taskTimesTable([
