@@ -52,10 +52,10 @@ async function main(): Promise<number> {
 
   const lanes = await Promise.all(
     LANES.map(async (lane) => {
-      fs.rmSync(path.join(WORKSPACE, lane.profile), { force: true });
+      const profile = path.join(WORKSPACE, lane.profile);
+      fs.rmSync(profile, { force: true });
       const args = ['nx', 'run-many', '-t', ...lane.targets, '--parallel=1', '--outputStyle=static', ...extra];
       const result = await runTee('npx', args, { ...process.env, NX_PROFILE: lane.profile });
-      const profile = path.join(WORKSPACE, lane.profile);
       return { ...result, times: fs.existsSync(profile) ? readTaskTimes(profile) : [] };
     }),
   );
